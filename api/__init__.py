@@ -1,0 +1,1 @@
+"""The HTTP and GraphQL layer: the Starlette app, its settings, schema and resolvers."""

@@ -1,0 +1,109 @@
+"""The Starlette application: ``/graphql``, ``/healthz`` and ``/readyz``.
+
+The lifespan owns the one driver of the process: it connects (failing fast when the backend is not
+there), applies pending migrations when ``CREDGRAPH_MIGRATE_ON_START`` is on, and closes the driver
+at shutdown. Workers are stateless otherwise, so several can run behind a load balancer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route, WebSocketRoute
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+
+from api.context import Context
+from api.schema import build_schema
+from api.settings import Settings
+from graph.driver import Graph
+from graph.errors import GraphError
+from graph.migrate import Migration, apply_migrations, load_migrations, pending_migrations
+
+log = logging.getLogger("credgraph.api")
+
+READY_TIMEOUT = 5.0
+
+
+class CredgraphGraphQL(GraphQL[Context, None]):
+    """Strawberry's ASGI app with our per-request context."""
+
+    def __init__(self, settings: Settings, **kwargs: Any) -> None:
+        super().__init__(build_schema(production=settings.production), **kwargs)
+        self.settings = settings
+
+    async def get_context(
+        self, request: Request | WebSocket, response: Response | WebSocket | None = None
+    ) -> Context:
+        return Context(
+            request=request,
+            response=response if isinstance(response, Response) else None,
+            graph=request.app.state.graph,
+            settings=self.settings,
+        )
+
+
+def create_app(settings: Settings) -> Starlette:
+    """Build the credgraph ASGI app for ``settings`` (the graph is reached in the lifespan)."""
+    migrations = load_migrations(settings.migrations_dir)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        graph = await Graph.connect(settings.graph_config())
+        try:
+            if settings.migrate_on_start:
+                applied = await apply_migrations(graph, migrations)
+                for migration in applied:
+                    log.info("applied migration %s", migration.path.name)
+            app.state.graph = graph
+            yield
+        finally:
+            await graph.close()
+
+    async def healthz(request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(request: Request) -> Response:
+        return await _readiness(request.app.state.graph, migrations)
+
+    graphql = CredgraphGraphQL(
+        settings,
+        graphql_ide=None if settings.production else "graphiql",
+        allow_queries_via_get=True,
+    )
+    routes = [
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/readyz", readyz, methods=["GET"]),
+        Route("/graphql", graphql, methods=["GET", "POST"]),
+        WebSocketRoute("/graphql", graphql),
+    ]
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.state.settings = settings
+    return app
+
+
+async def _readiness(graph: Graph, migrations: list[Migration]) -> Response:
+    """200 when the graph answers and every migration is applied; 503 with the reason otherwise."""
+    try:
+        await graph.ping(timeout=READY_TIMEOUT)
+        pending = await asyncio.wait_for(
+            pending_migrations(graph, migrations), timeout=READY_TIMEOUT
+        )
+    except (GraphError, TimeoutError) as exc:
+        reason = str(exc) or "the graph backend did not answer in time"
+        return JSONResponse({"status": "unavailable", "reason": reason}, status_code=503)
+    if pending:
+        names = ", ".join(m.path.name for m in pending)
+        return JSONResponse(
+            {"status": "not_migrated", "reason": f"pending migrations: {names}"}, status_code=503
+        )
+    return JSONResponse(
+        {"status": "ready", "database": graph.database, "migrations": len(migrations)}
+    )

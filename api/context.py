@@ -1,0 +1,27 @@
+"""The per-request GraphQL context: the graph gateway, settings and fresh DataLoaders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.websockets import WebSocket
+from strawberry.types import Info as StrawberryInfo
+
+from api.settings import Settings
+from graph.driver import Graph
+
+
+@dataclass
+class Context:
+    """What every resolver may use; built anew for each request."""
+
+    request: Request | WebSocket
+    response: Response | None
+    graph: Graph
+    settings: Settings
+
+
+Info = StrawberryInfo[Context, Any]

@@ -1,0 +1,18 @@
+"""GraphQL error policy: expected failures are result unions; public errors keep their message;
+everything else reaches the client as "Unexpected error." (and the log keeps the detail)."""
+
+from __future__ import annotations
+
+from graphql.error import GraphQLError
+
+
+class PublicError(Exception):
+    """An error whose message is safe and useful to show to the client (bad ID, bad argument)."""
+
+
+def should_mask_error(error: GraphQLError) -> bool:
+    """Mask errors raised by our code unless they are ``PublicError``; keep validation errors."""
+    original = error.original_error
+    if original is None:
+        return False  # syntax and validation errors describe the client's query, not our state
+    return not isinstance(original, PublicError)

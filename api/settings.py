@@ -1,0 +1,93 @@
+"""Settings, read once from the environment (and an optional ``.env``) and passed down."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from graph.dialect import Dialect
+from graph.driver import GraphConfig
+from graph.migrate import MIGRATIONS_DIR
+from graph.server import DATABASE, USER, EmbeddedServer, EmbeddedServerConfig
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    TEST = "test"
+    PRODUCTION = "production"
+
+
+class Settings(BaseSettings):
+    """Every knob credgraph reads; README lists them with their defaults."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", extra="ignore", populate_by_name=True, frozen=True
+    )
+
+    env: Environment = Field(Environment.DEVELOPMENT, validation_alias="CREDGRAPH_ENV")
+    host: str = Field("127.0.0.1", validation_alias="CREDGRAPH_HOST")
+    port: int = Field(8000, validation_alias="CREDGRAPH_PORT", ge=0, le=65535)
+
+    neo4j_uri: str | None = Field(None, validation_alias="NEO4J_URI")
+    neo4j_user: str = Field("neo4j", validation_alias="NEO4J_USER")
+    neo4j_password: SecretStr = Field(SecretStr(""), validation_alias="NEO4J_PASSWORD")
+    neo4j_database: str = Field("neo4j", validation_alias="NEO4J_DATABASE")
+    graph_dialect: Dialect = Field(Dialect.NEO4J, validation_alias="CREDGRAPH_GRAPH_DIALECT")
+    arcadedb_http_url: str | None = Field(None, validation_alias="CREDGRAPH_ARCADEDB_HTTP_URL")
+
+    data_dir: Path = Field(Path("data/graph"), validation_alias="CREDGRAPH_DATA_DIR")
+    db_bolt_port: int = Field(7687, validation_alias="CREDGRAPH_DB_BOLT_PORT", ge=1, le=65535)
+    db_http_port: int = Field(2480, validation_alias="CREDGRAPH_DB_HTTP_PORT", ge=1, le=65535)
+    db_password: SecretStr | None = Field(None, validation_alias="CREDGRAPH_DB_PASSWORD")
+    db_heap: str = Field("2g", validation_alias="CREDGRAPH_DB_HEAP", pattern=r"^\d+[mMgG]$")
+
+    query_timeout: float = Field(30.0, validation_alias="CREDGRAPH_QUERY_TIMEOUT", gt=0)
+    migrations_dir: Path = Field(MIGRATIONS_DIR, validation_alias="CREDGRAPH_MIGRATIONS_DIR")
+    migrate_on_start: bool = Field(True, validation_alias="CREDGRAPH_MIGRATE_ON_START")
+
+    @property
+    def embedded(self) -> bool:
+        """True when credgraph runs its own ArcadeDB server (no ``NEO4J_URI``)."""
+        return not self.neo4j_uri
+
+    @property
+    def production(self) -> bool:
+        return self.env is Environment.PRODUCTION
+
+    def embedded_server(self) -> EmbeddedServer:
+        """The embedded server these settings describe (not started)."""
+        return EmbeddedServer(
+            EmbeddedServerConfig(
+                data_dir=self.data_dir,
+                bolt_port=self.db_bolt_port,
+                http_port=self.db_http_port,
+                password=self.db_password.get_secret_value() if self.db_password else None,
+                heap=self.db_heap,
+            )
+        )
+
+    def graph_config(self) -> GraphConfig:
+        """How to reach the graph: ``NEO4J_URI`` when set, else the embedded server."""
+        if self.neo4j_uri:
+            return GraphConfig(
+                uri=self.neo4j_uri,
+                user=self.neo4j_user,
+                password=self.neo4j_password.get_secret_value(),
+                database=self.neo4j_database,
+                dialect=self.graph_dialect,
+                http_url=self.arcadedb_http_url,
+                query_timeout=self.query_timeout,
+            )
+        server = self.embedded_server()
+        return GraphConfig(
+            uri=server.bolt_uri,
+            user=USER,
+            password=server.password(),
+            database=DATABASE,
+            dialect=Dialect.ARCADEDB,
+            http_url=server.http_url,
+            query_timeout=self.query_timeout,
+        )

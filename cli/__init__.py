@@ -1,0 +1,1 @@
+"""The ``credgraph`` command line: serve, migrate, db, import and generate."""

@@ -1,0 +1,167 @@
+"""The ``credgraph`` command: serve the API, migrate the graph, run the embedded backend."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.table import Table
+
+from api.settings import Settings
+from cli.backend import exit_on_sigterm, graph_backend
+from graph.driver import Graph
+from graph.errors import CredgraphError
+from graph.migrate import apply_migrations, load_migrations, migration_status
+
+app = typer.Typer(
+    help="credgraph: a credit-information graph served over GraphQL.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+db_app = typer.Typer(help="Run the embedded graph backend (used when NEO4J_URI is not set).")
+app.add_typer(db_app, name="db")
+
+console = Console(stderr=True)
+out = Console()
+
+
+def load_settings() -> Settings:
+    """Settings from the environment; a bad value is reported with its variable name."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = ".".join(str(part) for part in first["loc"])
+        raise CredgraphError(f"setting {name}: {first['msg']}") from exc
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Interface to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(help="TCP port to listen on.")] = None,
+) -> None:
+    """Serve the GraphQL API (starting the embedded backend when NEO4J_URI is unset).
+
+    Pending migrations are applied at start.
+    """
+    import uvicorn
+
+    from api.app import create_app
+
+    settings = load_settings()
+    exit_on_sigterm()
+    with graph_backend(settings, console):
+        application = create_app(settings)
+        config = uvicorn.Config(
+            application,
+            host=host or settings.host,
+            port=settings.port if port is None else port,
+            log_level="info",
+            lifespan="on",
+            proxy_headers=False,
+        )
+        server = uvicorn.Server(config)
+        server.run()
+        if not server.started:
+            raise CredgraphError("the API did not start; see the messages above")
+
+
+@app.command()
+def migrate(
+    status: Annotated[
+        bool, typer.Option("--status", help="Only list every migration and whether it is applied.")
+    ] = False,
+) -> None:
+    """Apply pending graph migrations (or list them with --status)."""
+    settings = load_settings()
+    migrations = load_migrations(settings.migrations_dir)
+    exit_on_sigterm()
+
+    async def run() -> None:
+        graph = await Graph.connect(settings.graph_config())
+        try:
+            if not status:
+                applied = await apply_migrations(graph, migrations)
+                for migration in applied:
+                    out.print(f"applied {migration.path.name}")
+                if not applied:
+                    out.print("nothing to apply: the graph is up to date")
+                return
+            table = Table("version", "description", "applied", "applied at")
+            for state in await migration_status(graph, migrations):
+                table.add_row(
+                    f"V{state.version}",
+                    state.description,
+                    "yes" if state.applied else "[yellow]pending[/yellow]",
+                    state.applied_at.isoformat(timespec="seconds") if state.applied_at else "",
+                )
+            out.print(table)
+        finally:
+            await graph.close()
+
+    with graph_backend(settings, console):
+        asyncio.run(run())
+
+
+@db_app.command("start")
+def db_start() -> None:
+    """Start the embedded graph server and leave it running (until `credgraph db stop`)."""
+    settings = load_settings()
+    server = settings.embedded_server()
+    with console.status("starting the embedded graph server ..."):
+        started = server.start()
+    state = server.status()
+    verb = "started" if started else "already running"
+    out.print(f"graph server {verb} (pid {state.pid}) at {state.bolt_uri}")
+
+
+@db_app.command("stop")
+def db_stop() -> None:
+    """Stop the embedded graph server running on the data folder."""
+    server = load_settings().embedded_server()
+    if server.stop():
+        out.print("graph server stopped")
+    else:
+        out.print("graph server was not running")
+
+
+@db_app.command("status")
+def db_status() -> None:
+    """Say whether the embedded graph server runs, and print its Bolt URI, database and user."""
+    settings = load_settings()
+    if not settings.embedded:
+        out.print(
+            f"NEO4J_URI is set: using {settings.neo4j_uri} (database {settings.neo4j_database},"
+        )
+        out.print(f"user {settings.neo4j_user}); no embedded server is used")
+        return
+    state = settings.embedded_server().status()
+    out.print(f"running:   {'yes (pid ' + str(state.pid) + ')' if state.running else 'no'}")
+    out.print(f"bolt uri:  {state.bolt_uri}")
+    out.print(f"http:      {state.http_url}")
+    out.print(f"database:  {state.database}")
+    out.print(f"user:      {state.user}")
+    out.print(f"data dir:  {state.data_dir}")
+    out.print(f"log file:  {state.log_file}")
+    if not state.running:
+        raise typer.Exit(code=3)
+
+
+def main() -> None:
+    """Entry point: run the app; errors become one red line and a non-zero exit code."""
+    try:
+        app()
+    except CredgraphError as exc:
+        console.print(f"[bold red]error:[/bold red] {exc}", highlight=False, soft_wrap=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""The graph layer: the driver, the embedded backend, repositories (all Cypher) and migrations."""

@@ -1,0 +1,165 @@
+"""One async Neo4j driver per process, and the ``Graph`` gateway the repositories talk through.
+
+Repositories never touch the driver: they pass a module-level Cypher constant and parameters to
+``Graph.read`` / ``Graph.write`` (one-shot, retried by the driver) or ``Graph.transaction`` (several
+statements that must commit together). Every driver exception is mapped by ``graph.errors``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any, LiteralString
+
+import neo4j
+from neo4j import AsyncDriver, AsyncGraphDatabase, AsyncManagedTransaction, RoutingControl
+
+from graph.dialect import Dialect, FulltextIndex, fulltext_query_name
+from graph.errors import GraphUnavailable, translate_errors
+
+Row = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class GraphConfig:
+    """How to reach the graph backend."""
+
+    uri: str
+    user: str
+    password: str
+    database: str
+    dialect: Dialect = Dialect.NEO4J
+    http_url: str | None = None  # ArcadeDB's HTTP API, for the schema steps only SQL can do there
+    connection_timeout: float = 5.0
+    query_timeout: float = 30.0
+    max_pool_size: int = 50
+
+    @property
+    def auth(self) -> tuple[str, str]:
+        return (self.user, self.password)
+
+
+def create_driver(config: GraphConfig) -> AsyncDriver:
+    """A driver with timeouts short enough that a dead backend is noticed within seconds."""
+    return AsyncGraphDatabase.driver(
+        config.uri,
+        auth=config.auth,
+        connection_timeout=config.connection_timeout,
+        connection_acquisition_timeout=config.connection_timeout * 2,
+        max_transaction_retry_time=config.connection_timeout * 2,
+        max_connection_pool_size=config.max_pool_size,
+        liveness_check_timeout=30.0,
+        notifications_min_severity="OFF",
+    )
+
+
+class Graph:
+    """The gateway to one database on the backend."""
+
+    def __init__(self, driver: AsyncDriver, config: GraphConfig) -> None:
+        self.driver = driver
+        self.config = config
+        self.database = config.database
+        self.dialect = config.dialect
+
+    @classmethod
+    async def connect(cls, config: GraphConfig) -> Graph:
+        """Open the driver and check that the backend answers."""
+        driver = create_driver(config)
+        try:
+            with translate_errors():
+                await driver.verify_connectivity()
+        except BaseException:
+            await driver.close()
+            raise
+        return cls(driver, config)
+
+    async def close(self) -> None:
+        await self.driver.close()
+
+    def _query(self, text: LiteralString, timeout: float | None) -> neo4j.Query:
+        return neo4j.Query(text, timeout=timeout or self.config.query_timeout)
+
+    async def read(
+        self,
+        query: LiteralString,
+        params: Mapping[str, Any] | None = None,
+        *,
+        timeout: float | None = None,
+    ) -> list[Row]:
+        """Run a read statement (retried on transient failures) and return its rows as dicts."""
+        return await self._execute(query, params, RoutingControl.READ, timeout)
+
+    async def write(
+        self,
+        query: LiteralString,
+        params: Mapping[str, Any] | None = None,
+        *,
+        timeout: float | None = None,
+    ) -> list[Row]:
+        """Run one write statement in its own transaction and return its rows as dicts."""
+        return await self._execute(query, params, RoutingControl.WRITE, timeout)
+
+    async def _execute(
+        self,
+        query: LiteralString,
+        params: Mapping[str, Any] | None,
+        routing: RoutingControl,
+        timeout: float | None,
+    ) -> list[Row]:
+        limit = timeout or self.config.query_timeout
+        with translate_errors():
+            result = await asyncio.wait_for(
+                self.driver.execute_query(
+                    self._query(query, limit),
+                    dict(params or {}),
+                    database_=self.database,
+                    routing_=routing,
+                ),
+                timeout=limit + self.config.connection_timeout * 3,
+            )
+        return [record.data() for record in result.records]
+
+    @asynccontextmanager
+    async def transaction(self, *, timeout: float | None = None) -> AsyncIterator[Transaction]:
+        """An explicit write transaction: committed when the block ends, rolled back on error."""
+        with translate_errors():
+            async with self.driver.session(database=self.database) as session:
+                tx = await session.begin_transaction(timeout=timeout or self.config.query_timeout)
+                try:
+                    yield Transaction(tx)
+                except BaseException:
+                    await tx.rollback()
+                    raise
+                await tx.commit()
+
+    async def ping(self, timeout: float = 3.0) -> None:
+        """Raise ``GraphUnavailable`` unless the backend answers ``RETURN 1`` within ``timeout``."""
+        try:
+            with translate_errors():
+                async with asyncio.timeout(timeout):
+                    async with self.driver.session(database=self.database) as session:
+                        result = await session.run("RETURN 1 AS ok")
+                        await result.consume()
+        except TimeoutError as exc:
+            raise GraphUnavailable(
+                f"the graph backend did not answer within {timeout:.0f}s"
+            ) from exc
+
+    def fulltext_index(self, index: FulltextIndex) -> str:
+        """The backend's name for a full-text index declared in the migrations."""
+        return fulltext_query_name(self.dialect, index)
+
+
+class Transaction:
+    """A thin wrapper over a driver transaction that returns rows as dicts."""
+
+    def __init__(self, tx: neo4j.AsyncTransaction | AsyncManagedTransaction) -> None:
+        self._tx = tx
+
+    async def run(self, query: LiteralString, params: Mapping[str, Any] | None = None) -> list[Row]:
+        with translate_errors():
+            result = await self._tx.run(query, dict(params or {}))
+            return [record.data() async for record in result]

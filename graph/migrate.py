@@ -1,0 +1,256 @@
+"""The migration runner: numbered Cypher files applied once, in order, recorded in the graph.
+
+Files are named ``V0001__what_it_does.cypher`` and hold statements separated by ``;``. Once applied
+a file is never edited: its SHA-256 checksum is kept on a ``:__Neo4jMigration`` node and checked on
+every run, and a changed file or a gap in the numbering stops the runner with a message naming it.
+
+A file holds either schema statements (constraints, indexes) or data statements, never both: Neo4j
+refuses to mix them in one transaction. Each file runs in one transaction. Schema statements must
+say ``IF NOT EXISTS``/``IF EXISTS`` because ArcadeDB does not roll schema changes back, so a file
+that failed half-way has to be safe to run again. ``CREATE FULLTEXT INDEX`` statements go through
+``graph.dialect``, which knows how the embedded backend creates them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from graph.dialect import Dialect, arcadedb_fulltext_sql, parse_fulltext, run_arcadedb_sql
+from graph.driver import Graph
+from graph.errors import MigrationError
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+_NAME = re.compile(r"^V(?P<version>\d{4})__(?P<description>[a-z0-9_]+)\.cypher$")
+_SCHEMA = re.compile(r"^\s*(CREATE|DROP)\s+(CONSTRAINT|INDEX|FULLTEXT|RANGE|TEXT|POINT)\b", re.I)
+_GUARDED = re.compile(r"\bIF\s+(NOT\s+)?EXISTS\b", re.I)
+
+_APPLIED = """
+MATCH (m:__Neo4jMigration)
+RETURN m.version AS version, m.description AS description, m.checksum AS checksum,
+       m.appliedAt AS appliedAt
+ORDER BY m.version
+"""
+_RECORD = """
+CREATE (:__Neo4jMigration {version: $version, description: $description, checksum: $checksum,
+                           appliedAt: datetime($appliedAt)})
+"""
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One migration file, parsed."""
+
+    version: str
+    description: str
+    path: Path
+    checksum: str
+    statements: tuple[str, ...]
+    is_schema: bool
+
+
+@dataclass(frozen=True)
+class MigrationState:
+    """A migration and whether (and when) it was applied."""
+
+    version: str
+    description: str
+    applied: bool
+    applied_at: datetime | None
+
+
+def split_statements(text: str) -> list[str]:
+    """Split Cypher on ``;`` outside strings and comments, dropping comment-only pieces."""
+    statements: list[str] = []
+    current: list[str] = []
+    quote: str | None = None
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if quote:
+            current.append(ch)
+            if ch == "\\" and i + 1 < len(text):
+                current.append(text[i + 1])
+                i += 1
+            elif ch == quote:
+                quote = None
+        elif ch in "'\"`":
+            quote = ch
+            current.append(ch)
+        elif text.startswith("//", i):
+            end = text.find("\n", i)
+            i = len(text) if end == -1 else end
+            continue
+        elif ch == ";":
+            statements.append("".join(current))
+            current = []
+        else:
+            current.append(ch)
+        i += 1
+    statements.append("".join(current))
+    return [s.strip() for s in statements if s.strip()]
+
+
+def load_migrations(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
+    """Read and check every migration file: names, numbering without gaps, no mixed files."""
+    if not directory.is_dir():
+        raise MigrationError(f"the migrations folder {directory} does not exist")
+    migrations: list[Migration] = []
+    for path in sorted(directory.iterdir()):
+        if path.suffix != ".cypher":
+            continue
+        match = _NAME.match(path.name)
+        if match is None:
+            raise MigrationError(
+                f"{path.name}: a migration file must be named V0001__lower_snake_description.cypher"
+            )
+        raw = path.read_bytes()
+        text = raw.decode("utf-8").replace("\r\n", "\n")
+        statements = tuple(split_statements(text))
+        if not statements:
+            raise MigrationError(f"{path.name}: the file holds no statement")
+        kinds = {bool(_SCHEMA.match(s)) for s in statements}
+        if len(kinds) > 1:
+            raise MigrationError(
+                f"{path.name}: mixes schema and data statements; put them in separate files"
+            )
+        is_schema = kinds == {True}
+        if is_schema:
+            for statement in statements:
+                if not _GUARDED.search(statement):
+                    raise MigrationError(
+                        f"{path.name}: schema statement without IF NOT EXISTS: {statement[:80]}"
+                    )
+                parse_fulltext(statement)  # raises on a full-text index we cannot port
+        migrations.append(
+            Migration(
+                version=match["version"],
+                description=match["description"].replace("_", " "),
+                path=path,
+                checksum=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+                statements=statements,
+                is_schema=is_schema,
+            )
+        )
+    for expected, migration in enumerate(migrations, start=1):
+        if int(migration.version) != expected:
+            raise MigrationError(
+                f"{migration.path.name}: expected version V{expected:04d} here; "
+                "migration numbers must run 1, 2, 3 ... without gaps"
+            )
+    return migrations
+
+
+async def _applied(graph: Graph) -> dict[str, dict[str, object]]:
+    rows = await graph.read(_APPLIED)
+    return {str(row["version"]): row for row in rows}
+
+
+def _check_history(migrations: list[Migration], applied: dict[str, dict[str, object]]) -> None:
+    by_version = {m.version: m for m in migrations}
+    for version in sorted(applied):
+        if version not in by_version:
+            raise MigrationError(
+                f"V{version}__{applied[version].get('description', '?')}: applied to the graph "
+                "but its file is missing from the migrations folder"
+            )
+    for migration in migrations:
+        row = applied.get(migration.version)
+        if row is not None and row["checksum"] != migration.checksum:
+            raise MigrationError(
+                f"{migration.path.name}: the file changed after it was applied (checksum "
+                "mismatch); applied migrations must not be edited, add a new one instead"
+            )
+
+
+async def migration_status(graph: Graph, migrations: list[Migration]) -> list[MigrationState]:
+    """Every migration with whether it is applied; raises on a changed file or missing one."""
+    applied = await _applied(graph)
+    _check_history(migrations, applied)
+    states = []
+    for migration in migrations:
+        row = applied.get(migration.version)
+        at = row["appliedAt"] if row else None
+        states.append(
+            MigrationState(
+                version=migration.version,
+                description=migration.description,
+                applied=row is not None,
+                applied_at=at.to_native() if hasattr(at, "to_native") else None,
+            )
+        )
+    return states
+
+
+async def pending_migrations(graph: Graph, migrations: list[Migration]) -> list[Migration]:
+    """The migrations not yet applied (after checking the history)."""
+    applied = await _applied(graph)
+    _check_history(migrations, applied)
+    return [m for m in migrations if m.version not in applied]
+
+
+_HISTORY_KEY = """
+CREATE CONSTRAINT neo4j_migration_version IF NOT EXISTS
+FOR (m:__Neo4jMigration) REQUIRE m.version IS UNIQUE
+"""
+
+
+async def apply_migrations(graph: Graph, migrations: list[Migration]) -> list[Migration]:
+    """Apply every pending migration in order, each in its own transaction; return those applied.
+
+    Two runners racing (several API workers starting at once) cannot both record a version: the
+    history's unique constraint refuses the second, whose transaction then rolls back.
+    """
+    await graph.write(_HISTORY_KEY)
+    done: list[Migration] = []
+    for migration in await pending_migrations(graph, migrations):
+        try:
+            await _apply_one(graph, migration)
+        except MigrationError:
+            raise
+        except Exception as exc:
+            raise MigrationError(f"{migration.path.name} failed: {exc}") from exc
+        done.append(migration)
+    return done
+
+
+async def _apply_one(graph: Graph, migration: Migration) -> None:
+    record = {
+        "version": migration.version,
+        "description": migration.description,
+        "checksum": migration.checksum,
+        "appliedAt": datetime.now(UTC).isoformat(),
+    }
+    if not migration.is_schema:
+        async with graph.transaction() as tx:
+            for statement in migration.statements:
+                # Migration files are code reviewed in this repository, not input.
+                await tx.run(statement)
+            await tx.run(_RECORD, record)
+        return
+    # Schema changes cannot share a transaction with the history write on Neo4j.
+    async with graph.transaction() as tx:
+        for statement in migration.statements:
+            index = parse_fulltext(statement)
+            if index is not None and graph.dialect is Dialect.ARCADEDB:
+                continue  # created below through ArcadeDB's own API
+            await tx.run(statement)
+    if graph.dialect is Dialect.ARCADEDB:
+        commands = []
+        for statement in migration.statements:
+            index = parse_fulltext(statement)
+            if index is not None:
+                commands.extend(arcadedb_fulltext_sql(index))
+        if commands:
+            if graph.config.http_url is None:
+                raise MigrationError(
+                    f"{migration.path.name}: creating a full-text index on ArcadeDB needs its HTTP "
+                    "URL (CREDGRAPH_ARCADEDB_HTTP_URL)"
+                )
+            await run_arcadedb_sql(
+                graph.config.http_url, graph.database, graph.config.auth, commands
+            )
+    await graph.write(_RECORD, record)

@@ -1,0 +1,1 @@
+"""Pure scoring: rules, the engine and propagation maths. No I/O, no driver imports."""

@@ -1,0 +1,132 @@
+"""The ``credgraph`` command end to end, as a user runs it: real processes, real HTTP."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from graph.server import EmbeddedServer
+from tests.conftest import free_port
+
+CREDGRAPH = [sys.executable, "-m", "cli.main"]
+
+
+def env_for(server: EmbeddedServer, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NEO4J_", "CREDGRAPH_"))}
+    env.update(
+        CREDGRAPH_DATA_DIR=str(server.config.data_dir),
+        CREDGRAPH_DB_BOLT_PORT=str(server.config.bolt_port),
+        CREDGRAPH_DB_HTTP_PORT=str(server.config.http_port),
+        CREDGRAPH_DB_PASSWORD=server.config.password or "",
+        CREDGRAPH_DB_HEAP="1g",
+    )
+    env.update(extra)
+    return env
+
+
+def run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        CREDGRAPH + args, env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+def test_cli_help_describes_every_command() -> None:
+    env = dict(os.environ)
+    top = run(["--help"], env)
+    assert top.returncode == 0
+    for command in ("serve", "migrate", "db"):
+        assert command in top.stdout
+    for sub in (["serve"], ["migrate"], ["db"], ["db", "start"], ["db", "stop"], ["db", "status"]):
+        result = run([*sub, "--help"], env)
+        assert result.returncode == 0, sub
+        assert "Usage" in result.stdout
+
+
+def test_cli_bad_setting_is_one_clear_line(graph_server: EmbeddedServer) -> None:
+    result = run(["migrate"], env_for(graph_server, CREDGRAPH_DB_BOLT_PORT="seventy"))
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert "CREDGRAPH_DB_BOLT_PORT" in lines[0]
+    assert "Traceback" not in result.stderr
+
+
+def test_cli_migrate_status_and_db_status(graph_server: EmbeddedServer) -> None:
+    env = env_for(graph_server)
+    assert run(["migrate"], env).returncode == 0
+    status = run(["migrate", "--status"], env)
+    assert status.returncode == 0, status.stderr
+    assert "V0001" in status.stdout and "registry constraints" in status.stdout
+    assert "pending" not in status.stdout
+    db = run(["db", "status"], env)
+    assert db.returncode == 0
+    assert f"bolt://127.0.0.1:{graph_server.config.bolt_port}" in db.stdout
+    assert "credgraph" in db.stdout and "root" in db.stdout
+
+
+def test_cli_db_status_when_stopped_exits_non_zero(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NEO4J_", "CREDGRAPH_"))}
+    env["CREDGRAPH_DATA_DIR"] = str(tmp_path / "nothing")
+    result = run(["db", "status"], env)
+    assert result.returncode == 3
+    assert "running:   no" in result.stdout
+
+
+def test_cli_unreachable_neo4j_uri_is_one_line(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NEO4J_", "CREDGRAPH_"))}
+    env.update(NEO4J_URI=f"bolt://127.0.0.1:{free_port()}", NEO4J_PASSWORD="x")
+    result = run(["migrate", "--status"], env)
+    assert result.returncode == 1
+    assert result.stderr.startswith("error:")
+    assert "unavailable" in result.stderr or "unreachable" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.fixture
+def served(graph_server: EmbeddedServer, tmp_path: Path) -> Iterator[str]:
+    """``credgraph serve`` in its own process, pointed at the test backend through NEO4J_URI."""
+    port = free_port()
+    env = env_for(
+        graph_server,
+        NEO4J_URI=graph_server.bolt_uri,
+        NEO4J_USER="root",
+        NEO4J_PASSWORD=graph_server.config.password or "",
+        NEO4J_DATABASE="credgraph",
+        CREDGRAPH_GRAPH_DIALECT="arcadedb",
+        CREDGRAPH_ARCADEDB_HTTP_URL=graph_server.http_url,
+    )
+    log = tmp_path / "serve.log"
+    with log.open("w") as sink:
+        proc = subprocess.Popen(
+            [*CREDGRAPH, "serve", "--port", str(port)], env=env, stdout=sink, stderr=sink
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                pytest.fail(f"serve exited: {log.read_text()}")
+            try:
+                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        yield url
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) in (0, 143, -15)
+
+
+def test_cli_serve_answers_graphql_over_http(served: str) -> None:
+    answer = httpx.post(f"{served}/graphql", json={"query": "{ __typename }"}, timeout=10)
+    assert answer.status_code == 200
+    assert answer.json() == {"data": {"__typename": "Query"}}
+    assert httpx.get(f"{served}/readyz", timeout=10).json()["status"] == "ready"

@@ -1,0 +1,82 @@
+"""The embedded backend's lifecycle: start, reuse, stop, a taken port, its secret."""
+
+from __future__ import annotations
+
+import os
+import socket
+import stat
+from pathlib import Path
+
+import pytest
+
+from graph.errors import EmbeddedServerError, PortInUseError
+from graph.server import EmbeddedServer, EmbeddedServerConfig, port_is_free
+from tests.conftest import free_port, make_server
+
+
+def test_server_start_reuse_stop(tmp_path: Path) -> None:
+    server = make_server(tmp_path / "graph", password=None)
+    assert server.start() is True
+    try:
+        first = server.status()
+        assert first.running and first.pid is not None
+        assert server.is_ready()
+        assert first.bolt_uri == f"bolt://127.0.0.1:{server.config.bolt_port}"
+        assert (first.database, first.user) == ("credgraph", "root")
+        assert server.log_file.exists()
+
+        # A second handle on the same folder reuses the process instead of starting another.
+        again = EmbeddedServer(server.config)
+        assert again.start() is False
+        assert again.status().pid == first.pid
+
+        # The generated root password is kept in the data folder, readable by its owner only.
+        secret_file = tmp_path / "graph" / "root_password"
+        mode = stat.S_IMODE(os.stat(secret_file).st_mode)
+        assert mode == 0o600
+        assert server.password() == secret_file.read_text().strip()
+        assert len(server.password()) >= 20
+        # ... and never appears on the process's visible command line.
+        cmdline = Path(f"/proc/{first.pid}/cmdline").read_bytes().decode()
+        assert server.password() not in cmdline
+    finally:
+        assert server.stop() is True
+    assert server.status().running is False
+    assert not (tmp_path / "graph" / "server.pid").exists()
+    assert port_is_free("127.0.0.1", server.config.bolt_port)
+    assert server.stop() is False
+
+
+def test_server_refuses_taken_port(tmp_path: Path) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as squatter:
+        squatter.bind(("127.0.0.1", 0))
+        squatter.listen()
+        taken = squatter.getsockname()[1]
+        server = EmbeddedServer(
+            EmbeddedServerConfig(data_dir=tmp_path / "g", bolt_port=taken, http_port=free_port())
+        )
+        with pytest.raises(PortInUseError, match=rf"port {taken} \(CREDGRAPH_DB_BOLT_PORT\)"):
+            server.start()
+    assert server.status().running is False
+
+
+def test_server_reuse_on_other_ports_is_refused(fresh_server: EmbeddedServer) -> None:
+    other = EmbeddedServer(
+        EmbeddedServerConfig(
+            data_dir=fresh_server.config.data_dir,
+            bolt_port=free_port(),
+            http_port=free_port(),
+            password=fresh_server.config.password,
+        )
+    )
+    with pytest.raises(EmbeddedServerError, match="already runs"):
+        other.start()
+
+
+def test_server_stale_pid_file_is_ignored(tmp_path: Path) -> None:
+    server = make_server(tmp_path / "graph")
+    (tmp_path / "graph").mkdir()
+    # A pid that belongs to this test process, not to an ArcadeDB server on that folder.
+    server.pid_file.write_text(f'{{"pid": {os.getpid()}}}')
+    assert server.running_pid() is None
+    assert server.status().running is False
