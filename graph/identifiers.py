@@ -1,0 +1,174 @@
+"""Unified Social Credit Codes (GB 32100-2015) and resident identity numbers (GB 11643-1999).
+
+Validation is python-stdnum's. The registry's own policy on top of it:
+- a malformed code or identity number is rejected, with the reason;
+- a well-formed USCC whose check character is wrong is accepted and flagged, as real registries
+  hold such codes; an identity number with a wrong check character is rejected;
+- identity numbers leave the service masked (``110105********1234``) unless a role needs them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+
+from stdnum import numdb
+from stdnum.cn import ric, uscc
+from stdnum.exceptions import (
+    InvalidChecksum,
+    InvalidComponent,
+    InvalidFormat,
+    InvalidLength,
+    ValidationError,
+)
+
+USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+
+# GB 32100-2015 appendix: registration authority (1st character) and organisation type (2nd).
+ORGANISATION_TYPES: dict[str, str] = {
+    "11": "government organ (机关)",
+    "12": "public institution (事业单位)",
+    "13": "mass organisation under central staffing (群众团体)",
+    "19": "other organisation under staffing authority (其他)",
+    "21": "foreign resident organisation (外国常驻新闻机构)",
+    "29": "other diplomatic organisation (其他)",
+    "31": "law firm (律师执业机构)",
+    "32": "notary office (公证处)",
+    "33": "basic legal service office (基层法律服务所)",
+    "34": "judicial appraisal institution (司法鉴定机构)",
+    "35": "arbitration commission (仲裁委员会)",
+    "39": "other judicial administration organisation (其他)",
+    "41": "foreign cultural centre (外国在华文化中心)",
+    "49": "other cultural organisation (其他)",
+    "51": "social organisation (社会团体)",
+    "52": "private non-enterprise unit (民办非企业单位)",
+    "53": "foundation (基金会)",
+    "59": "other civil affairs organisation (其他)",
+    "61": "foreign tourism office (外国旅游部门常驻代表机构)",
+    "69": "other tourism organisation (其他)",
+    "71": "religious venue (宗教活动场所)",
+    "72": "religious college (宗教院校)",
+    "79": "other religious organisation (其他)",
+    "81": "trade union (工会)",
+    "89": "other trade union organisation (其他)",
+    "91": "enterprise (企业)",
+    "92": "individual business (个体工商户)",
+    "93": "farmers' cooperative (农民专业合作社)",
+    "A1": "military organisation (军队事业单位)",
+    "A9": "other military organisation (其他)",
+    "N1": "rural collective economic organisation (农村集体经济组织)",
+    "N2": "village economic cooperative (村级经济合作社)",
+    "N3": "village group economic cooperative (组级经济合作社)",
+    "N9": "other agricultural organisation (其他)",
+    "Y1": "other (其他)",
+}
+
+
+class IdentifierError(ValueError):
+    """A code or identity number that cannot be accepted; the message says why."""
+
+
+@dataclass(frozen=True)
+class Uscc:
+    """A well-formed Unified Social Credit Code and whether its check character is right."""
+
+    code: str
+    valid: bool
+
+    @property
+    def organisation_type(self) -> str | None:
+        return ORGANISATION_TYPES.get(self.code[:2])
+
+    @property
+    def region(self) -> str | None:
+        return division_name(self.code[2:8])
+
+
+def parse_uscc(value: str) -> Uscc:
+    """Parse a USCC: malformed raises ``IdentifierError``; a bad check character is flagged."""
+    code = uscc.compact(value or "").upper()
+    if len(code) != 18:
+        raise IdentifierError(f"a USCC has 18 characters, got {len(code)}")
+    if not code[:8].isdigit():
+        raise IdentifierError("characters 1-8 of a USCC must be digits")
+    bad = sorted({c for c in code[8:] if c not in USCC_ALPHABET})
+    if bad:
+        raise IdentifierError(
+            f"characters 9-18 of a USCC come from {USCC_ALPHABET}; got {''.join(bad)!r}"
+        )
+    try:
+        uscc.validate(code)
+    except InvalidChecksum:
+        return Uscc(code, valid=False)
+    except ValidationError as exc:  # pragma: no cover - the checks above cover the format
+        raise IdentifierError(f"malformed USCC: {exc}") from exc
+    return Uscc(code, valid=True)
+
+
+def parse_id_number(value: str) -> str:
+    """Validate a resident identity number; return it compact and upper-case, or raise why not."""
+    number = ric.compact(value or "").upper()
+    try:
+        ric.validate(number)
+    except InvalidLength as exc:
+        raise IdentifierError(
+            f"a resident identity number has 18 characters, got {len(number)}"
+        ) from exc
+    except InvalidFormat as exc:
+        raise IdentifierError("a resident identity number is 17 digits and a digit or X") from exc
+    except InvalidChecksum as exc:
+        raise IdentifierError("the identity number's check character is wrong") from exc
+    except InvalidComponent as exc:
+        raise IdentifierError(
+            "the identity number's birth date or administrative division does not exist"
+        ) from exc
+    except ValidationError as exc:  # pragma: no cover - stdnum's tree is covered above
+        raise IdentifierError(f"invalid identity number: {exc}") from exc
+    if ric.get_birth_date(number) > date.today():
+        raise IdentifierError("the identity number's birth date is in the future")
+    return number
+
+
+def mask_id_number(number: str) -> str:
+    """``110105199001011234`` -> ``110105********1234`` (birth date hidden)."""
+    if len(number) < 10:
+        return "*" * len(number)
+    return number[:6] + "*" * (len(number) - 10) + number[-4:]
+
+
+def looks_like_uscc(value: str) -> bool:
+    """True when ``value`` could be a USCC rather than an identity number (cheap check)."""
+    code = value.strip().upper()
+    return len(code) == 18 and code[:8].isdigit() and all(c in USCC_ALPHABET for c in code[8:])
+
+
+@lru_cache(maxsize=4096)
+def division_name(code: str) -> str | None:
+    """The province, prefecture and county of an administrative division code, if known."""
+    if len(code) != 6 or not code.isdigit():
+        return None
+    info: dict[str, str] = {}
+    for _part, props in numdb.get("cn/loc").info(code):
+        info.update(props)
+    if not info:
+        return None
+    county = info.get("county", "").split(",")[-1]
+    if county.startswith("["):
+        county = county.split("]", 1)[-1]
+    parts = [info.get("province", ""), info.get("prefecture", ""), county]
+    seen: list[str] = []
+    for part in parts:
+        if part and part not in seen:
+            seen.append(part)
+    return "".join(seen) or None
+
+
+def uscc_check_character(first17: str) -> str:
+    """The check character completing 17 USCC characters (for generators and tests)."""
+    return str(uscc.calc_check_digit(first17))
+
+
+def ric_check_character(first17: str) -> str:
+    """The check character completing 17 identity-number digits."""
+    return str(ric.calc_check_digit(first17 + "0"))  # stdnum drops the last character

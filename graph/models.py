@@ -1,0 +1,183 @@
+"""The registry's data, as frozen dataclasses: what repositories take and return."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+
+class EntityKind(StrEnum):
+    """The labels an entity can carry; an allowlist for the Cypher that varies by label."""
+
+    COMPANY = "Company"
+    PERSON = "Person"
+
+
+class RelType(StrEnum):
+    """The relationship types an import or a mutation may create between entities."""
+
+    LEGAL_REPRESENTATIVE_OF = "LEGAL_REPRESENTATIVE_OF"
+    SHAREHOLDER_OF = "SHAREHOLDER_OF"
+    OFFICER_OF = "OFFICER_OF"
+    BRANCH_OF = "BRANCH_OF"
+
+
+class CompanyStatus(StrEnum):
+    ACTIVE = "active"
+    REVOKED = "revoked"
+    CANCELLED = "cancelled"
+
+
+class Category(StrEnum):
+    ADMINISTRATIVE = "administrative"
+    COMMERCIAL = "commercial"
+    SOCIAL = "social"
+    JUDICIAL = "judicial"
+
+
+class Polarity(StrEnum):
+    GOOD = "good"
+    WARNING = "warning"
+
+
+class Severity(StrEnum):
+    MINOR = "minor"
+    GENERAL = "general"
+    SERIOUS = "serious"
+
+
+class RecordStatus(StrEnum):
+    """A record's standing; only ACTIVE records are published and counted."""
+
+    ACTIVE = "active"
+    DISPUTED = "disputed"
+    EXPIRED = "expired"
+    REMOVED = "removed"
+    RESTORED = "restored"
+
+
+# Which entity kinds may stand at the start of each relationship (the end is always a company).
+REL_FROM_KINDS: dict[RelType, tuple[EntityKind, ...]] = {
+    RelType.LEGAL_REPRESENTATIVE_OF: (EntityKind.PERSON,),
+    RelType.OFFICER_OF: (EntityKind.PERSON,),
+    RelType.SHAREHOLDER_OF: (EntityKind.PERSON, EntityKind.COMPANY),
+    RelType.BRANCH_OF: (EntityKind.COMPANY,),
+}
+
+
+@dataclass(frozen=True)
+class CompanyInput:
+    uscc: str
+    uscc_valid: bool
+    name: str
+    registration_number: str | None = None
+    address: str | None = None
+    phone: str | None = None
+    status: CompanyStatus = CompanyStatus.ACTIVE
+    founded_on: date | None = None
+    jurisdiction: str | None = None
+    source: str | None = None
+
+
+@dataclass(frozen=True)
+class PersonInput:
+    id_number: str
+    name: str
+    profession: str | None = None
+    source: str | None = None
+
+
+@dataclass(frozen=True)
+class LinkInput:
+    rel: RelType
+    from_key: str
+    to_key: str
+    stake: float | None = None
+    role: str | None = None
+    since: date | None = None
+    until: date | None = None
+    source: str | None = None
+
+
+@dataclass(frozen=True)
+class RecordInput:
+    record_id: str
+    subject: str
+    authority: str
+    category: Category
+    code: str
+    polarity: Polarity
+    severity: Severity
+    decided_on: date
+    case_number: str | None = None
+    description: str | None = None
+    penalty: str | None = None
+    source: str | None = None
+
+
+@dataclass(frozen=True)
+class Company:
+    uscc: str
+    uscc_valid: bool
+    name: str
+    registration_number: str | None
+    address: str | None
+    phone: str | None
+    status: CompanyStatus
+    founded_on: date | None
+    jurisdiction: str | None
+
+
+@dataclass(frozen=True)
+class Person:
+    uid: str
+    id_number: str
+    name: str
+    profession: str | None
+
+
+@dataclass(frozen=True)
+class Entity:
+    """A company or a person, as returned where either may appear."""
+
+    kind: EntityKind
+    company: Company | None = None
+    person: Person | None = None
+
+    @property
+    def key(self) -> str:
+        if self.company is not None:
+            return self.company.uscc
+        assert self.person is not None
+        return self.person.id_number
+
+
+@dataclass(frozen=True)
+class Record:
+    record_id: str
+    category: Category
+    code: str
+    polarity: Polarity
+    severity: Severity
+    authority: str
+    case_number: str | None
+    decided_on: date
+    description: str | None
+    penalty: str | None
+    status: RecordStatus
+    subject_kind: EntityKind
+    subject_key: str
+
+
+@dataclass(frozen=True)
+class Link:
+    """A relationship between two entities, seen from one of them."""
+
+    rel: RelType
+    other: Entity
+    stake: float | None
+    role: str | None
+    since: date | None
+    until: date | None
+    source: str | None

@@ -1,0 +1,244 @@
+"""Checking one row of input (an import line or a mutation's input) into a registry dataclass.
+
+The import format's field names are the contract (snake_case, enums in lower case). Every
+problem raises ``RowError`` naming the field and the reason, so that an import can write it to the
+rejects file and a mutation can return it in its error member.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from datetime import date
+from enum import StrEnum
+from typing import Any, TypeVar
+
+from graph.identifiers import IdentifierError, parse_id_number, parse_uscc
+from graph.models import (
+    Category,
+    CompanyInput,
+    CompanyStatus,
+    LinkInput,
+    PersonInput,
+    Polarity,
+    RecordInput,
+    RelType,
+    Severity,
+)
+
+E = TypeVar("E", bound=StrEnum)
+
+ROW_TYPES = ("company", "person", "link", "record")
+_PHONE = re.compile(r"^\+?[0-9][0-9\- ()]{4,24}$")
+_RECORD_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-:./]{0,63}$")
+_CODE = re.compile(r"^[A-Z][A-Z0-9_]{1,63}$")
+_REGISTRATION = re.compile(r"^[0-9A-Z\-]{6,30}$")
+MAX_TEXT = 2000
+
+
+class RowError(ValueError):
+    """A row that cannot be accepted: ``field`` names the culprit, ``reason`` says why."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
+
+
+def _text(
+    raw: Mapping[str, Any], field: str, *, required: bool = False, limit: int = 200
+) -> str | None:
+    value = raw.get(field)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise RowError(field, "is required")
+        return None
+    if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+        raise RowError(field, f"must be text, got {type(value).__name__}")
+    text = str(value).strip()
+    if len(text) > limit:
+        raise RowError(field, f"is longer than {limit} characters")
+    if any(ord(c) < 32 and c not in "\t\n" for c in text):
+        raise RowError(field, "holds control characters")
+    return text
+
+
+def _required(raw: Mapping[str, Any], field: str, limit: int = 200) -> str:
+    text = _text(raw, field, required=True, limit=limit)
+    assert text is not None
+    return text
+
+
+def _enum(raw: Mapping[str, Any], field: str, enum: type[E], default: E | None = None) -> E:
+    value = _text(raw, field, required=default is None)
+    if value is None:
+        assert default is not None
+        return default
+    try:
+        return enum(value.lower())
+    except ValueError:
+        allowed = "|".join(member.value for member in enum)
+        raise RowError(field, f"must be one of {allowed}, got {value!r}") from None
+
+
+def _date(raw: Mapping[str, Any], field: str, *, required: bool = False) -> date | None:
+    value = raw.get(field)
+    if isinstance(value, date):
+        parsed = value
+    else:
+        text = _text(raw, field, required=required, limit=10)
+        if text is None:
+            return None
+        try:
+            parsed = date.fromisoformat(text)
+        except ValueError:
+            raise RowError(field, f"must be a date YYYY-MM-DD, got {text!r}") from None
+    if parsed > date.today():
+        raise RowError(field, f"{parsed.isoformat()} is in the future")
+    if parsed.year < 1900:
+        raise RowError(field, f"{parsed.isoformat()} is before 1900")
+    return parsed
+
+
+def _uscc(raw: Mapping[str, Any], field: str) -> tuple[str, bool]:
+    try:
+        code = parse_uscc(_required(raw, field, limit=40))
+    except IdentifierError as exc:
+        raise RowError(field, str(exc)) from None
+    return code.code, code.valid
+
+
+def _id_number(raw: Mapping[str, Any], field: str) -> str:
+    try:
+        return parse_id_number(_required(raw, field, limit=40))
+    except IdentifierError as exc:
+        raise RowError(field, str(exc)) from None
+
+
+def _entity_key(raw: Mapping[str, Any], field: str) -> str:
+    """A key that may be a USCC or an identity number; which one is decided against the graph."""
+    value = _required(raw, field, limit=40).upper().replace(" ", "")
+    try:
+        return parse_id_number(value)
+    except IdentifierError as id_problem:
+        try:
+            return parse_uscc(value).code
+        except IdentifierError as code_problem:
+            raise RowError(
+                field,
+                f"is neither a USCC ({code_problem}) nor an identity number ({id_problem})",
+            ) from None
+
+
+def parse_company(raw: Mapping[str, Any], source: str | None = None) -> CompanyInput:
+    """Check a ``company`` row."""
+    uscc, valid = _uscc(raw, "uscc")
+    registration = _text(raw, "registration_number", limit=30)
+    if registration is not None and not _REGISTRATION.match(registration.upper()):
+        raise RowError("registration_number", "must be 6-30 digits, capital letters or '-'")
+    phone = _text(raw, "phone", limit=25)
+    if phone is not None and not _PHONE.match(phone):
+        raise RowError("phone", f"is not a phone number: {phone!r}")
+    return CompanyInput(
+        uscc=uscc,
+        uscc_valid=valid,
+        name=_required(raw, "name"),
+        registration_number=registration.upper() if registration else None,
+        address=_text(raw, "address", limit=300),
+        phone=phone,
+        status=_enum(raw, "status", CompanyStatus, CompanyStatus.ACTIVE),
+        founded_on=_date(raw, "founded_on"),
+        jurisdiction=_text(raw, "jurisdiction", limit=100),
+        source=_text(raw, "source") or source,
+    )
+
+
+def parse_person(raw: Mapping[str, Any], source: str | None = None) -> PersonInput:
+    """Check a ``person`` row."""
+    return PersonInput(
+        id_number=_id_number(raw, "id_number"),
+        name=_required(raw, "name", limit=100),
+        profession=_text(raw, "profession", limit=100),
+        source=_text(raw, "source") or source,
+    )
+
+
+def parse_link(raw: Mapping[str, Any], source: str | None = None) -> LinkInput:
+    """Check a ``link`` row: the relationship, both ends, stake, role and dates."""
+    rel_text = _required(raw, "rel", limit=40).upper()
+    try:
+        rel = RelType(rel_text)
+    except ValueError:
+        allowed = "|".join(member.value for member in RelType)
+        raise RowError("rel", f"must be one of {allowed}, got {rel_text!r}") from None
+    if rel in (RelType.LEGAL_REPRESENTATIVE_OF, RelType.OFFICER_OF):
+        from_key = _id_number(raw, "from")
+    elif rel is RelType.BRANCH_OF:
+        from_key = _uscc(raw, "from")[0]
+    else:
+        from_key = _entity_key(raw, "from")
+    to_key = _uscc(raw, "to")[0]
+    if from_key == to_key:
+        raise RowError("to", "a company cannot be linked to itself")
+    stake: float | None = None
+    if raw.get("stake") not in (None, ""):
+        try:
+            stake = float(raw["stake"])
+        except (TypeError, ValueError):
+            raise RowError("stake", f"must be a number, got {raw['stake']!r}") from None
+        if not 0 < stake <= 1:
+            raise RowError("stake", f"must be in (0, 1], got {stake}")
+    if rel is RelType.SHAREHOLDER_OF and stake is None:
+        raise RowError("stake", "is required for SHAREHOLDER_OF")
+    if rel is not RelType.SHAREHOLDER_OF and stake is not None:
+        raise RowError("stake", f"only SHAREHOLDER_OF links carry a stake, not {rel.value}")
+    role = _text(raw, "role", limit=60)
+    if rel is RelType.OFFICER_OF and role is None:
+        role = "officer"
+    since, until = _date(raw, "since"), _date(raw, "until")
+    if since and until and until < since:
+        raise RowError("until", f"{until.isoformat()} is before since {since.isoformat()}")
+    return LinkInput(
+        rel=rel,
+        from_key=from_key,
+        to_key=to_key,
+        stake=stake,
+        role=role,
+        since=since,
+        until=until,
+        source=_text(raw, "source") or source,
+    )
+
+
+def parse_record(raw: Mapping[str, Any], source: str | None = None) -> RecordInput:
+    """Check a ``record`` row: its id, subject, issuer, classification and date."""
+    record_id = _required(raw, "record_id", limit=64)
+    if not _RECORD_ID.match(record_id):
+        raise RowError("record_id", "may hold letters, digits and _-:./ only")
+    code = _required(raw, "code", limit=64).upper()
+    if not _CODE.match(code):
+        raise RowError("code", "must be upper-case letters, digits and underscores")
+    decided_on = _date(raw, "decided_on", required=True)
+    assert decided_on is not None
+    return RecordInput(
+        record_id=record_id,
+        subject=_entity_key(raw, "subject"),
+        authority=_required(raw, "authority", limit=100),
+        category=_enum(raw, "category", Category),
+        code=code,
+        polarity=_enum(raw, "polarity", Polarity),
+        severity=_enum(raw, "severity", Severity),
+        decided_on=decided_on,
+        case_number=_text(raw, "case_number", limit=100),
+        description=_text(raw, "description", limit=MAX_TEXT),
+        penalty=_text(raw, "penalty", limit=500),
+        source=_text(raw, "source") or source,
+    )
+
+
+PARSERS: dict[str, Callable[..., Any]] = {
+    "company": parse_company,
+    "person": parse_person,
+    "link": parse_link,
+    "record": parse_record,
+}

@@ -1,0 +1,74 @@
+"""Valid identifiers and import rows for tests, built from small integers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from graph.identifiers import USCC_ALPHABET, ric_check_character, uscc_check_character
+
+
+def uscc(n: int, *, region: str = "110105", valid: bool = True) -> str:
+    """The n-th enterprise USCC in ``region`` (check character wrong when ``valid`` is False)."""
+    body = ""
+    value = n
+    for _ in range(9):
+        body = USCC_ALPHABET[value % 31] + body
+        value //= 31
+    first17 = "91" + region + body
+    check = uscc_check_character(first17)
+    if not valid:
+        check = next(c for c in "0123456789" if c != check)
+    return first17 + check
+
+
+def id_number(n: int, *, region: str = "110105", born: str = "19800101") -> str:
+    """The n-th valid identity number for someone born on ``born`` in ``region``."""
+    first17 = f"{region}{born}{n % 1000:03d}"
+    return first17 + ric_check_character(first17)
+
+
+def company_row(n: int, **extra: Any) -> dict[str, Any]:
+    return {
+        "type": "company",
+        "uscc": uscc(n),
+        "name": f"北京测试{n}科技有限公司",
+        "registration_number": f"110105{n:09d}",
+        "address": f"北京市朝阳区建国路{n}号",
+        "phone": "010-65000000",
+        "status": "active",
+        "founded_on": "2010-05-01",
+        "jurisdiction": "北京市朝阳区市场监督管理局",
+        **extra,
+    }
+
+
+def person_row(n: int, **extra: Any) -> dict[str, Any]:
+    return {
+        "type": "person",
+        "id_number": id_number(n),
+        "name": f"张{n}",
+        "profession": "engineer",
+        **extra,
+    }
+
+
+def link_row(rel: str, frm: str, to: str, **extra: Any) -> dict[str, Any]:
+    return {"type": "link", "rel": rel, "from": frm, "to": to, **extra}
+
+
+def record_row(record_id: str, subject: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "type": "record",
+        "record_id": record_id,
+        "subject": subject,
+        "authority": "北京市朝阳区人民法院",
+        "case_number": f"(2023)京0105执{record_id}号",
+        "category": "judicial",
+        "code": "JUDGMENT_DEFAULT",
+        "polarity": "warning",
+        "severity": "serious",
+        "decided_on": "2023-03-15",
+        "description": "有履行能力而拒不履行生效法律文书确定义务",
+        "penalty": "限制高消费",
+        **extra,
+    }
