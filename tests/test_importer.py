@@ -29,7 +29,7 @@ def read_rejects(path: Path) -> list[dict[str, Any]]:
 
 
 async def count(graph: Graph, query: str) -> int:
-    rows = await graph.read(query)  # type: ignore[arg-type]
+    rows = await graph.read(query)
     return int(rows[0]["n"])
 
 
