@@ -13,6 +13,7 @@ from rich.text import Text
 
 from graph.driver import Graph, GraphConfig
 from graph.importer import Importer, ImportReport
+from graph.readers import ImportFileError
 
 
 class RowsPerSecond(ProgressColumn):
