@@ -13,7 +13,7 @@ from rich.text import Text
 
 from graph.driver import Graph, GraphConfig
 from graph.importer import Importer, ImportReport
-from graph.readers import ImportFileError
+from graph.readers import expand_paths
 
 
 class RowsPerSecond(ProgressColumn):
@@ -39,9 +39,7 @@ def run_import(
     config: GraphConfig, paths: list[Path], batch_size: int, console: Console
 ) -> ImportReport:
     """Import ``paths`` with a progress bar on ``console``; returns the report."""
-    missing = [p for p in paths if not p.is_file()]
-    if missing:
-        raise ImportFileError(f"{missing[0]}: no such file")
+    paths = expand_paths(paths)
     lines = count_lines(paths)
     columns = (
         TextColumn("[progress.description]{task.description}"),

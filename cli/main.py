@@ -112,7 +112,8 @@ def migrate(
 @app.command("import")
 def import_(
     paths: Annotated[
-        list[Path], typer.Argument(help="JSON Lines (.jsonl) or CSV files (one type per file).")
+        list[Path],
+        typer.Argument(help="JSON Lines (.jsonl) or CSV files (one type per file), or folders."),
     ],
     batch_size: Annotated[int, typer.Option(min=1, max=50_000, help="Rows per write.")] = 5000,
 ) -> None:
@@ -134,6 +135,20 @@ def import_(
     elif report.changed == 0:
         out.print("nothing changed: the graph already held every row")
     raise typer.Exit(code=report.exit_code)
+
+
+@app.command()
+def generate(
+    out: Annotated[Path, typer.Option(help="Folder to write the JSON Lines files into.")],
+    companies: Annotated[int, typer.Option(min=0, help="How many companies.")] = 2000,
+    persons: Annotated[int, typer.Option(min=0, help="How many people.")] = 5000,
+    seed: Annotated[int, typer.Option(help="The same seed gives the same files.")] = 1,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Processes writing shards.")] = 2,
+) -> None:
+    """Generate a plausible registry (companies, people, links, records) in the import format."""
+    from cli.generating import run_generate
+
+    run_generate(out, companies, persons, seed, workers, console)
 
 
 @db_app.command("start")

@@ -93,6 +93,7 @@ class LinkInput:
     rel: RelType
     from_key: str
     to_key: str
+    from_kind: EntityKind = EntityKind.PERSON  # the likelier label of ``from_key``
     stake: float | None = None
     role: str | None = None
     since: date | None = None
@@ -114,6 +115,7 @@ class RecordInput:
     description: str | None = None
     penalty: str | None = None
     source: str | None = None
+    subject_kind: EntityKind = EntityKind.PERSON  # the likelier label of ``subject``
 
 
 @dataclass(frozen=True)

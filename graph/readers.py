@@ -125,6 +125,21 @@ def _text(line: bytes) -> str:
     return line.decode("utf-8", errors="replace").rstrip("\n")[:1000]
 
 
-def file_size(paths: list[Path]) -> int:
-    """The total size in bytes of the files (for progress)."""
-    return sum(p.stat().st_size for p in paths if p.is_file())
+def expand_paths(paths: list[Path]) -> list[Path]:
+    """Files as given, and for a folder the .jsonl and .csv files in it (not rejects files)."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            inside = sorted(
+                p
+                for p in path.iterdir()
+                if p.suffix.lower() in (".jsonl", ".csv") and not p.name.endswith(".rejects.jsonl")
+            )
+            if not inside:
+                raise ImportFileError(f"{path}: the folder holds no .jsonl or .csv file")
+            files.extend(inside)
+        elif not path.is_file():
+            raise ImportFileError(f"{path}: no such file or folder")
+        else:
+            files.append(path)
+    return files

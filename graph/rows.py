@@ -18,6 +18,7 @@ from graph.models import (
     Category,
     CompanyInput,
     CompanyStatus,
+    EntityKind,
     LinkInput,
     PersonInput,
     Polarity,
@@ -34,6 +35,7 @@ _RECORD_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-:./]{0,63}$")
 _CODE = re.compile(r"^[A-Z][A-Z0-9_]{1,63}$")
 _REGISTRATION = re.compile(r"^[0-9A-Z\-]{6,30}$")
 MAX_TEXT = 2000
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 class RowError(ValueError):
@@ -58,7 +60,7 @@ def _text(
     text = str(value).strip()
     if len(text) > limit:
         raise RowError(field, f"is longer than {limit} characters")
-    if any(ord(c) < 32 and c not in "\t\n" for c in text):
+    if _CONTROL.search(text):
         raise RowError(field, "holds control characters")
     return text
 
@@ -115,14 +117,18 @@ def _id_number(raw: Mapping[str, Any], field: str) -> str:
         raise RowError(field, str(exc)) from None
 
 
-def _entity_key(raw: Mapping[str, Any], field: str) -> str:
-    """A key that may be a USCC or an identity number; which one is decided against the graph."""
+def _entity_key(raw: Mapping[str, Any], field: str) -> tuple[str, EntityKind]:
+    """A key that may be a USCC or an identity number, and the likelier of the two.
+
+    The graph has the last word: a digits-only USCC can pass as an identity number, so writes
+    retry a key under the other label when the likelier one does not hold it.
+    """
     value = _required(raw, field, limit=40).upper().replace(" ", "")
     try:
-        return parse_id_number(value)
+        return parse_id_number(value), EntityKind.PERSON
     except IdentifierError as id_problem:
         try:
-            return parse_uscc(value).code
+            return parse_uscc(value).code, EntityKind.COMPANY
         except IdentifierError as code_problem:
             raise RowError(
                 field,
@@ -172,11 +178,11 @@ def parse_link(raw: Mapping[str, Any], source: str | None = None) -> LinkInput:
         allowed = "|".join(member.value for member in RelType)
         raise RowError("rel", f"must be one of {allowed}, got {rel_text!r}") from None
     if rel in (RelType.LEGAL_REPRESENTATIVE_OF, RelType.OFFICER_OF):
-        from_key = _id_number(raw, "from")
+        from_key, from_kind = _id_number(raw, "from"), EntityKind.PERSON
     elif rel is RelType.BRANCH_OF:
-        from_key = _uscc(raw, "from")[0]
+        from_key, from_kind = _uscc(raw, "from")[0], EntityKind.COMPANY
     else:
-        from_key = _entity_key(raw, "from")
+        from_key, from_kind = _entity_key(raw, "from")
     to_key = _uscc(raw, "to")[0]
     if from_key == to_key:
         raise RowError("to", "a company cannot be linked to itself")
@@ -202,6 +208,7 @@ def parse_link(raw: Mapping[str, Any], source: str | None = None) -> LinkInput:
         rel=rel,
         from_key=from_key,
         to_key=to_key,
+        from_kind=from_kind,
         stake=stake,
         role=role,
         since=since,
@@ -220,9 +227,11 @@ def parse_record(raw: Mapping[str, Any], source: str | None = None) -> RecordInp
         raise RowError("code", "must be upper-case letters, digits and underscores")
     decided_on = _date(raw, "decided_on", required=True)
     assert decided_on is not None
+    subject, subject_kind = _entity_key(raw, "subject")
     return RecordInput(
         record_id=record_id,
-        subject=_entity_key(raw, "subject"),
+        subject=subject,
+        subject_kind=subject_kind,
         authority=_required(raw, "authority", limit=100),
         category=_enum(raw, "category", Category),
         code=code,

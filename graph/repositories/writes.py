@@ -12,14 +12,23 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any, LiteralString
 
 import orjson
 
 from graph.driver import Graph
-from graph.models import CompanyInput, LinkInput, PersonInput, RecordInput, RelType
+from graph.identifiers import is_id_number, looks_like_uscc
+from graph.models import (
+    REL_FROM_KINDS,
+    CompanyInput,
+    EntityKind,
+    LinkInput,
+    PersonInput,
+    RecordInput,
+    RelType,
+)
 
 
 @dataclass
@@ -109,89 +118,84 @@ SET p += row.props, p.rowHash = row.hash, p.updatedAt = $now
 RETURN sum(CASE WHEN oldHash IS NULL THEN 1 ELSE 0 END) AS created, count(*) AS changed
 """
 
-# One statement per relationship type: types never come from input, only from this table.
-_LINK_TAIL = """
-WITH a, b, row
-MERGE (a)-[r:{rel}]->(b)
-ON CREATE SET r.createdAt = $now
-WITH r, row, r.rowHash AS oldHash
-SET r += CASE WHEN oldHash IS NULL OR oldHash <> row.hash THEN row.props ELSE {{}} END,
-    r.rowHash = row.hash
-RETURN row.i AS i, oldHash IS NULL AS created, oldHash = row.hash AS unchanged
-"""
-_PERSON_TO_COMPANY = """
+# One statement per (relationship type, label of the start): both come from this table, never
+# from input. The end of every link is a company.
+_LINK_HEAD: dict[EntityKind, LiteralString] = {
+    EntityKind.PERSON: """
 UNWIND $rows AS row
 MATCH (a:Person {idNumber: row.from})
 MATCH (b:Company {uscc: row.to})
-"""
-_COMPANY_TO_COMPANY = """
+""",
+    EntityKind.COMPANY: """
 UNWIND $rows AS row
 MATCH (a:Company {uscc: row.from})
 MATCH (b:Company {uscc: row.to})
-"""
-_ANY_TO_COMPANY = """
-UNWIND $rows AS row
-OPTIONAL MATCH (p:Person {idNumber: row.from})
-OPTIONAL MATCH (pc:Company {uscc: row.from})
-WITH row, coalesce(p, pc) AS a
-WHERE a IS NOT NULL
-MATCH (b:Company {uscc: row.to})
-"""
-_OFFICER_TAIL = """
-WITH a, b, row
-MERGE (a)-[r:OFFICER_OF {role: row.role}]->(b)
+""",
+}
+_LINK_MERGE: dict[RelType, LiteralString] = {
+    RelType.LEGAL_REPRESENTATIVE_OF: "MERGE (a)-[r:LEGAL_REPRESENTATIVE_OF]->(b)",
+    RelType.SHAREHOLDER_OF: "MERGE (a)-[r:SHAREHOLDER_OF]->(b)",
+    RelType.OFFICER_OF: "MERGE (a)-[r:OFFICER_OF {role: row.role}]->(b)",
+    RelType.BRANCH_OF: "MERGE (a)-[r:BRANCH_OF]->(b)",
+}
+_LINK_TAIL = """
 ON CREATE SET r.createdAt = $now
 WITH r, row, r.rowHash AS oldHash
 SET r += CASE WHEN oldHash IS NULL OR oldHash <> row.hash THEN row.props ELSE {} END,
     r.rowHash = row.hash
 RETURN row.i AS i, oldHash IS NULL AS created, oldHash = row.hash AS unchanged
 """
-UPSERT_LINKS: dict[RelType, LiteralString] = {
-    RelType.LEGAL_REPRESENTATIVE_OF: _PERSON_TO_COMPANY
-    + _LINK_TAIL.format(rel="LEGAL_REPRESENTATIVE_OF"),
-    RelType.OFFICER_OF: _PERSON_TO_COMPANY + _OFFICER_TAIL,
-    RelType.SHAREHOLDER_OF: _ANY_TO_COMPANY + _LINK_TAIL.format(rel="SHAREHOLDER_OF"),
-    RelType.BRANCH_OF: _COMPANY_TO_COMPANY + _LINK_TAIL.format(rel="BRANCH_OF"),
+UPSERT_LINKS: dict[tuple[RelType, EntityKind], LiteralString] = {
+    (rel, kind): _LINK_HEAD[kind] + _LINK_MERGE[rel] + _LINK_TAIL
+    for rel, kinds in REL_FROM_KINDS.items()
+    for kind in kinds
 }
 
-# A record's subject never changes: a row naming another subject for a known record id is a
-# conflict, reported rather than applied. Status (disputes, expiry) is ours and never imported.
-UPSERT_RECORDS = """
-UNWIND $rows AS row
-OPTIONAL MATCH (p:Person {idNumber: row.subject})
-OPTIONAL MATCH (c:Company {uscc: row.subject})
-WITH row, coalesce(p, c) AS s
-WHERE s IS NOT NULL
-OPTIONAL MATCH (old:Record {recordId: row.key})-[:CONCERNS]->(oldSubject)
-WITH row, s, old, oldSubject
-WHERE old IS NULL OR oldSubject = s
+# A record's subject never changes (``subjectKey`` keeps it on the node): a row naming another
+# subject for a known record id is not applied. Status (disputes, expiry) is ours, never imported.
+_RECORD_HEAD: dict[EntityKind, LiteralString] = {
+    EntityKind.PERSON: "UNWIND $rows AS row MATCH (s:Person {idNumber: row.subject})",
+    EntityKind.COMPANY: "UNWIND $rows AS row MATCH (s:Company {uscc: row.subject})",
+}
+_RECORD_TAIL = """
 MERGE (r:Record {recordId: row.key})
-ON CREATE SET r.createdAt = $now, r.status = 'active'
-WITH r, s, row, r.rowHash AS oldHash
-MERGE (r)-[:CONCERNS]->(s)
-WITH r, row, oldHash
-WHERE oldHash IS NULL OR oldHash <> row.hash
-MERGE (a:Authority {name: row.props.authorityName})
-WITH r, row, oldHash, a
-OPTIONAL MATCH (r)-[stale:ISSUED_BY]->(other:Authority)
-WHERE other.name <> row.props.authorityName
-DELETE stale
-WITH DISTINCT r, row, oldHash, a
-MERGE (r)-[:ISSUED_BY]->(a)
+ON CREATE SET r.subjectKey = row.subject, r.status = 'active', r.createdAt = $now
+WITH r, s, row, r.rowHash AS oldHash, r.authorityName AS oldAuthority
+WHERE r.subjectKey = row.subject AND (oldHash IS NULL OR oldHash <> row.hash)
 SET r += row.props, r.rowHash = row.hash, r.updatedAt = $now
-RETURN row.i AS i, oldHash IS NULL AS created
+MERGE (r)-[:CONCERNS]->(s)
+MERGE (a:Authority {name: row.props.authorityName})
+MERGE (r)-[:ISSUED_BY]->(a)
+RETURN row.i AS i, oldHash IS NULL AS created,
+       oldAuthority IS NOT NULL AND oldAuthority <> row.props.authorityName AS moved
 """
-
-RECORD_SUBJECT_CONFLICTS = """
+UPSERT_RECORDS: dict[EntityKind, LiteralString] = {
+    kind: _RECORD_HEAD[kind] + _RECORD_TAIL for kind in EntityKind
+}
+# When an authority corrects the issuer of a record, the old ISSUED_BY goes.
+DROP_STALE_ISSUERS = """
 UNWIND $rows AS row
-MATCH (r:Record {recordId: row.key})-[:CONCERNS]->(s)
-WHERE coalesce(s.uscc, s.idNumber) <> row.subject
-RETURN row.i AS i, coalesce(s.uscc, s.idNumber) AS current
+MATCH (r:Record {recordId: row.key})-[stale:ISSUED_BY]->(a:Authority)
+WHERE a.name <> row.props.authorityName
+DELETE stale
+"""
+RECORDS_BY_ID = """
+UNWIND $rows AS row
+MATCH (r:Record {recordId: row.key})
+RETURN row.i AS i, r.subjectKey AS subject, r.rowHash AS hash
 """
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def _other(kind: EntityKind) -> EntityKind:
+    return EntityKind.COMPANY if kind is EntityKind.PERSON else EntityKind.PERSON
+
+
+def _could_be(kind: EntityKind, key: str) -> bool:
+    return looks_like_uscc(key) if kind is EntityKind.COMPANY else is_id_number(key)
 
 
 async def upsert_companies(graph: Graph, companies: Sequence[CompanyInput]) -> BatchOutcome:
@@ -228,40 +232,54 @@ async def _upsert_entities(
 async def upsert_links(graph: Graph, links: Sequence[LinkInput]) -> BatchOutcome:
     """Create or update links; rows whose ends are not in the registry come back unmatched."""
     outcome = BatchOutcome()
-    by_rel: dict[RelType, list[dict[str, Any]]] = {}
+    groups: dict[tuple[RelType, EntityKind], list[dict[str, Any]]] = {}
     for i, link in enumerate(links):
         props = link_props(link)
-        by_rel.setdefault(link.rel, []).append(
-            {
-                "i": i,
-                "from": link.from_key,
-                "to": link.to_key,
-                "role": link.role,
-                "hash": row_hash({**props, "role": link.role}),
-                "props": props,
-            }
-        )
-    seen: set[int] = set()
+        row: dict[str, Any] = {
+            "i": i,
+            "from": link.from_key,
+            "to": link.to_key,
+            "role": link.role,
+            "hash": row_hash({**props, "role": link.role}),
+            "props": props,
+        }
+        groups.setdefault((link.rel, link.from_kind), []).append(row)
     now = _now()
-    for rel, rows in by_rel.items():
-        for row in await graph.write(UPSERT_LINKS[rel], {"rows": rows, "now": now}):
-            seen.add(int(row["i"]))
-            if row["created"]:
-                outcome.created += 1
-            elif row["unchanged"]:
-                outcome.unchanged += 1
-            else:
-                outcome.updated += 1
-    outcome.unmatched = [i for i in range(len(links)) if i not in seen]
+    retry: dict[tuple[RelType, EntityKind], list[dict[str, Any]]] = {}
+    for attempt in (groups, retry):
+        for (rel, kind), rows in attempt.items():
+            seen = set()
+            for row in await graph.write(UPSERT_LINKS[rel, kind], {"rows": rows, "now": now}):
+                seen.add(int(row["i"]))
+                if row["created"]:
+                    outcome.created += 1
+                elif row["unchanged"]:
+                    outcome.unchanged += 1
+                else:
+                    outcome.updated += 1
+            for row in rows:
+                if row["i"] in seen:
+                    continue
+                other = _other(kind)
+                if (
+                    attempt is groups
+                    and (rel, other) in UPSERT_LINKS
+                    and _could_be(other, row["from"])
+                ):
+                    retry.setdefault((rel, other), []).append(row)
+                else:
+                    outcome.unmatched.append(int(row["i"]))
     return outcome
 
 
 async def upsert_records(graph: Graph, records: Sequence[RecordInput]) -> BatchOutcome:
     """Create or update records; unknown subjects and subject changes are not applied."""
-    rows = []
+    if not records:
+        return BatchOutcome()
+    groups: dict[EntityKind, list[dict[str, Any]]] = {}
     for i, record in enumerate(records):
         props = record_props(record)
-        rows.append(
+        groups.setdefault(record.subject_kind, []).append(
             {
                 "i": i,
                 "key": record.record_id,
@@ -270,27 +288,57 @@ async def upsert_records(graph: Graph, records: Sequence[RecordInput]) -> BatchO
                 "props": props,
             }
         )
-    if not rows:
-        return BatchOutcome()
     outcome = BatchOutcome()
-    written = await graph.write(UPSERT_RECORDS, {"rows": rows, "now": _now()})
-    changed = {int(row["i"]): bool(row["created"]) for row in written}
-    outcome.created = sum(1 for created in changed.values() if created)
-    outcome.updated = len(changed) - outcome.created
-    conflicts = await graph.read(RECORD_SUBJECT_CONFLICTS, {"rows": rows})
-    outcome.conflicts = {
-        int(row["i"]): f"record_id: already recorded for another subject ({row['current']})"
-        for row in conflicts
-    }
-    missing = await _unknown_subjects(graph, [r.subject for r in records])
-    for i, row in enumerate(rows):
-        if i in changed or i in outcome.conflicts:
-            continue
-        if row["subject"] in missing:
-            outcome.unmatched.append(i)
-        else:
+    written: dict[int, bool] = {}
+    pending: list[dict[str, Any]] = []
+    now = _now()
+    async with graph.transaction() as tx:
+        for kind, rows in groups.items():
+            moved = []
+            for row in await tx.run(UPSERT_RECORDS[kind], {"rows": rows, "now": now}):
+                written[int(row["i"])] = bool(row["created"])
+                if row["moved"]:
+                    moved.append(rows_by_i(rows)[int(row["i"])])
+            if moved:
+                await tx.run(DROP_STALE_ISSUERS, {"rows": moved})
+            pending += [row for row in rows if row["i"] not in written]
+    outcome.created = sum(written.values())
+    outcome.updated = len(written) - outcome.created
+    if not pending:
+        return outcome
+    # Rows not written: unchanged, a subject conflict, or a subject under the other label / none.
+    stored = {int(r["i"]): r for r in await graph.read(RECORDS_BY_ID, {"rows": pending})}
+    retry: list[RecordInput] = []
+    retry_index: list[int] = []
+    for row in pending:
+        i = int(row["i"])
+        found = stored.get(i)
+        if found is not None and found["subject"] == row["subject"]:
             outcome.unchanged += 1
+        elif found is not None:
+            outcome.conflicts[i] = (
+                f"record_id: already recorded for another subject ({found['subject']})"
+            )
+        else:
+            record = records[i]
+            other = _other(record.subject_kind)
+            if _could_be(other, record.subject) and record.subject_kind is EntityKind.PERSON:
+                retry.append(replace(record, subject_kind=other))
+                retry_index.append(i)
+            else:
+                outcome.unmatched.append(i)
+    if retry:
+        again = await upsert_records(graph, retry)
+        outcome.created += again.created
+        outcome.updated += again.updated
+        outcome.unchanged += again.unchanged
+        outcome.unmatched += [retry_index[j] for j in again.unmatched]
+        outcome.conflicts.update({retry_index[j]: why for j, why in again.conflicts.items()})
     return outcome
+
+
+def rows_by_i(rows: list[dict[str, Any]]) -> dict[int, dict[str, Any]]:
+    return {int(row["i"]): row for row in rows}
 
 
 KNOWN_KEYS = """
@@ -307,8 +355,3 @@ async def known_keys(graph: Graph, keys: Sequence[str]) -> dict[str, tuple[bool,
         return {}
     rows = await graph.read(KNOWN_KEYS, {"keys": sorted(set(keys))})
     return {row["key"]: (bool(row["person"]), bool(row["company"])) for row in rows}
-
-
-async def _unknown_subjects(graph: Graph, keys: Sequence[str]) -> set[str]:
-    known = await known_keys(graph, keys)
-    return {key for key, (person, company) in known.items() if not (person or company)}
