@@ -21,6 +21,7 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
 from api.context import Context
+from api.loaders import build_loaders
 from api.schema import build_schema
 from api.settings import Settings
 from graph.driver import Graph
@@ -47,6 +48,7 @@ class CredgraphGraphQL(GraphQL[Context, None]):
             response=response if isinstance(response, Response) else None,
             graph=request.app.state.graph,
             settings=self.settings,
+            loaders=build_loaders(request.app.state.graph),
         )
 
 

@@ -10,6 +10,7 @@ from starlette.responses import Response
 from starlette.websockets import WebSocket
 from strawberry.types import Info as StrawberryInfo
 
+from api.loaders import Loaders
 from api.settings import Settings
 from graph.driver import Graph
 
@@ -22,6 +23,7 @@ class Context:
     response: Response | None
     graph: Graph
     settings: Settings
+    loaders: Loaders
 
 
 Info = StrawberryInfo[Context, Any]

@@ -47,6 +47,7 @@ class Settings(BaseSettings):
     query_timeout: float = Field(30.0, validation_alias="CREDGRAPH_QUERY_TIMEOUT", gt=0)
     migrations_dir: Path = Field(MIGRATIONS_DIR, validation_alias="CREDGRAPH_MIGRATIONS_DIR")
     migrate_on_start: bool = Field(True, validation_alias="CREDGRAPH_MIGRATE_ON_START")
+    allow_writes: bool | None = Field(None, validation_alias="CREDGRAPH_ALLOW_WRITES")
 
     @property
     def embedded(self) -> bool:
@@ -56,6 +57,11 @@ class Settings(BaseSettings):
     @property
     def production(self) -> bool:
         return self.env is Environment.PRODUCTION
+
+    @property
+    def writes_allowed(self) -> bool:
+        """Mutations run unless turned off; production keeps them off until told otherwise."""
+        return self.allow_writes if self.allow_writes is not None else not self.production
 
     def embedded_server(self) -> EmbeddedServer:
         """The embedded server these settings describe (not started)."""

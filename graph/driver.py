@@ -63,6 +63,7 @@ class Graph:
         self.config = config
         self.database = config.database
         self.dialect = config.dialect
+        self.statements = 0  # statements sent so far; tests use it to count a request's queries
 
     @classmethod
     async def connect(cls, config: GraphConfig) -> Graph:
@@ -110,6 +111,7 @@ class Graph:
         timeout: float | None,
     ) -> list[Row]:
         limit = timeout or self.config.query_timeout
+        self.statements += 1
         with translate_errors():
             result = await asyncio.wait_for(
                 self.driver.execute_query(
@@ -129,7 +131,7 @@ class Graph:
             async with self.driver.session(database=self.database) as session:
                 tx = await session.begin_transaction(timeout=timeout or self.config.query_timeout)
                 try:
-                    yield Transaction(tx)
+                    yield Transaction(tx, self)
                 except BaseException:
                     await tx.rollback()
                     raise
@@ -156,10 +158,15 @@ class Graph:
 class Transaction:
     """A thin wrapper over a driver transaction that returns rows as dicts."""
 
-    def __init__(self, tx: neo4j.AsyncTransaction | AsyncManagedTransaction) -> None:
+    def __init__(
+        self, tx: neo4j.AsyncTransaction | AsyncManagedTransaction, graph: Graph | None = None
+    ) -> None:
         self._tx = tx
+        self._graph = graph
 
     async def run(self, query: LiteralString, params: Mapping[str, Any] | None = None) -> list[Row]:
+        if self._graph is not None:
+            self._graph.statements += 1
         with translate_errors():
             result = await self._tx.run(query, dict(params or {}))
             return [record.data() async for record in result]

@@ -19,7 +19,7 @@ import orjson
 
 from graph.driver import Graph
 from graph.errors import GraphConstraintError, GraphQueryError
-from graph.models import REL_FROM_KINDS, EntityKind, LinkInput, RecordInput
+from graph.models import LinkInput
 from graph.readers import LineProblem, file_format, read_rows
 from graph.repositories import writes
 from graph.rows import PARSERS, ROW_TYPES, RowError
@@ -209,8 +209,8 @@ class Importer:
                 wanted.append(pending.parsed.subject)
         known = await writes.known_keys(self.graph, wanted)
         for pending in rows:
-            reason = _unmatched_reason(pending.parsed, known)
-            self._reject(kind, pending.path, pending.line, reason, pending.raw)
+            error = writes.unmatched_error(pending.parsed, known)
+            self._reject(kind, pending.path, pending.line, str(error), pending.raw)
 
     def _reject(self, kind: str | None, path: Path, line: int, reason: str, row: Any) -> None:
         self.report.counts[kind or _guess_type(row)].rejected += 1
@@ -228,22 +228,6 @@ def _batch_key(parsed: Any) -> Any:
             return getattr(parsed, attr)
     link: LinkInput = parsed
     return (link.rel, link.from_key, link.to_key, link.role)
-
-
-def _unmatched_reason(parsed: LinkInput | RecordInput, known: dict[str, tuple[bool, bool]]) -> str:
-    if isinstance(parsed, RecordInput):
-        return f"subject: no person or company {parsed.subject} in the registry"
-    person, company = known.get(parsed.from_key, (False, False))
-    kinds = REL_FROM_KINDS[parsed.rel]
-    if not person and not company:
-        return f"from: no person or company {parsed.from_key} in the registry"
-    if EntityKind.PERSON not in kinds and not company:
-        return f"from: {parsed.from_key} is a person; {parsed.rel.value} starts at a company"
-    if EntityKind.COMPANY not in kinds and not person:
-        return f"from: {parsed.from_key} is a company; {parsed.rel.value} starts at a person"
-    if not known.get(parsed.to_key, (False, False))[1]:
-        return f"to: no company {parsed.to_key} in the registry"
-    return "the link could not be attached to its ends"
 
 
 _WRITERS: dict[str, Callable[[Graph, list[Any]], Awaitable[writes.BatchOutcome]]] = {

@@ -168,8 +168,7 @@ class Record:
     description: str | None
     penalty: str | None
     status: RecordStatus
-    subject_kind: EntityKind
-    subject_key: str
+    subject_key: str  # a USCC or an identity number; the subject loader finds which
 
 
 @dataclass(frozen=True)

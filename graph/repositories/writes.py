@@ -29,6 +29,7 @@ from graph.models import (
     RecordInput,
     RelType,
 )
+from graph.rows import RowError
 
 
 @dataclass
@@ -355,3 +356,26 @@ async def known_keys(graph: Graph, keys: Sequence[str]) -> dict[str, tuple[bool,
         return {}
     rows = await graph.read(KNOWN_KEYS, {"keys": sorted(set(keys))})
     return {row["key"]: (bool(row["person"]), bool(row["company"])) for row in rows}
+
+
+def unmatched_error(
+    parsed: LinkInput | RecordInput, known: dict[str, tuple[bool, bool]]
+) -> RowError:
+    """Why a link or record could not be attached, given which keys the registry holds."""
+    if isinstance(parsed, RecordInput):
+        return RowError("subject", f"no person or company {parsed.subject} in the registry")
+    person, company = known.get(parsed.from_key, (False, False))
+    kinds = REL_FROM_KINDS[parsed.rel]
+    if not person and not company:
+        return RowError("from", f"no person or company {parsed.from_key} in the registry")
+    if EntityKind.PERSON not in kinds and not company:
+        return RowError(
+            "from", f"{parsed.from_key} is a person; {parsed.rel.value} starts at a company"
+        )
+    if EntityKind.COMPANY not in kinds and not person:
+        return RowError(
+            "from", f"{parsed.from_key} is a company; {parsed.rel.value} starts at a person"
+        )
+    if not known.get(parsed.to_key, (False, False))[1]:
+        return RowError("to", f"no company {parsed.to_key} in the registry")
+    return RowError("from", "the link could not be attached to its ends")

@@ -1,0 +1,231 @@
+"""The root Mutation type: writes of single companies, people, links and records.
+
+Each mutation takes the import format's fields in camelCase, checks them with the same code as
+the bulk import (``graph.rows``) and returns a result union whose error member names the field
+and the reason. Nothing is written when a check fails.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Annotated, Any
+
+import strawberry
+from strawberry.permission import BasePermission
+
+from api.context import Info
+from api.types.company import CompanyType
+from api.types.entity import Entity
+from api.types.enums import Category, CompanyStatus, Polarity, RelType, Severity
+from api.types.nodes import entity_type
+from api.types.person import PersonType
+from api.types.record import RecordType
+from graph.models import LinkInput, RecordInput
+from graph.repositories import writes
+from graph.repositories.entities import companies_by_uscc, persons_by_id_number
+from graph.repositories.records import records_by_id
+from graph.rows import RowError, parse_company, parse_link, parse_person, parse_record
+
+SOURCE = "api"
+
+
+class WritesAllowed(BasePermission):
+    message = "writes are turned off on this server (CREDGRAPH_ALLOW_WRITES)"
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        return info.context.settings.writes_allowed
+
+
+@strawberry.type(description="The input was refused; nothing was written.")
+class InvalidInput:
+    field: str = strawberry.field(description="The input field at fault (camelCase).")
+    message: str = strawberry.field(description="What is wrong with it.")
+
+
+def _camel(field: str) -> str:
+    head, *rest = field.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def invalid(error: RowError) -> InvalidInput:
+    return InvalidInput(field=_camel(error.field), message=error.reason)
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+def _raw(data: object, **extra: Any) -> dict[str, Any]:
+    """The input as an import row: snake_case keys, enum values, no unset fields."""
+    raw: dict[str, Any] = {}
+    for key, value in vars(data).items():
+        if value is None:
+            continue
+        raw[_snake(key).rstrip("_")] = getattr(value, "value", value)
+    raw.update(extra)
+    return raw
+
+
+@strawberry.input(description="A company as the import format has it (field names in camelCase).")
+class UpsertCompanyInput:
+    uscc: str
+    name: str
+    registration_number: str | None = None
+    address: str | None = None
+    phone: str | None = None
+    status: CompanyStatus | None = None
+    founded_on: date | None = None
+    jurisdiction: str | None = None
+    source: str | None = None
+
+
+@strawberry.input(description="A person as the import format has it.")
+class UpsertPersonInput:
+    id_number: str
+    name: str
+    profession: str | None = None
+    source: str | None = None
+
+
+@strawberry.input(description="A link between two entities; `from` is a USCC or identity number.")
+class LinkEntitiesInput:
+    rel: RelType
+    from_: str = strawberry.field(name="from")
+    to: str = strawberry.field(description="The USCC of the company at the end.")
+    stake: float | None = strawberry.field(default=None, description="For SHAREHOLDER_OF.")
+    role: str | None = strawberry.field(default=None, description="For OFFICER_OF.")
+    since: date | None = None
+    until: date | None = None
+    source: str | None = None
+
+
+@strawberry.input(description="A record about a person or company (subject: USCC or id number).")
+class AddRecordInput:
+    subject: str
+    record_id: str
+    authority: str
+    category: Category
+    code: str
+    polarity: Polarity
+    severity: Severity
+    decided_on: date
+    case_number: str | None = None
+    description: str | None = None
+    penalty: str | None = None
+    source: str | None = None
+
+
+@strawberry.type(description="The company as stored after the write.")
+class UpsertCompanySuccess:
+    company: CompanyType
+    created: bool = strawberry.field(description="True when the company was new.")
+
+
+@strawberry.type(description="The person as stored after the write.")
+class UpsertPersonSuccess:
+    person: PersonType
+    created: bool
+
+
+@strawberry.type(description="The link as stored, with both ends.")
+class LinkEntitiesSuccess:
+    rel: RelType
+    from_: Entity = strawberry.field(name="from")
+    to: CompanyType
+    created: bool
+
+
+@strawberry.type(description="The record as stored.")
+class AddRecordSuccess:
+    record: RecordType
+    created: bool
+
+
+UpsertCompanyResult = Annotated[
+    UpsertCompanySuccess | InvalidInput, strawberry.union("UpsertCompanyResult")
+]
+UpsertPersonResult = Annotated[
+    UpsertPersonSuccess | InvalidInput, strawberry.union("UpsertPersonResult")
+]
+LinkEntitiesResult = Annotated[
+    LinkEntitiesSuccess | InvalidInput, strawberry.union("LinkEntitiesResult")
+]
+AddRecordResult = Annotated[AddRecordSuccess | InvalidInput, strawberry.union("AddRecordResult")]
+
+
+async def _unmatched(info: Info, parsed: LinkInput | RecordInput) -> InvalidInput:
+    keys = [parsed.from_key, parsed.to_key] if isinstance(parsed, LinkInput) else [parsed.subject]
+    known = await writes.known_keys(info.context.graph, keys)
+    return invalid(writes.unmatched_error(parsed, known))
+
+
+@strawberry.type(description="Writes to the registry.")
+class Mutation:
+    @strawberry.mutation(
+        description="Create or update a company by its USCC.", permission_classes=[WritesAllowed]
+    )
+    async def upsert_company(self, info: Info, input: UpsertCompanyInput) -> UpsertCompanyResult:
+        try:
+            company = parse_company(_raw(input), SOURCE)
+        except RowError as exc:
+            return invalid(exc)
+        outcome = await writes.upsert_companies(info.context.graph, [company])
+        stored = (await companies_by_uscc(info.context.graph, [company.uscc]))[0]
+        assert stored is not None
+        return UpsertCompanySuccess(company=CompanyType.of(stored), created=outcome.created == 1)
+
+    @strawberry.mutation(
+        description="Create or update a person by their identity number.",
+        permission_classes=[WritesAllowed],
+    )
+    async def upsert_person(self, info: Info, input: UpsertPersonInput) -> UpsertPersonResult:
+        try:
+            person = parse_person(_raw(input), SOURCE)
+        except RowError as exc:
+            return invalid(exc)
+        outcome = await writes.upsert_persons(info.context.graph, [person])
+        stored = (await persons_by_id_number(info.context.graph, [person.id_number]))[0]
+        assert stored is not None
+        return UpsertPersonSuccess(person=PersonType.of(stored), created=outcome.created == 1)
+
+    @strawberry.mutation(
+        description="Link two entities that are both in the registry (never by name).",
+        permission_classes=[WritesAllowed],
+    )
+    async def link_entities(self, info: Info, input: LinkEntitiesInput) -> LinkEntitiesResult:
+        try:
+            link = parse_link(_raw(input), SOURCE)
+        except RowError as exc:
+            return invalid(exc)
+        outcome = await writes.upsert_links(info.context.graph, [link])
+        if outcome.unmatched:
+            return await _unmatched(info, link)
+        ends = await info.context.loaders.entity.load_many([link.from_key, link.to_key])
+        start, end = ends
+        assert start is not None and end is not None and end.company is not None
+        return LinkEntitiesSuccess(
+            rel=link.rel,
+            from_=entity_type(start),
+            to=CompanyType.of(end.company),
+            created=outcome.created == 1,
+        )
+
+    @strawberry.mutation(
+        description="Add (or amend) a record about a person or company in the registry.",
+        permission_classes=[WritesAllowed],
+    )
+    async def add_record(self, info: Info, input: AddRecordInput) -> AddRecordResult:
+        try:
+            record = parse_record(_raw(input), SOURCE)
+        except RowError as exc:
+            return invalid(exc)
+        outcome = await writes.upsert_records(info.context.graph, [record])
+        if outcome.conflicts:
+            message = next(iter(outcome.conflicts.values())).split(": ", 1)[1]
+            return InvalidInput(field="recordId", message=message)
+        if outcome.unmatched:
+            return await _unmatched(info, record)
+        stored = (await records_by_id(info.context.graph, [record.record_id]))[0]
+        assert stored is not None
+        return AddRecordSuccess(record=RecordType.of(stored), created=outcome.created == 1)

@@ -1,0 +1,131 @@
+"""``Company``: an organisation with a Unified Social Credit Code, and its linked parties."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+from strawberry import relay
+
+from api.context import Info
+from api.types.entity import Entity
+from api.types.enums import CompanyStatus
+from api.types.relations import Officer, Shareholding, shareholding
+from graph import models
+from graph.identifiers import parse_uscc
+
+if TYPE_CHECKING:
+    from api.types.person import PersonType
+
+LazyPerson = Annotated["PersonType", strawberry.lazy("api.types.person")]
+
+
+@strawberry.type(
+    name="Company",
+    description="An organisation registered under an 18-character Unified Social Credit Code.",
+)
+class CompanyType(Entity):
+    node_key: relay.NodeID[str]
+    uscc: str = strawberry.field(description="The Unified Social Credit Code.")
+    uscc_valid: bool = strawberry.field(
+        description="False when the code's check character is wrong (real registries hold "
+        "such codes; they are kept and flagged)."
+    )
+    registration_number: str | None
+    address: str | None
+    phone: str | None
+    status: CompanyStatus
+    founded_on: date | None
+    jurisdiction: str | None = strawberry.field(description="The registering authority.")
+    organisation_type: str | None = strawberry.field(
+        description="The organisation type decoded from characters 1-2 of the code."
+    )
+    region: str | None = strawberry.field(
+        description="The administrative division decoded from characters 3-8 of the code."
+    )
+    model: strawberry.Private[models.Company]
+
+    @classmethod
+    def of(cls, c: models.Company) -> CompanyType:
+        code = parse_uscc(c.uscc)
+        return cls(
+            node_key=c.uscc,
+            name=c.name,
+            uscc=c.uscc,
+            uscc_valid=c.uscc_valid,
+            registration_number=c.registration_number,
+            address=c.address,
+            phone=c.phone,
+            status=c.status,
+            founded_on=c.founded_on,
+            jurisdiction=c.jurisdiction,
+            organisation_type=code.organisation_type,
+            region=code.region,
+            model=c,
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]  # one signature for strawberry's overloads
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[CompanyType | None]:
+        found = await info.context.loaders.company.load_many(list(node_ids))
+        return [cls.of(c) if c else None for c in found]
+
+    def record_subject(self) -> str:
+        return self.uscc
+
+    @strawberry.field(description="The current legal representative (法定代表人).")
+    async def legal_representative(self, info: Info) -> LazyPerson | None:
+        from api.types.person import PersonType
+
+        links = await info.context.loaders.legal_representatives.load(self.uscc)
+        current = [link for link in links if link.until is None] or links
+        person = current[0].other.person if current else None
+        return PersonType.of(person) if person else None
+
+    @strawberry.field(description="Who holds shares in this company, largest stake first.")
+    async def shareholders(self, info: Info) -> list[Shareholding]:
+        from api.types.nodes import entity_type
+
+        links = await info.context.loaders.shareholders.load(self.uscc)
+        return [shareholding(entity_type(link.other), self, link) for link in links]
+
+    @strawberry.field(description="The companies this company holds shares in.")
+    async def holdings(self, info: Info) -> list[Shareholding]:
+        links = await info.context.loaders.company_holdings.load(self.uscc)
+        return [
+            shareholding(self, CompanyType.of(link.other.company), link)
+            for link in links
+            if link.other.company
+        ]
+
+    @strawberry.field(description="The company's officers (directors, supervisors, managers).")
+    async def officers(self, info: Info) -> list[Officer]:
+        from api.types.person import PersonType
+
+        links = await info.context.loaders.officers.load(self.uscc)
+        return [
+            Officer(
+                person=PersonType.of(link.other.person),
+                company=self,
+                role=link.role or "",
+                since=link.since,
+                until=link.until,
+                source=link.source,
+            )
+            for link in links
+            if link.other.person
+        ]
+
+    @strawberry.field(description="The company's branches.")
+    async def branches(self, info: Info) -> list[CompanyType]:
+        links = await info.context.loaders.branches.load(self.uscc)
+        return [CompanyType.of(link.other.company) for link in links if link.other.company]
+
+    @strawberry.field(description="The company this one is a branch of, if any.")
+    async def parent(self, info: Info) -> CompanyType | None:
+        links = await info.context.loaders.parents.load(self.uscc)
+        company = links[0].other.company if links else None
+        return CompanyType.of(company) if company else None

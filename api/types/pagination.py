@@ -1,0 +1,79 @@
+"""Cursors and page sizes shared by every connection."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from datetime import date
+
+from strawberry import relay
+
+from api.errors import PublicError
+
+DEFAULT_PAGE = 20
+MAX_PAGE = 100
+
+
+def page_size(first: int | None, *, argument: str = "first") -> int:
+    """A page size within bounds, or a public error naming the argument."""
+    size = DEFAULT_PAGE if first is None else first
+    if not 1 <= size <= MAX_PAGE:
+        raise PublicError(f"{argument}: must be between 1 and {MAX_PAGE}, got {size}")
+    return size
+
+
+def _encode(text: str) -> str:
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def _decode(cursor: str, argument: str) -> str:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        return base64.urlsafe_b64decode(padded.encode()).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise PublicError(f"{argument}: not a cursor this API gave out") from None
+
+
+def offset_cursor(offset: int) -> str:
+    """The cursor of the item at ``offset`` in a list."""
+    return _encode(f"o:{offset}")
+
+
+def parse_offset(after: str | None, *, argument: str = "after") -> int:
+    """The offset just after the item ``after`` points at (0 without a cursor)."""
+    if after is None:
+        return 0
+    text = _decode(after, argument)
+    kind, _, value = text.partition(":")
+    if kind != "o" or not value.isdigit():
+        raise PublicError(f"{argument}: not a cursor of this list")
+    return int(value) + 1
+
+
+def keyset_cursor(day: date, record_id: str) -> str:
+    """The cursor of a record in a list ordered by date and id."""
+    return _encode(f"k:{day.isoformat()}:{record_id}")
+
+
+def parse_keyset(after: str | None, *, argument: str = "after") -> tuple[date, str] | None:
+    if after is None:
+        return None
+    kind, _, rest = _decode(after, argument).partition(":")
+    day, _, record_id = rest.partition(":")
+    try:
+        if kind != "k" or not record_id:
+            raise ValueError
+        return date.fromisoformat(day), record_id
+    except ValueError:
+        raise PublicError(f"{argument}: not a cursor of this list") from None
+
+
+def page_info(
+    start: str | None, end: str | None, *, has_next: bool, has_previous: bool
+) -> relay.PageInfo:
+    return relay.PageInfo(
+        has_next_page=has_next,
+        has_previous_page=has_previous,
+        start_cursor=start,
+        end_cursor=end,
+    )

@@ -1,0 +1,90 @@
+"""``Person``: someone with a resident identity number, and the companies they are linked to."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+from strawberry import relay
+
+from api.context import Info
+from api.types.entity import Entity
+from api.types.relations import Officer, Shareholding, shareholding
+from graph import models
+from graph.identifiers import mask_id_number
+
+if TYPE_CHECKING:
+    from api.types.company import CompanyType
+
+LazyCompany = Annotated["CompanyType", strawberry.lazy("api.types.company")]
+
+
+@strawberry.type(
+    name="Person",
+    description="A person in the registry. The global id is opaque: it never carries the "
+    "identity number.",
+)
+class PersonType(Entity):
+    node_key: relay.NodeID[str]
+    id_number: str = strawberry.field(
+        description="The resident identity number, masked (110105********1234)."
+    )
+    profession: str | None
+    model: strawberry.Private[models.Person]
+
+    @classmethod
+    def of(cls, p: models.Person) -> PersonType:
+        return cls(
+            node_key=p.uid,
+            name=p.name,
+            id_number=mask_id_number(p.id_number),
+            profession=p.profession,
+            model=p,
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]  # one signature for strawberry's overloads
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[PersonType | None]:
+        found = await info.context.loaders.person_by_uid.load_many(list(node_ids))
+        return [cls.of(p) if p else None for p in found]
+
+    def record_subject(self) -> str:
+        return self.model.id_number
+
+    @strawberry.field(description="The companies this person is the legal representative of.")
+    async def represented_companies(self, info: Info) -> list[LazyCompany]:
+        from api.types.company import CompanyType
+
+        links = await info.context.loaders.represented.load(self.model.id_number)
+        return [CompanyType.of(link.other.company) for link in links if link.other.company]
+
+    @strawberry.field(description="The companies this person holds shares in.")
+    async def holdings(self, info: Info) -> list[Shareholding]:
+        from api.types.company import CompanyType
+
+        links = await info.context.loaders.person_holdings.load(self.model.id_number)
+        return [
+            shareholding(self, CompanyType.of(link.other.company), link)
+            for link in links
+            if link.other.company
+        ]
+
+    @strawberry.field(description="The offices this person holds in companies.")
+    async def offices(self, info: Info) -> list[Officer]:
+        from api.types.company import CompanyType
+
+        links = await info.context.loaders.offices.load(self.model.id_number)
+        return [
+            Officer(
+                person=self,
+                company=CompanyType.of(link.other.company),
+                role=link.role or "",
+                since=link.since,
+                until=link.until,
+                source=link.source,
+            )
+            for link in links
+            if link.other.company
+        ]

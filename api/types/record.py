@@ -1,0 +1,122 @@
+"""``Record``: one piece of credit information about a person or a company, with its source."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+from strawberry import relay
+
+from api.context import Info
+from api.types.enums import Category, Polarity, RecordStatus, Severity
+from api.types.pagination import offset_cursor, page_info, page_size, parse_offset
+from graph import models
+from graph.repositories.records import RecordFilter
+
+if TYPE_CHECKING:
+    from api.types.entity import Entity
+
+
+@strawberry.type(
+    name="Record",
+    description="A good or warning record about an entity: what happened, who decided it, when, "
+    "and the penalty or distinction it carried.",
+)
+class RecordType(relay.Node):
+    node_key: relay.NodeID[str]
+    record_id: str = strawberry.field(description="The record's id at its source.")
+    category: Category
+    code: str = strawberry.field(description="The kind of record, from the code catalogue.")
+    polarity: Polarity
+    severity: Severity
+    authority: str = strawberry.field(description="The issuing authority.")
+    case_number: str | None = strawberry.field(description="The authority's case number.")
+    decided_on: date = strawberry.field(description="The date of the decision.")
+    description: str | None = strawberry.field(description="The cause, as published.")
+    penalty: str | None = strawberry.field(description="The penalty or measure imposed.")
+    status: RecordStatus
+    model: strawberry.Private[models.Record]
+
+    @classmethod
+    def of(cls, r: models.Record) -> RecordType:
+        return cls(
+            node_key=r.record_id,
+            record_id=r.record_id,
+            category=r.category,
+            code=r.code,
+            polarity=r.polarity,
+            severity=r.severity,
+            authority=r.authority,
+            case_number=r.case_number,
+            decided_on=r.decided_on,
+            description=r.description,
+            penalty=r.penalty,
+            status=r.status,
+            model=r,
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]  # one signature for strawberry's overloads
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[RecordType | None]:
+        found = await info.context.loaders.record.load_many(list(node_ids))
+        return [cls.of(r) if r else None for r in found]
+
+    @strawberry.field(description="The person or company the record concerns.")
+    async def subject(
+        self, info: Info
+    ) -> Annotated[Entity, strawberry.lazy("api.types.entity")] | None:
+        from api.types.nodes import entity_type
+
+        found = await info.context.loaders.entity.load(self.model.subject_key)
+        return entity_type(found) if found else None
+
+
+@strawberry.type(name="RecordEdge", description="A record in a list, with its cursor.")
+class RecordEdge(relay.Edge[RecordType]):
+    pass
+
+
+@strawberry.type(name="RecordConnection", description="A page of records.")
+class RecordConnection(relay.Connection[RecordType]):
+    total_count: int | None = strawberry.field(
+        description="How many records match in all (null where counting would cost a scan)."
+    )
+
+
+def record_page(
+    items: list[models.Record], start: int, total: int | None, has_next: bool
+) -> RecordConnection:
+    edges: list[relay.Edge[RecordType]] = [
+        RecordEdge(cursor=offset_cursor(start + i), node=RecordType.of(r))
+        for i, r in enumerate(items)
+    ]
+    return RecordConnection(
+        edges=edges,
+        page_info=page_info(
+            edges[0].cursor if edges else None,
+            edges[-1].cursor if edges else None,
+            has_next=has_next,
+            has_previous=start > 0,
+        ),
+        total_count=total,
+    )
+
+
+async def records_connection(
+    info: Info,
+    subject: str,
+    polarity: models.Polarity | None,
+    category: models.Category | None,
+    status: models.RecordStatus | None,
+    first: int | None,
+    after: str | None,
+) -> RecordConnection:
+    """A page of one subject's records through the batched loader."""
+    size = page_size(first)
+    skip = parse_offset(after)
+    wanted = RecordFilter(polarity, category, status, skip=skip, limit=size)
+    page = await info.context.loaders.records.load((subject, wanted))
+    return record_page(page.records, skip, page.total, skip + len(page.records) < page.total)

@@ -1,0 +1,49 @@
+"""How two entities are linked: a shareholding, an office, a representation, a branch."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+
+from graph import models
+
+if TYPE_CHECKING:
+    from api.types.company import CompanyType
+    from api.types.entity import Entity
+    from api.types.person import PersonType
+
+LazyEntity = Annotated["Entity", strawberry.lazy("api.types.entity")]
+LazyCompany = Annotated["CompanyType", strawberry.lazy("api.types.company")]
+
+
+@strawberry.type(description="A stake one entity holds in a company.")
+class Shareholding:
+    holder: LazyEntity = strawberry.field(description="The shareholder, a person or a company.")
+    company: LazyCompany = strawberry.field(description="The company held.")
+    stake: float = strawberry.field(description="The share held, in (0, 1].")
+    since: date | None
+    until: date | None
+    source: str | None = strawberry.field(description="Where the registry learned of it.")
+
+
+@strawberry.type(description="A person's office in a company (director, supervisor, manager ...).")
+class Officer:
+    person: Annotated[PersonType, strawberry.lazy("api.types.person")]
+    company: LazyCompany
+    role: str = strawberry.field(description="The office held, as registered.")
+    since: date | None
+    until: date | None
+    source: str | None
+
+
+def shareholding(holder: Entity, company: CompanyType, link: models.Link) -> Shareholding:
+    return Shareholding(
+        holder=holder,
+        company=company,
+        stake=link.stake or 0.0,
+        since=link.since,
+        until=link.until,
+        source=link.source,
+    )

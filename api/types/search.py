@@ -1,0 +1,38 @@
+"""``SearchResult``: an entity found by ``search``, with its score and what matched."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+from strawberry import relay
+
+from api.types.enums import MatchedOn
+
+if TYPE_CHECKING:
+    from api.types.entity import Entity
+
+
+@strawberry.type(description="An entity that matched a search.")
+class SearchResult:
+    entity: Annotated[Entity, strawberry.lazy("api.types.entity")]
+    score: float = strawberry.field(description="Higher is better; comparable within one answer.")
+    matched_on: MatchedOn
+    via: str | None = strawberry.field(
+        description="For LEGAL_REPRESENTATIVE matches: the representative's name that matched."
+    )
+
+
+@strawberry.type(description="A search result in a list, with its cursor.")
+class SearchResultEdge:
+    cursor: str = strawberry.field(description="A cursor for use in pagination.")
+    node: SearchResult
+
+
+@strawberry.type(description="A page of search results, best first.")
+class SearchResultConnection:
+    page_info: relay.PageInfo = strawberry.field(description="Pagination data for this page.")
+    edges: list[SearchResultEdge]
+    total_count: int = strawberry.field(
+        description="How many results the search found (at most 200 are ranked)."
+    )

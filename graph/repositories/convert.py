@@ -1,0 +1,85 @@
+"""Turning node and relationship properties from the driver into our dataclasses."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from graph.models import (
+    Category,
+    Company,
+    CompanyStatus,
+    Entity,
+    EntityKind,
+    Person,
+    Polarity,
+    Record,
+    RecordStatus,
+    Severity,
+)
+
+Props = dict[str, Any]
+
+
+def to_date(value: Any) -> date | None:
+    """A driver date (or None) as a Python ``date``."""
+    if value is None:
+        return None
+    if hasattr(value, "to_native"):
+        native = value.to_native()
+        if isinstance(native, datetime):
+            return native.date()
+        if isinstance(native, date):
+            return native
+        raise TypeError(f"not a date: {value!r}")
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+def company(p: Props) -> Company:
+    return Company(
+        uscc=p["uscc"],
+        uscc_valid=bool(p.get("usccValid", True)),
+        name=p.get("name") or "",
+        registration_number=p.get("registrationNumber"),
+        address=p.get("address"),
+        phone=p.get("phone"),
+        status=CompanyStatus(p.get("status") or "active"),
+        founded_on=to_date(p.get("foundedOn")),
+        jurisdiction=p.get("jurisdiction"),
+    )
+
+
+def person(p: Props) -> Person:
+    return Person(
+        uid=p["uid"],
+        id_number=p["idNumber"],
+        name=p.get("name") or "",
+        profession=p.get("profession"),
+    )
+
+
+def entity(labels: list[str], p: Props) -> Entity:
+    if "Company" in labels:
+        return Entity(EntityKind.COMPANY, company=company(p))
+    return Entity(EntityKind.PERSON, person=person(p))
+
+
+def record(p: Props) -> Record:
+    decided = to_date(p.get("decidedOn"))
+    assert decided is not None
+    return Record(
+        record_id=p["recordId"],
+        category=Category(p["category"]),
+        code=p["code"],
+        polarity=Polarity(p["polarity"]),
+        severity=Severity(p["severity"]),
+        authority=p.get("authorityName") or "",
+        case_number=p.get("caseNumber"),
+        decided_on=decided,
+        description=p.get("description"),
+        penalty=p.get("penalty"),
+        status=RecordStatus(p.get("status") or "active"),
+        subject_key=p.get("subjectKey") or "",
+    )

@@ -1,0 +1,193 @@
+"""Reading companies, people and their relationships, always for a batch of keys at once.
+
+Patterns start at the node found through an index (``(:Company {uscc: key})<-[...]-(other)``):
+ArcadeDB's planner follows the pattern as written, and starting from ``other`` scans its label.
+
+Every function takes a list of keys and runs one ``UNWIND $keys`` statement, returning results in
+key order: they back the GraphQL DataLoaders, so a page of 50 companies with their legal
+representatives costs one query for all 50, not one each.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, LiteralString
+
+from graph.driver import Graph
+from graph.models import Company, Entity, EntityKind, Link, Person, RelType
+from graph.repositories import convert
+
+# How many relationships of one kind an entity lists; hubs have more (linkage pages them).
+LIST_LIMIT = 500
+
+COMPANIES_BY_USCC = """
+UNWIND $keys AS key
+MATCH (c:Company {uscc: key})
+RETURN key, properties(c) AS props
+"""
+COMPANIES_BY_REGISTRATION = """
+UNWIND $keys AS key
+MATCH (c:Company {registrationNumber: key})
+RETURN key, properties(c) AS props
+"""
+PERSONS_BY_ID_NUMBER = """
+UNWIND $keys AS key
+MATCH (p:Person {idNumber: key})
+RETURN key, properties(p) AS props
+"""
+PERSONS_BY_UID = """
+UNWIND $keys AS key
+MATCH (p:Person {uid: key})
+RETURN key, properties(p) AS props
+"""
+ENTITIES_BY_KEY = """
+UNWIND $keys AS key
+OPTIONAL MATCH (p:Person {idNumber: key})
+OPTIONAL MATCH (c:Company {uscc: key})
+RETURN key, properties(p) AS person, properties(c) AS company
+"""
+
+
+@dataclass(frozen=True)
+class Edge:
+    """How to list one kind of relationship seen from one side."""
+
+    query: LiteralString
+    rel: RelType
+
+
+def _edge_query(match: LiteralString, order: LiteralString) -> LiteralString:
+    return (
+        "UNWIND $keys AS key\n"
+        + match
+        + "\nWITH key, other, r ORDER BY "
+        + order
+        + "\nWITH key, collect({labels: labels(other), props: properties(other), "
+        "rel: properties(r)})[0..$limit] AS links\nRETURN key, links"
+    )
+
+
+# Seen from a company: who represents, holds, serves, branches off it; whom it belongs to.
+LEGAL_REPRESENTATIVES = Edge(
+    _edge_query(
+        "MATCH (:Company {uscc: key})<-[r:LEGAL_REPRESENTATIVE_OF]-(other:Person)",
+        "r.until IS NULL DESC, r.since DESC",
+    ),
+    RelType.LEGAL_REPRESENTATIVE_OF,
+)
+SHAREHOLDERS = Edge(
+    _edge_query(
+        "MATCH (:Company {uscc: key})<-[r:SHAREHOLDER_OF]-(other)", "r.stake DESC, other.name"
+    ),
+    RelType.SHAREHOLDER_OF,
+)
+OFFICERS = Edge(
+    _edge_query(
+        "MATCH (:Company {uscc: key})<-[r:OFFICER_OF]-(other:Person)", "r.role, other.name"
+    ),
+    RelType.OFFICER_OF,
+)
+BRANCHES = Edge(
+    _edge_query("MATCH (:Company {uscc: key})<-[r:BRANCH_OF]-(other:Company)", "other.name"),
+    RelType.BRANCH_OF,
+)
+PARENTS = Edge(
+    _edge_query("MATCH (:Company {uscc: key})-[r:BRANCH_OF]->(other:Company)", "other.name"),
+    RelType.BRANCH_OF,
+)
+COMPANY_HOLDINGS = Edge(
+    _edge_query("MATCH (:Company {uscc: key})-[r:SHAREHOLDER_OF]->(other:Company)", "r.stake DESC"),
+    RelType.SHAREHOLDER_OF,
+)
+# Seen from a person.
+PERSON_HOLDINGS = Edge(
+    _edge_query(
+        "MATCH (:Person {idNumber: key})-[r:SHAREHOLDER_OF]->(other:Company)", "r.stake DESC"
+    ),
+    RelType.SHAREHOLDER_OF,
+)
+REPRESENTED = Edge(
+    _edge_query(
+        "MATCH (:Person {idNumber: key})-[r:LEGAL_REPRESENTATIVE_OF]->(other:Company)",
+        "other.name",
+    ),
+    RelType.LEGAL_REPRESENTATIVE_OF,
+)
+OFFICES = Edge(
+    _edge_query("MATCH (:Person {idNumber: key})-[r:OFFICER_OF]->(other:Company)", "other.name"),
+    RelType.OFFICER_OF,
+)
+
+
+async def _by_key(graph: Graph, query: LiteralString, keys: Sequence[str]) -> dict[str, Any]:
+    if not keys:
+        return {}
+    rows = await graph.read(query, {"keys": list(dict.fromkeys(keys))})
+    return {row["key"]: row["props"] for row in rows}
+
+
+async def companies_by_uscc(graph: Graph, keys: Sequence[str]) -> list[Company | None]:
+    """The companies with these codes, in key order (None where there is none)."""
+    found = await _by_key(graph, COMPANIES_BY_USCC, keys)
+    return [convert.company(found[k]) if k in found else None for k in keys]
+
+
+async def companies_by_registration(graph: Graph, keys: Sequence[str]) -> list[Company | None]:
+    """The companies with these registration numbers, in key order."""
+    found = await _by_key(graph, COMPANIES_BY_REGISTRATION, keys)
+    return [convert.company(found[k]) if k in found else None for k in keys]
+
+
+async def persons_by_id_number(graph: Graph, keys: Sequence[str]) -> list[Person | None]:
+    """The people with these identity numbers, in key order."""
+    found = await _by_key(graph, PERSONS_BY_ID_NUMBER, keys)
+    return [convert.person(found[k]) if k in found else None for k in keys]
+
+
+async def persons_by_uid(graph: Graph, keys: Sequence[str]) -> list[Person | None]:
+    """The people with these opaque ids, in key order."""
+    found = await _by_key(graph, PERSONS_BY_UID, keys)
+    return [convert.person(found[k]) if k in found else None for k in keys]
+
+
+async def entities_by_key(graph: Graph, keys: Sequence[str]) -> list[Entity | None]:
+    """The person or company holding each key (identity number or USCC), in key order."""
+    if not keys:
+        return []
+    rows = await graph.read(ENTITIES_BY_KEY, {"keys": list(dict.fromkeys(keys))})
+    found: dict[str, Entity] = {}
+    for row in rows:
+        if row["person"]:
+            found[row["key"]] = Entity(EntityKind.PERSON, person=convert.person(row["person"]))
+        elif row["company"]:
+            found[row["key"]] = Entity(EntityKind.COMPANY, company=convert.company(row["company"]))
+    return [found.get(k) for k in keys]
+
+
+async def links(graph: Graph, edge: Edge, keys: Sequence[str]) -> list[list[Link]]:
+    """The relationships of ``edge`` for each key, in key order (at most ``LIST_LIMIT`` each)."""
+    if not keys:
+        return []
+    rows = await graph.read(edge.query, {"keys": list(dict.fromkeys(keys)), "limit": LIST_LIMIT})
+    found: dict[str, list[Link]] = {}
+    for row in rows:
+        found[row["key"]] = [
+            Link(
+                rel=edge.rel,
+                other=convert.entity(item["labels"], item["props"]),
+                stake=item["rel"].get("stake"),
+                role=item["rel"].get("role"),
+                since=convert.to_date(item["rel"].get("since")),
+                until=convert.to_date(item["rel"].get("until")),
+                source=item["rel"].get("source"),
+            )
+            for item in row["links"]
+        ]
+    return [found.get(k, []) for k in keys]
+
+
+async def count_companies(graph: Graph) -> int:
+    """How many companies the registry holds (``make run`` loads demo data when none)."""
+    rows = await graph.read("MATCH (c:Company) RETURN count(c) AS n")
+    return int(rows[0]["n"]) if rows else 0

@@ -1,0 +1,126 @@
+"""Reading records: a subject's records (filtered, paged, for many subjects at once), records by
+id, and the publicity feed of the newest warnings across the registry."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from graph.driver import Graph
+from graph.models import Category, Polarity, Record, RecordStatus
+from graph.repositories import convert
+
+RECORDS_BY_ID = """
+UNWIND $keys AS key
+MATCH (r:Record {recordId: key})
+RETURN key, properties(r) AS props
+"""
+
+RECORDS_OF_SUBJECTS = """
+UNWIND $keys AS key
+MATCH (r:Record {subjectKey: key})
+WHERE ($polarity IS NULL OR r.polarity = $polarity)
+  AND ($category IS NULL OR r.category = $category)
+  AND ($status IS NULL OR r.status = $status)
+WITH key, r ORDER BY r.decidedOn DESC, r.recordId
+WITH key, collect(properties(r)) AS found
+RETURN key, size(found) AS total, found[$skip..$end] AS page
+"""
+
+# Keyset paging, newest first, ties broken by record id; the cursor is the last row's pair. The
+# date window keeps the scan on the decidedOn index; the caller widens it until the page fills.
+PUBLICITY = """
+MATCH (r:Record)
+WHERE r.decidedOn >= $from AND r.decidedOn <= $to
+  AND r.polarity = 'warning' AND r.status = 'active'
+  AND ($afterDate IS NULL OR r.decidedOn < $afterDate
+       OR (r.decidedOn = $afterDate AND r.recordId > $afterId))
+RETURN properties(r) AS props
+ORDER BY r.decidedOn DESC, r.recordId
+LIMIT $limit
+"""
+EARLIEST = date(1900, 1, 1)  # no record is older: graph.rows refuses earlier dates
+
+
+@dataclass(frozen=True)
+class RecordFilter:
+    """Which of a subject's records to list, and which page."""
+
+    polarity: Polarity | None = None
+    category: Category | None = None
+    status: RecordStatus | None = None
+    skip: int = 0
+    limit: int = 20
+
+
+@dataclass(frozen=True)
+class RecordPage:
+    records: list[Record]
+    total: int
+
+
+async def records_by_id(graph: Graph, keys: Sequence[str]) -> list[Record | None]:
+    """The records with these ids, in key order."""
+    if not keys:
+        return []
+    rows = await graph.read(RECORDS_BY_ID, {"keys": list(dict.fromkeys(keys))})
+    found = {row["key"]: convert.record(row["props"]) for row in rows}
+    return [found.get(k) for k in keys]
+
+
+async def records_of_subjects(
+    graph: Graph, keys: Sequence[str], wanted: RecordFilter
+) -> list[RecordPage]:
+    """One page of records for each subject key, newest first, with each subject's total."""
+    if not keys:
+        return []
+    rows = await graph.read(
+        RECORDS_OF_SUBJECTS,
+        {
+            "keys": list(dict.fromkeys(keys)),
+            "polarity": wanted.polarity.value if wanted.polarity else None,
+            "category": wanted.category.value if wanted.category else None,
+            "status": wanted.status.value if wanted.status else None,
+            "skip": wanted.skip,
+            "end": wanted.skip + wanted.limit,
+        },
+    )
+    found = {
+        row["key"]: RecordPage([convert.record(p) for p in row["page"]], int(row["total"]))
+        for row in rows
+    }
+    return [found.get(k, RecordPage([], 0)) for k in keys]
+
+
+async def publicity(
+    graph: Graph, *, since: date | None, after: tuple[date, str] | None, limit: int
+) -> list[Record]:
+    """The newest active warning records across the registry, after a keyset cursor.
+
+    Looks back through windows of 8, 32, 128 ... days from the cursor (or today) so that each
+    statement reads a bounded slice of the date index, and stops at ``since``.
+    """
+    top = after[0] if after else date.today()
+    floor = since or EARLIEST
+    if top < floor:
+        return []
+    found: list[Record] = []
+    span = 8
+    upper = top
+    while len(found) < limit and upper >= floor:
+        lower = max(floor, upper - timedelta(days=span - 1))
+        rows = await graph.read(
+            PUBLICITY,
+            {
+                "from": lower,
+                "to": upper,
+                "afterDate": after[0] if after else None,
+                "afterId": after[1] if after else None,
+                "limit": limit - len(found),
+            },
+        )
+        found += [convert.record(row["props"]) for row in rows]
+        upper = lower - timedelta(days=1)
+        span *= 4
+    return found
