@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/credgraph serve
+	$(BIN)/credgraph serve --demo-if-empty
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

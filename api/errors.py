@@ -4,10 +4,15 @@ everything else reaches the client as "Unexpected error." (and the log keeps the
 from __future__ import annotations
 
 from graphql.error import GraphQLError
+from strawberry.exceptions import StrawberryGraphQLError
 
 
 class PublicError(Exception):
     """An error whose message is safe and useful to show to the client (bad ID, bad argument)."""
+
+
+class PermissionDenied(StrawberryGraphQLError):
+    """A permission class refused the field; the message says what is missing."""
 
 
 def should_mask_error(error: GraphQLError) -> bool:
@@ -15,4 +20,4 @@ def should_mask_error(error: GraphQLError) -> bool:
     original = error.original_error
     if original is None:
         return False  # syntax and validation errors describe the client's query, not our state
-    return not isinstance(original, PublicError)
+    return not isinstance(original, (PublicError, PermissionDenied))

@@ -15,6 +15,7 @@ import strawberry
 from strawberry.permission import BasePermission
 
 from api.context import Info
+from api.errors import PermissionDenied
 from api.types.company import CompanyType
 from api.types.entity import Entity
 from api.types.enums import Category, CompanyStatus, Polarity, RelType, Severity
@@ -32,6 +33,7 @@ SOURCE = "api"
 
 class WritesAllowed(BasePermission):
     message = "writes are turned off on this server (CREDGRAPH_ALLOW_WRITES)"
+    error_class = PermissionDenied
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
         return info.context.settings.writes_allowed

@@ -28,6 +28,32 @@ from graph.identifiers import IdentifierError, parse_id_number, parse_uscc
 from graph.repositories import records, search
 
 MAX_SEARCH_TEXT = search.MAX_QUERY
+MAX_NODES = 100
+NODE_TYPES: dict[str, type[CompanyType] | type[PersonType] | type[RecordType]] = {
+    "Company": CompanyType,
+    "Person": PersonType,
+    "Record": RecordType,
+}
+
+
+async def _resolve_nodes(info: Info, ids: list[strawberry.ID]) -> list[relay.Node | None]:
+    """Decode global ids and load each type's nodes in one batch per type."""
+    wanted: list[tuple[str, str]] = []
+    for raw in ids:
+        try:
+            gid = relay.GlobalID.from_id(raw)
+        except (ValueError, TypeError):
+            raise PublicError(f"id: {raw!r} is not an id this API gave out") from None
+        if gid.type_name not in NODE_TYPES:
+            raise PublicError(f"id: {raw!r} is not an id this API gave out")
+        wanted.append((gid.type_name, gid.node_id))
+    found: dict[tuple[str, str], relay.Node | None] = {}
+    for type_name, cls in NODE_TYPES.items():
+        keys = [key for name, key in wanted if name == type_name]
+        if keys:
+            nodes = await cls.resolve_nodes(info=info, node_ids=keys)
+            found.update(zip(((type_name, k) for k in keys), nodes, strict=True))
+    return [found[item] for item in wanted]
 
 
 def _version() -> str:
@@ -39,8 +65,15 @@ def _version() -> str:
 
 @strawberry.type(description="The entry points for reading the credit graph.")
 class Query:
-    node: relay.Node | None = relay.node(description="Any object by its global id.")
-    nodes: list[relay.Node | None] = relay.node(description="Objects by their global ids.")
+    @strawberry.field(description="Any object by its global id; null when it does not exist.")
+    async def node(self, info: Info, id: strawberry.ID) -> relay.Node | None:
+        return (await _resolve_nodes(info, [id]))[0]
+
+    @strawberry.field(description="Objects by their global ids, in order; null where none.")
+    async def nodes(self, info: Info, ids: list[strawberry.ID]) -> list[relay.Node | None]:
+        if len(ids) > MAX_NODES:
+            raise PublicError(f"ids: at most {MAX_NODES} at once")
+        return await _resolve_nodes(info, ids)
 
     @strawberry.field(description="The version of the credgraph service answering.")
     def service_version(self) -> str:

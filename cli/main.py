@@ -45,6 +45,9 @@ def load_settings() -> Settings:
 def serve(
     host: Annotated[str | None, typer.Option(help="Interface to listen on.")] = None,
     port: Annotated[int | None, typer.Option(help="TCP port to listen on.")] = None,
+    demo_if_empty: Annotated[
+        bool, typer.Option(help="Load a generated demo registry when the graph is empty.")
+    ] = False,
 ) -> None:
     """Serve the GraphQL API (starting the embedded backend when NEO4J_URI is unset).
 
@@ -57,6 +60,10 @@ def serve(
     settings = load_settings()
     exit_on_sigterm()
     with graph_backend(settings, console):
+        if demo_if_empty:
+            from cli.demo import load_demo_if_empty
+
+            load_demo_if_empty(settings, console)
         application = create_app(settings)
         config = uvicorn.Config(
             application,
@@ -149,6 +156,24 @@ def generate(
     from cli.generating import run_generate
 
     run_generate(out, companies, persons, seed, workers, console)
+
+
+@app.command()
+def schema(
+    write: Annotated[
+        bool, typer.Option("--write", help="Write api/schema.graphql instead of printing.")
+    ] = False,
+) -> None:
+    """Print the GraphQL schema (SDL) that the API serves."""
+    from api.schema import build_schema
+
+    sdl = build_schema().as_str() + "\n"
+    if write:
+        target = Path(__file__).resolve().parent.parent / "api" / "schema.graphql"
+        target.write_text(sdl)
+        out.print(f"wrote {target}")
+    else:
+        sys.stdout.write(sdl)
 
 
 @db_app.command("start")

@@ -1,0 +1,44 @@
+"""The demo registry ``make run`` loads into an empty graph."""
+
+from __future__ import annotations
+
+import asyncio
+
+from rich.console import Console
+
+from api.settings import Settings
+from cli.generating import run_generate
+from cli.importing import run_import, summary_table
+from graph.driver import Graph
+from graph.migrate import apply_migrations, load_migrations
+from graph.repositories.entities import count_companies
+
+DEMO_COMPANIES = 2000
+DEMO_PERSONS = 5000
+DEMO_SEED = 20261122
+
+
+async def _empty(settings: Settings) -> bool:
+    graph = await Graph.connect(settings.graph_config())
+    try:
+        await apply_migrations(graph, load_migrations(settings.migrations_dir))
+        return await count_companies(graph) == 0
+    finally:
+        await graph.close()
+
+
+def load_demo_if_empty(settings: Settings, console: Console) -> bool:
+    """Generate and import the demo set when the graph holds no company; True when it did."""
+    if not asyncio.run(_empty(settings)):
+        return False
+    folder = settings.data_dir.resolve().parent / "demo"
+    console.print(f"the graph is empty: loading a demo registry from {folder}")
+    run_generate(folder, DEMO_COMPANIES, DEMO_PERSONS, DEMO_SEED, 2, console)
+    report = run_import(settings.graph_config(), [folder], 5000, console)
+    console.print(summary_table(report))
+    if report.rejected:
+        console.print(
+            f"{report.rejected} demo rows were rejected on purpose (the generator writes some "
+            f"identity numbers with wrong check characters): see {folder}/*.rejects.jsonl"
+        )
+    return True

@@ -1,0 +1,199 @@
+"""Registry writes through GraphQL: result unions naming the field, nothing written on refusal."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+
+from api.app import create_app
+from api.settings import Settings
+from graph.server import EmbeddedServer
+from tests.conftest import settings_for
+from tests.factories import id_number, uscc
+
+UPSERT_COMPANY = """
+mutation($input: UpsertCompanyInput!) { upsertCompany(input: $input) {
+  __typename
+  ... on UpsertCompanySuccess { created company { uscc name status foundedOn usccValid } }
+  ... on InvalidInput { field message }
+} }
+"""
+UPSERT_PERSON = """
+mutation($input: UpsertPersonInput!) { upsertPerson(input: $input) {
+  __typename
+  ... on UpsertPersonSuccess { created person { name idNumber } }
+  ... on InvalidInput { field message }
+} }
+"""
+LINK = """
+mutation($input: LinkEntitiesInput!) { linkEntities(input: $input) {
+  __typename
+  ... on LinkEntitiesSuccess { created rel from { name } to { uscc shareholders { stake } } }
+  ... on InvalidInput { field message }
+} }
+"""
+ADD_RECORD = """
+mutation($input: AddRecordInput!) { addRecord(input: $input) {
+  __typename
+  ... on AddRecordSuccess { created record { recordId polarity severity status subject { name } } }
+  ... on InvalidInput { field message }
+} }
+"""
+
+
+@pytest.fixture(scope="module")
+def api(graph_server: EmbeddedServer) -> Iterator[TestClient]:
+    with TestClient(create_app(settings_for(graph_server))) as client:
+        yield client
+
+
+def run(client: TestClient, query: str, **variables: Any) -> dict[str, Any]:
+    body = client.post("/graphql", json={"query": query, "variables": variables}).json()
+    assert "errors" not in body, body
+    result: dict[str, Any] = next(iter(body["data"].values()))
+    return result
+
+
+def test_mutations_upsert_company_creates_then_updates(api: TestClient) -> None:
+    code = uscc(501)
+    made = run(
+        api,
+        UPSERT_COMPANY,
+        input={"uscc": code, "name": "杭州测试有限公司", "foundedOn": "2001-02-03"},
+    )
+    assert made == {
+        "__typename": "UpsertCompanySuccess",
+        "created": True,
+        "company": {
+            "uscc": code,
+            "name": "杭州测试有限公司",
+            "status": "ACTIVE",
+            "foundedOn": "2001-02-03",
+            "usccValid": True,
+        },
+    }
+    again = run(
+        api, UPSERT_COMPANY, input={"uscc": code, "name": "杭州新名有限公司", "status": "REVOKED"}
+    )
+    assert again["created"] is False
+    assert again["company"]["name"] == "杭州新名有限公司"
+    assert again["company"]["status"] == "REVOKED"
+
+
+@pytest.mark.parametrize(
+    ("payload", "field", "message"),
+    [
+        ({"uscc": "91-bad", "name": "x"}, "uscc", "a USCC has 18 characters, got 5"),
+        ({"uscc": uscc(502), "name": "  "}, "name", "is required"),
+        (
+            {"uscc": uscc(502), "name": "x", "phone": "call me"},
+            "phone",
+            "is not a phone number: 'call me'",
+        ),
+        (
+            {"uscc": uscc(502), "name": "x", "foundedOn": "2999-01-01"},
+            "foundedOn",
+            "2999-01-01 is in the future",
+        ),
+        (
+            {"uscc": uscc(502), "name": "x", "registrationNumber": "??"},
+            "registrationNumber",
+            "must be 6-30 digits, capital letters or '-'",
+        ),
+    ],
+)
+def test_mutations_invalid_company_names_the_field(
+    api: TestClient, payload: dict[str, Any], field: str, message: str
+) -> None:
+    result = run(api, UPSERT_COMPANY, input=payload)
+    assert result == {"__typename": "InvalidInput", "field": field, "message": message}
+    found = api.post(
+        "/graphql",
+        json={
+            "query": "query($u: String!) { company(uscc: $u) { name } }",
+            "variables": {"u": uscc(502)},
+        },
+    ).json()
+    assert found["data"]["company"] is None
+
+
+def test_mutations_link_and_record_need_known_ends(api: TestClient) -> None:
+    run(api, UPSERT_COMPANY, input={"uscc": uscc(510), "name": "南京甲有限公司"})
+    person = run(api, UPSERT_PERSON, input={"idNumber": id_number(510), "name": "李四"})
+    assert person["created"] is True and "*" in person["person"]["idNumber"]
+
+    unknown = run(
+        api,
+        LINK,
+        input={"rel": "SHAREHOLDER_OF", "from": id_number(511), "to": uscc(510), "stake": 0.5},
+    )
+    assert unknown == {
+        "__typename": "InvalidInput",
+        "field": "from",
+        "message": f"no person or company {id_number(511)} in the registry",
+    }
+    no_stake = run(
+        api, LINK, input={"rel": "SHAREHOLDER_OF", "from": id_number(510), "to": uscc(510)}
+    )
+    assert no_stake["field"] == "stake"
+    linked = run(
+        api,
+        LINK,
+        input={"rel": "SHAREHOLDER_OF", "from": id_number(510), "to": uscc(510), "stake": 0.5},
+    )
+    assert linked["__typename"] == "LinkEntitiesSuccess"
+    assert linked["from"] == {"name": "李四"}
+    assert linked["to"]["shareholders"] == [{"stake": 0.5}]
+    assert linked["created"] is True
+    wrong_way = run(api, LINK, input={"rel": "BRANCH_OF", "from": uscc(511), "to": uscc(510)})
+    assert wrong_way["field"] == "from"
+
+    record = {
+        "subject": id_number(510),
+        "recordId": "API-1",
+        "authority": "南京市公安局",
+        "category": "SOCIAL",
+        "code": "FARE_EVASION",
+        "polarity": "WARNING",
+        "severity": "MINOR",
+        "decidedOn": "2024-01-02",
+    }
+    added = run(api, ADD_RECORD, input=record)
+    assert added == {
+        "__typename": "AddRecordSuccess",
+        "created": True,
+        "record": {
+            "recordId": "API-1",
+            "polarity": "WARNING",
+            "severity": "MINOR",
+            "status": "ACTIVE",
+            "subject": {"name": "李四"},
+        },
+    }
+    moved = run(api, ADD_RECORD, input={**record, "subject": uscc(510)})
+    assert moved["field"] == "recordId"
+    assert "another subject" in moved["message"]
+    orphan = run(api, ADD_RECORD, input={**record, "recordId": "API-2", "subject": uscc(512)})
+    assert orphan == {
+        "__typename": "InvalidInput",
+        "field": "subject",
+        "message": f"no person or company {uscc(512)} in the registry",
+    }
+
+
+def test_mutations_refused_when_writes_are_off(graph_server: EmbeddedServer) -> None:
+    settings: Settings = settings_for(graph_server, env="production")
+    assert settings.writes_allowed is False
+    with TestClient(create_app(settings)) as client:
+        body = client.post(
+            "/graphql",
+            json={
+                "query": UPSERT_COMPANY,
+                "variables": {"input": {"uscc": uscc(520), "name": "x"}},
+            },
+        ).json()
+    assert body["data"] is None
+    assert body["errors"][0]["message"].startswith("writes are turned off")
