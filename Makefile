@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint types pytest clean-data
+.PHONY: run test lint types pytest bench clean-data
 
 # (Re)install only when the project's dependencies changed since the last install.
 $(STAMP): pyproject.toml
@@ -27,6 +27,10 @@ pytest: $(STAMP)
 	$(BIN)/pytest
 
 test: lint types pytest
+
+# Benchmarks (minutes, not part of make test); BENCH_ARGS="--entities 10000" for a quick run.
+bench: $(STAMP)
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 
 clean-data:

@@ -6,14 +6,17 @@ from collections.abc import Callable
 from functools import partial
 
 import strawberry
-from graphql import GraphQLError
+from graphql import ASTValidationRule, GraphQLError
 from strawberry.extensions import (
+    AddValidationRules,
     DisableIntrospection,
     MaskErrors,
-    MaxAliasesLimiter,
     MaxTokensLimiter,
-    QueryDepthLimiter,
+    ParserCache,
     SchemaExtension,
+    ValidationCache,
+    max_aliases,
+    query_depth_limiter,
 )
 from strawberry.types import ExecutionContext
 
@@ -27,6 +30,7 @@ from api.types.record import RecordType
 MAX_DEPTH = 10
 MAX_ALIASES = 15
 MAX_TOKENS = 2000
+CACHED_DOCUMENTS = 1024
 
 
 class CredgraphSchema(strawberry.Schema):
@@ -39,14 +43,31 @@ class CredgraphSchema(strawberry.Schema):
         super().process_errors(unexpected, execution_context)
 
 
+# The rule classes are made once: ValidationCache keys on them, and strawberry's limiter
+# extensions would make new ones for every request, so nothing would ever be cached.
+_LIMIT_RULES: list[type[ASTValidationRule]] = [
+    query_depth_limiter.create_validator(MAX_DEPTH, None, None),
+    max_aliases.create_validator(MAX_ALIASES),
+]
+
+
+class QueryLimits(AddValidationRules):
+    """Depth at most ``MAX_DEPTH`` and at most ``MAX_ALIASES`` aliases per operation."""
+
+    def __init__(self) -> None:
+        super().__init__(_LIMIT_RULES)
+
+
 def build_schema(*, production: bool = False) -> strawberry.Schema:
     """The credgraph schema; introspection is off in production."""
     extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
         # Factories: stateful extensions (MaskErrors) must not be shared between operations.
-        partial(QueryDepthLimiter, max_depth=MAX_DEPTH),
-        partial(MaxAliasesLimiter, max_alias_count=MAX_ALIASES),
+        QueryLimits,
         partial(MaxTokensLimiter, max_token_count=MAX_TOKENS),
         partial(MaskErrors, should_mask_error=should_mask_error),
+        # Clients send the same documents with new variables: parse and validate each once.
+        partial(ParserCache, maxsize=CACHED_DOCUMENTS),
+        partial(ValidationCache, maxsize=CACHED_DOCUMENTS),
     ]
     if production:
         extensions.append(DisableIntrospection)

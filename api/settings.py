@@ -48,6 +48,7 @@ class Settings(BaseSettings):
     migrations_dir: Path = Field(MIGRATIONS_DIR, validation_alias="CREDGRAPH_MIGRATIONS_DIR")
     migrate_on_start: bool = Field(True, validation_alias="CREDGRAPH_MIGRATE_ON_START")
     allow_writes: bool | None = Field(None, validation_alias="CREDGRAPH_ALLOW_WRITES")
+    access_log: bool | None = Field(None, validation_alias="CREDGRAPH_ACCESS_LOG")
 
     @property
     def embedded(self) -> bool:
@@ -57,6 +58,11 @@ class Settings(BaseSettings):
     @property
     def production(self) -> bool:
         return self.env is Environment.PRODUCTION
+
+    @property
+    def access_log_on(self) -> bool:
+        """uvicorn's per-request log: on in development; production logs at the load balancer."""
+        return self.access_log if self.access_log is not None else not self.production
 
     @property
     def writes_allowed(self) -> bool:

@@ -39,6 +39,7 @@ def load_demo_if_empty(settings: Settings, console: Console) -> bool:
     if report.rejected:
         console.print(
             f"{report.rejected} demo rows were rejected on purpose (the generator writes some "
-            f"identity numbers with wrong check characters): see {folder}/*.rejects.jsonl"
+            f"identity numbers with wrong check characters): see {folder}/*.rejects.jsonl",
+            soft_wrap=True,
         )
     return True

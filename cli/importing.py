@@ -29,9 +29,12 @@ def count_lines(paths: list[Path]) -> int:
     """Lines in the files (an upper bound of their rows), read in large blocks."""
     total = 0
     for path in paths:
+        last = b"\n"
         with path.open("rb") as handle:
             while block := handle.read(1 << 20):
                 total += block.count(b"\n")
+                last = block[-1:]
+        total += last != b"\n"  # a last line without its newline
     return total
 
 

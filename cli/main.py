@@ -70,6 +70,7 @@ def serve(
             host=host or settings.host,
             port=settings.port if port is None else port,
             log_level="info",
+            access_log=settings.access_log_on,
             lifespan="on",
             proxy_headers=False,
         )
@@ -130,15 +131,19 @@ def import_(
     Importing the same files again changes nothing.
     """
     from cli.importing import run_import, summary_table
+    from graph.readers import expand_paths
 
     settings = load_settings()
+    paths = expand_paths(paths)  # a missing file is reported before anything starts
     exit_on_sigterm()
     with graph_backend(settings, console):
         report = run_import(settings.graph_config(), paths, batch_size, console)
     out.print(summary_table(report))
     if report.rejected:
         files = ", ".join(str(p) for p in report.rejects_files)
-        out.print(f"[yellow]{report.rejected:,} rows rejected[/yellow]: see {files}")
+        out.print(
+            f"[yellow]{report.rejected:,} rows rejected[/yellow]: see {files}", soft_wrap=True
+        )
     elif report.changed == 0:
         out.print("nothing changed: the graph already held every row")
     raise typer.Exit(code=report.exit_code)

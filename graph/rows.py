@@ -36,6 +36,7 @@ _CODE = re.compile(r"^[A-Z][A-Z0-9_]{1,63}$")
 _REGISTRATION = re.compile(r"^[0-9A-Z\-]{6,30}$")
 MAX_TEXT = 2000
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_PLAIN = re.compile(r"^[^\x00-\x1f\x7f\s](?:[^\x00-\x1f\x7f]*[^\x00-\x1f\x7f\s])?$")
 
 
 class RowError(ValueError):
@@ -51,6 +52,8 @@ def _text(
     raw: Mapping[str, Any], field: str, *, required: bool = False, limit: int = 200
 ) -> str | None:
     value = raw.get(field)
+    if type(value) is str and value and len(value) <= limit and _PLAIN.match(value):
+        return value  # the common case: already clean text
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
             raise RowError(field, "is required")

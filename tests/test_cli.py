@@ -130,3 +130,34 @@ def test_cli_serve_answers_graphql_over_http(served: str) -> None:
     assert answer.status_code == 200
     assert answer.json() == {"data": {"__typename": "Query"}}
     assert httpx.get(f"{served}/readyz", timeout=10).json()["status"] == "ready"
+
+
+def test_cli_import_exit_codes_and_summary(graph_server: EmbeddedServer, tmp_path: Path) -> None:
+    import orjson
+
+    from tests.factories import company_row, uscc
+
+    good = tmp_path / "good.jsonl"
+    good.write_bytes(b"\n".join(orjson.dumps(company_row(n)) for n in range(900, 903)))
+    env = env_for(graph_server)
+    first = run(["import", str(good)], env)
+    assert first.returncode == 0, first.stderr
+    assert "company" in first.stdout and "3" in first.stdout
+    again = run(["import", str(tmp_path)], env)  # a folder works too
+    assert again.returncode == 0
+    assert "nothing changed" in again.stdout
+
+    bad = tmp_path / "bad.jsonl"
+    bad.write_bytes(
+        orjson.dumps(company_row(904)) + b"\n" + orjson.dumps(company_row(905, uscc="x"))
+    )
+    some = run(["import", str(bad)], env)
+    assert some.returncode == 3
+    assert "bad.jsonl.rejects.jsonl" in some.stdout
+    rejects = (tmp_path / "bad.jsonl.rejects.jsonl").read_text()
+    assert '"line":2' in rejects and "uscc:" in rejects
+    assert uscc(904)
+
+    missing = run(["import", str(tmp_path / "nope.jsonl")], env)
+    assert missing.returncode == 1
+    assert missing.stderr.startswith("error:") and "nope.jsonl" in missing.stderr

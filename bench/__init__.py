@@ -1,0 +1,1 @@
+"""Benchmarks run by ``make bench``: each figure beside its baseline from the same run."""

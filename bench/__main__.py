@@ -1,0 +1,23 @@
+"""``python -m bench``: run the benchmarks, print each figure beside its baseline, save JSON."""
+
+from __future__ import annotations
+
+import argparse
+
+from bench import registry
+from bench.harness import save, show
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--entities", type=int, default=100_000, help="size of the registry set")
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    print(f"registry benchmarks on {args.entities:,} generated entities ...", flush=True)
+    figures, extra = registry.run(args.entities, args.seed)
+    show(figures)
+    print(f"saved {save('registry', figures, extra)}")
+
+
+if __name__ == "__main__":
+    main()

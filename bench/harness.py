@@ -1,0 +1,115 @@
+"""Throwaway embedded servers, timing helpers and the results file shared by the benchmarks."""
+
+from __future__ import annotations
+
+import json
+import platform
+import socket
+import statistics
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from api.settings import Settings
+from graph.server import EmbeddedServer, EmbeddedServerConfig
+
+OUT = Path(__file__).resolve().parent / "out"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def fresh_server(folder: Path, heap: str = "6g") -> Iterator[Settings]:
+    """A new embedded server on free ports, and Settings pointing at it."""
+    server = EmbeddedServer(
+        EmbeddedServerConfig(
+            data_dir=folder,
+            bolt_port=free_port(),
+            http_port=free_port(),
+            password="bench-secret-1",
+            heap=heap,
+        )
+    )
+    server.start()
+    try:
+        yield Settings(
+            _env_file=None,
+            neo4j_uri=None,
+            data_dir=folder,
+            db_bolt_port=server.config.bolt_port,
+            db_http_port=server.config.http_port,
+            db_password="bench-secret-1",
+            db_heap=heap,
+            query_timeout=600,
+        )
+    finally:
+        server.stop()
+
+
+@dataclass
+class Figure:
+    """One measured figure with its baseline, ratio and goal."""
+
+    name: str
+    value: float
+    unit: str
+    baseline: float | None = None
+    ratio: float | None = None
+    goal: str | None = None
+    met: bool | None = None
+    notes: dict[str, Any] = field(default_factory=dict)
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    k = max(0, min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1))))
+    return ordered[k]
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+class Timer:
+    def __enter__(self) -> Timer:
+        self.start = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.seconds = time.perf_counter() - self.start
+
+
+def machine() -> dict[str, Any]:
+    import os
+
+    return {
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "cpus": os.cpu_count(),
+        "processor": platform.processor() or platform.machine(),
+    }
+
+
+def save(name: str, figures: list[Figure], extra: dict[str, Any]) -> Path:
+    OUT.mkdir(exist_ok=True)
+    path = OUT / f"{name}.json"
+    payload = {"machine": machine(), **extra, "figures": [asdict(f) for f in figures]}
+    path.write_text(json.dumps(payload, indent=2, ensure_ascii=False, default=str))
+    return path
+
+
+def show(figures: list[Figure]) -> None:
+    for f in figures:
+        base = f" | baseline {f.baseline:,.2f}" if f.baseline is not None else ""
+        ratio = f" | ratio {f.ratio:.2f}" if f.ratio is not None else ""
+        goal = f" | goal {f.goal}: {'met' if f.met else 'NOT met'}" if f.goal else ""
+        print(f"{f.name}: {f.value:,.2f} {f.unit}{base}{ratio}{goal}")
