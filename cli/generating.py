@@ -8,7 +8,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from cli.generator import Spec, generate
+from cli.generator import Spec
+from cli.shards import generate
 
 
 def run_generate(
