@@ -28,6 +28,7 @@ from api.settings import Settings
 from graph.driver import Graph
 from graph.errors import GraphError
 from graph.migrate import Migration, apply_migrations, load_migrations, pending_migrations
+from scoring.scheme import load_schemes
 
 log = logging.getLogger("credgraph.api")
 
@@ -62,6 +63,7 @@ class CredgraphGraphQL(GraphQL[Context, None]):
 def create_app(settings: Settings) -> Starlette:
     """Build the credgraph ASGI app for ``settings`` (the graph is reached in the lifespan)."""
     migrations = load_migrations(settings.migrations_dir)
+    schemes = load_schemes(settings.schemes_dir)  # a bad scheme stops the app before it serves
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -95,6 +97,7 @@ def create_app(settings: Settings) -> Starlette:
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.settings = settings
+    app.state.schemes = schemes
     return app
 
 

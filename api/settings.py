@@ -12,6 +12,7 @@ from graph.dialect import Dialect
 from graph.driver import GraphConfig
 from graph.migrate import MIGRATIONS_DIR
 from graph.server import DATABASE, USER, EmbeddedServer, EmbeddedServerConfig
+from scoring.scheme import SCHEMES_DIR
 
 
 class Environment(StrEnum):
@@ -47,6 +48,7 @@ class Settings(BaseSettings):
     query_timeout: float = Field(30.0, validation_alias="CREDGRAPH_QUERY_TIMEOUT", gt=0)
     migrations_dir: Path = Field(MIGRATIONS_DIR, validation_alias="CREDGRAPH_MIGRATIONS_DIR")
     migrate_on_start: bool = Field(True, validation_alias="CREDGRAPH_MIGRATE_ON_START")
+    schemes_dir: Path = Field(SCHEMES_DIR, validation_alias="CREDGRAPH_SCHEMES_DIR")
     allow_writes: bool | None = Field(None, validation_alias="CREDGRAPH_ALLOW_WRITES")
     access_log: bool | None = Field(None, validation_alias="CREDGRAPH_ACCESS_LOG")
 

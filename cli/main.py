@@ -17,6 +17,7 @@ from cli.backend import exit_on_sigterm, graph_backend
 from graph.driver import Graph
 from graph.errors import CredgraphError
 from graph.migrate import apply_migrations, load_migrations, migration_status
+from scoring.scheme import SchemeError
 
 app = typer.Typer(
     help="credgraph: a credit-information graph served over GraphQL.",
@@ -26,6 +27,8 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Run the embedded graph backend (used when NEO4J_URI is not set).")
 app.add_typer(db_app, name="db")
+schemes_app = typer.Typer(help="Scoring schemes: check a scheme file, list the installed ones.")
+app.add_typer(schemes_app, name="schemes")
 
 console = Console(stderr=True)
 out = Console()
@@ -181,6 +184,41 @@ def schema(
         sys.stdout.write(sdl)
 
 
+@schemes_app.command("validate")
+def schemes_validate(
+    files: Annotated[list[Path], typer.Argument(help="Scheme TOML files to check.")],
+) -> None:
+    """Check scheme files; the first problem is named with its field and reason (exit 1)."""
+    from scoring.scheme import load_scheme
+
+    for path in files:
+        scheme = load_scheme(path)
+        out.print(
+            f"{path}: ok: {scheme.id} {scheme.version}, {len(scheme.rules)} rules, "
+            f"levels {', '.join(level.name for level in scheme.levels)}",
+            soft_wrap=True,
+        )
+
+
+@schemes_app.command("list")
+def schemes_list() -> None:
+    """List the installed schemes (scoring/schemes/ or CREDGRAPH_SCHEMES_DIR)."""
+    from scoring.scheme import load_schemes
+
+    table = Table("id", "version", "subjects", "base", "levels", "rules", "title")
+    for scheme in load_schemes(load_settings().schemes_dir).values():
+        table.add_row(
+            scheme.id,
+            scheme.version,
+            ", ".join(scheme.subjects),
+            str(scheme.base),
+            " ".join(level.name for level in scheme.levels),
+            str(len(scheme.rules)),
+            scheme.title,
+        )
+    out.print(table)
+
+
 @db_app.command("start")
 def db_start() -> None:
     """Start the embedded graph server and leave it running (until `credgraph db stop`)."""
@@ -229,7 +267,7 @@ def main() -> None:
     """Entry point: run the app; errors become one red line and a non-zero exit code."""
     try:
         app()
-    except CredgraphError as exc:
+    except (CredgraphError, SchemeError) as exc:
         console.print(f"[bold red]error:[/bold red] {exc}", highlight=False, soft_wrap=True)
         sys.exit(1)
     except KeyboardInterrupt:
