@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from importlib.metadata import PackageNotFoundError, version
 
 import strawberry
@@ -10,7 +10,9 @@ from strawberry import relay
 
 from api.context import Info
 from api.errors import PublicError
+from api.scores import compute, scheme_for
 from api.types.company import CompanyType
+from api.types.eligibility import Eligibility
 from api.types.enums import SearchKind
 from api.types.nodes import entity_type
 from api.types.pagination import (
@@ -23,11 +25,31 @@ from api.types.pagination import (
 )
 from api.types.person import PersonType
 from api.types.record import RecordConnection, RecordEdge, RecordType
+from api.types.scheme import SchemeConsequence, SchemeType
+from api.types.score import ScoreType
 from api.types.search import SearchResult, SearchResultConnection, SearchResultEdge
 from graph.identifiers import IdentifierError, parse_id_number, parse_uscc
 from graph.repositories import records, search
+from scoring import engine
+from scoring.scheme import Scheme
 
 MAX_SEARCH_TEXT = search.MAX_QUERY
+MAX_BEHIND = 10
+
+
+def _records_behind(result: engine.Score, scheme: Scheme) -> list[str]:
+    """Records under blacklist rules first, then the largest deductions (at most ten)."""
+    blacklisting = {rule.id for rule in scheme.rules if rule.blacklist}
+    own = [c for c in result.contributions if c.kind == engine.RECORD and c.points < 0]
+    first = [c.record_id for c in own if c.rule_id in blacklisting and c.record_id]
+    rest = [
+        c.record_id
+        for c in sorted(own, key=lambda c: c.points)
+        if c.record_id and c.record_id not in first
+    ]
+    return (first + rest)[:MAX_BEHIND]
+
+
 MAX_NODES = 100
 NODE_TYPES: dict[str, type[CompanyType] | type[PersonType] | type[RecordType]] = {
     "Company": CompanyType,
@@ -150,6 +172,59 @@ class Query:
                 has_previous=start > 0,
             ),
             total_count=len(hits),
+        )
+
+    @strawberry.field(description="The installed scoring schemes, with their rules and bands.")
+    def schemes(self, info: Info) -> list[SchemeType]:
+        installed = info.context.request.app.state.schemes
+        return [SchemeType.of(installed[key]) for key in sorted(installed)]
+
+    @strawberry.field(
+        description="Whether an entity may have a privilege, or is under a restriction, "
+        "by a scheme's consequences (`deposit_free_rental`, `air_travel`, `bank_loan` ...)."
+    )
+    async def eligibility(
+        self,
+        info: Info,
+        id: strawberry.ID,
+        consequence: str,
+        scheme: str | None = None,
+        as_of: date | None = None,
+    ) -> Eligibility:
+        (node,) = await _resolve_nodes(info, [id])
+        if not isinstance(node, (CompanyType, PersonType)):
+            raise PublicError("id: not a company or a person in the registry")
+        chosen = scheme_for(info, node.entity_kind(), scheme)
+        wanted = next((c for c in chosen.consequences if c.name == consequence), None)
+        if wanted is None:
+            known = ", ".join(c.name for c in chosen.consequences)
+            raise PublicError(f"consequence: {chosen.id} has no {consequence!r}; it has {known}")
+        day = as_of or date.today()
+        result = await compute(info, node.record_subject(), node.entity_kind(), chosen, day)
+        state = next(c for c in result.consequences if c.name == consequence)
+        allowed = not state.in_force if wanted.kind == "restriction" else state.in_force
+        reasons = list(state.reasons) or [
+            f"level {result.level} does not set it"
+            + ("" if not wanted.blacklisted else ", and the entity is not on the blacklist")
+        ]
+        behind = _records_behind(result, chosen)
+        found = await info.context.loaders.record.load_many(behind)
+        score = ScoreType.of(result, chosen, datetime.now(UTC))
+        return Eligibility(
+            allowed=allowed,
+            consequence=SchemeConsequence(
+                name=wanted.name,
+                kind=wanted.kind,
+                levels=list(wanted.levels),
+                blacklisted=wanted.blacklisted,
+                description=wanted.description,
+            ),
+            in_force=state.in_force,
+            level=result.level,
+            blacklisted=result.blacklisted,
+            reasons=reasons,
+            records=[RecordType.of(r) for r in found if r is not None],
+            score=score,
         )
 
     @strawberry.field(

@@ -73,6 +73,9 @@ class CompanyType(Entity):
         found = await info.context.loaders.company.load_many(list(node_ids))
         return [cls.of(c) if c else None for c in found]
 
+    def entity_kind(self) -> models.EntityKind:
+        return models.EntityKind.COMPANY
+
     def record_subject(self) -> str:
         return self.uscc
 

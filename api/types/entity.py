@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
@@ -9,9 +10,11 @@ from strawberry import relay
 
 from api.context import Info
 from api.types.enums import Category, Polarity, RecordStatus
+from graph.models import EntityKind
 
 if TYPE_CHECKING:
     from api.types.record import RecordConnection
+    from api.types.score import ScoreType
 
 
 @strawberry.interface(
@@ -23,6 +26,25 @@ class Entity(relay.Node):
     def record_subject(self) -> str:
         """The key records use for this entity (its USCC or identity number)."""
         raise NotImplementedError
+
+    def entity_kind(self) -> EntityKind:
+        raise NotImplementedError
+
+    @strawberry.field(
+        description="The explained score under a scheme (by default the installed scheme for "
+        "this kind of entity) as of a day (by default today): every point traceable to a "
+        "record and a rule, or to a propagation path."
+    )
+    async def score(
+        self, info: Info, scheme: str | None = None, as_of: date | None = None
+    ) -> Annotated[ScoreType, strawberry.lazy("api.types.score")]:
+        from api.scores import compute, scheme_for
+        from api.types.score import ScoreType
+
+        chosen = scheme_for(info, self.entity_kind(), scheme)
+        day = as_of or date.today()
+        result = await compute(info, self.record_subject(), self.entity_kind(), chosen, day)
+        return ScoreType.of(result, chosen, datetime.now(UTC))
 
     @strawberry.field(
         description="The entity's records, newest first. All filters are optional; "

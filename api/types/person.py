@@ -50,6 +50,9 @@ class PersonType(Entity):
         found = await info.context.loaders.person_by_uid.load_many(list(node_ids))
         return [cls.of(p) if p else None for p in found]
 
+    def entity_kind(self) -> models.EntityKind:
+        return models.EntityKind.PERSON
+
     def record_subject(self) -> str:
         return self.model.id_number
 

@@ -73,6 +73,33 @@ class RecordType(relay.Node):
         found = await info.context.loaders.entity.load(self.model.subject_key)
         return entity_type(found) if found else None
 
+    @strawberry.field(
+        description="The day the record stops counting (and being published) under the scheme "
+        "(by default the one for its subject's kind); null when no rule scores it."
+    )
+    async def expires_on(self, info: Info, scheme: str | None = None) -> date | None:
+        from api.scores import scheme_for
+        from graph.repositories.scoring import record_fact
+        from scoring.engine import expires_on
+
+        subject = await info.context.loaders.entity.load(self.model.subject_key)
+        if subject is None:
+            return None
+        chosen = scheme_for(info, subject.kind, scheme)
+        fact = record_fact(
+            {
+                "recordId": self.record_id,
+                "code": self.code,
+                "category": self.category.value,
+                "polarity": self.polarity.value,
+                "severity": self.severity.value,
+                "decidedOn": self.decided_on,
+                "status": self.status.value,
+            }
+        )
+        rule = chosen.rule_for(fact.code, fact.category, fact.severity, fact.polarity)
+        return expires_on(fact, rule, chosen)
+
 
 @strawberry.type(name="RecordEdge", description="A record in a list, with its cursor.")
 class RecordEdge(relay.Edge[RecordType]):

@@ -1,0 +1,30 @@
+"""``Eligibility``: may this entity have a privilege, or is a restriction in force, and why."""
+
+from __future__ import annotations
+
+import strawberry
+
+from api.types.record import RecordType
+from api.types.scheme import SchemeConsequence
+from api.types.score import ScoreType
+
+
+@strawberry.type(
+    description="The answer to 'may this entity ...?': allowed or not, with the level, the "
+    "blacklist and the records behind the answer."
+)
+class Eligibility:
+    allowed: bool = strawberry.field(
+        description="For a restriction: true when it is not in force. For a privilege: true "
+        "when it is granted."
+    )
+    consequence: SchemeConsequence
+    in_force: bool
+    level: str
+    blacklisted: bool
+    reasons: list[str] = strawberry.field(description="What sets or withholds it, in words.")
+    records: list[RecordType] = strawberry.field(
+        description="The records behind the answer: those under blacklist rules, then the "
+        "largest deductions."
+    )
+    score: ScoreType

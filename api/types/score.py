@@ -1,0 +1,192 @@
+"""``Score``: a subject's value and level under a scheme, with every contribution explained."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import Enum
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+from strawberry import relay
+
+from api.context import Info
+from api.types.pagination import offset_cursor, page_info, page_size, parse_offset
+from api.types.record import RecordType
+from api.types.scheme import SchemeRule, SchemeType
+from scoring import engine
+from scoring.scheme import Scheme
+
+if TYPE_CHECKING:
+    from api.types.entity import Entity
+
+LazyEntity = Annotated["Entity", strawberry.lazy("api.types.entity")]
+
+
+@strawberry.enum(description="Where a contribution's points come from.")
+class ContributionKind(Enum):
+    RECORD = "RECORD"
+    PROPAGATED = "PROPAGATED"
+    CAP = "CAP"
+
+
+@strawberry.type(description="One hop of a propagation path, from the source towards the subject.")
+class PathStep:
+    rel: str = strawberry.field(description="The relationship type crossed.")
+    direction: str = strawberry.field(
+        description="forward: along the relationship's arrow; backward: against it."
+    )
+    stake: float | None
+    entity_key: strawberry.Private[str]
+
+    @strawberry.field(description="The entity this hop arrives at.")
+    async def entity(self, info: Info) -> LazyEntity | None:
+        from api.types.nodes import entity_type
+
+        found = await info.context.loaders.entity.load(self.entity_key)
+        return entity_type(found) if found else None
+
+
+@strawberry.type(description="Points from one record (own or propagated) or from a cap.")
+class Contribution:
+    kind: ContributionKind
+    points: float
+    status: str = strawberry.field(
+        description="active, expired, disputed, removed, restored, unscored or capped."
+    )
+    decided_on: date | None
+    expires_on: date | None
+    weight: float | None = strawberry.field(
+        description="For PROPAGATED: edge weights, stakes and decay multiplied along the path."
+    )
+    path: list[PathStep] = strawberry.field(description="For PROPAGATED: the path it came along.")
+    rule: SchemeRule | None = strawberry.field(description="The rule and its scheme version.")
+    scheme_version: str
+    record_id: str | None
+    source_key: strawberry.Private[str | None]
+
+    @strawberry.field(description="The record behind the points.")
+    async def record(self, info: Info) -> RecordType | None:
+        if self.record_id is None:
+            return None
+        found = await info.context.loaders.record.load(self.record_id)
+        return RecordType.of(found) if found else None
+
+    @strawberry.field(description="For PROPAGATED: the entity whose record it is.")
+    async def source(self, info: Info) -> LazyEntity | None:
+        from api.types.nodes import entity_type
+
+        if self.source_key is None:
+            return None
+        found = await info.context.loaders.entity.load(self.source_key)
+        return entity_type(found) if found else None
+
+
+@strawberry.type(description="A contribution in a list, with its cursor.")
+class ContributionEdge:
+    cursor: str
+    node: Contribution
+
+
+@strawberry.type(description="A page of contributions: own records first, newest first.")
+class ContributionConnection:
+    page_info: relay.PageInfo
+    edges: list[ContributionEdge]
+    total_count: int
+
+
+@strawberry.type(description="A restriction or privilege and whether it is in force.")
+class ConsequenceState:
+    name: str
+    kind: str
+    in_force: bool
+    reasons: list[str] = strawberry.field(description="What sets it (a level, the blacklist).")
+    description: str
+
+
+@strawberry.type(name="Score", description="An explained score: value = base + every contribution.")
+class ScoreType:
+    value: float
+    base: int
+    level: str
+    scheme: SchemeType
+    as_of: date = strawberry.field(description="The day the score describes.")
+    computed_at: datetime
+    blacklisted: bool
+    blacklist_reasons: list[str] = strawberry.field(
+        description="Why the subject is on the blacklist (a level, records under blacklist rules)."
+    )
+    consequences: list[ConsequenceState]
+    result: strawberry.Private[engine.Score]
+    scheme_model: strawberry.Private[Scheme]
+
+    @classmethod
+    def of(cls, score: engine.Score, scheme: Scheme, computed_at: datetime) -> ScoreType:
+        return cls(
+            value=score.value,
+            base=score.base,
+            level=score.level,
+            scheme=SchemeType.of(scheme),
+            as_of=score.as_of,
+            computed_at=computed_at,
+            blacklisted=score.blacklisted,
+            blacklist_reasons=list(score.blacklist_reasons),
+            consequences=[
+                ConsequenceState(
+                    name=c.name,
+                    kind=c.kind,
+                    in_force=c.in_force,
+                    reasons=list(c.reasons),
+                    description=c.description,
+                )
+                for c in score.consequences
+            ],
+            result=score,
+            scheme_model=scheme,
+        )
+
+    @strawberry.field(description="The contributions, a page at a time.")
+    def contributions(
+        self, first: int | None = 20, after: str | None = None
+    ) -> ContributionConnection:
+        size = page_size(first)
+        start = parse_offset(after)
+        everything = self.result.contributions
+        rules = {rule.id: rule for rule in self.scheme_model.rules}
+        edges = [
+            ContributionEdge(
+                cursor=offset_cursor(start + i),
+                node=_contribution(c, rules.get(c.rule_id or ""), self.scheme_model),
+            )
+            for i, c in enumerate(everything[start : start + size])
+        ]
+        return ContributionConnection(
+            page_info=page_info(
+                edges[0].cursor if edges else None,
+                edges[-1].cursor if edges else None,
+                has_next=start + size < len(everything),
+                has_previous=start > 0,
+            ),
+            edges=edges,
+            total_count=len(everything),
+        )
+
+
+def _contribution(c: engine.Contribution, rule: object, scheme: Scheme) -> Contribution:
+    from scoring.scheme import Rule
+
+    return Contribution(
+        kind=ContributionKind(c.kind),
+        points=c.points,
+        status=c.status,
+        decided_on=c.decided_on,
+        expires_on=c.expires_on,
+        weight=c.weight,
+        path=[
+            PathStep(rel=s.rel, direction=s.direction, stake=s.stake, entity_key=s.entity)
+            for s in c.path
+        ],
+        rule=SchemeRule.of(rule, scheme) if isinstance(rule, Rule) else None,
+        scheme_version=c.scheme_version,
+        record_id=c.record_id,
+        source_key=c.source,
+    )

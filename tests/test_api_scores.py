@@ -1,0 +1,230 @@
+"""Explained scores over GraphQL, computed from the real graph: own records, propagation along
+confirmed links, levels, blacklist, consequences and eligibility."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from typing import Any
+
+import orjson
+import pytest
+from starlette.testclient import TestClient
+from strawberry import relay
+
+from api.app import create_app
+from api.settings import Settings
+from graph.driver import Graph
+from graph.importer import Importer
+from tests.factories import company_row, id_number, link_row, person_row, record_row, uscc
+
+AS_OF = "2026-11-20"
+C1, P1, P2 = uscc(800), id_number(800), id_number(801)
+
+
+def rows() -> list[dict[str, Any]]:
+    return [
+        company_row(800, name="评分测试有限公司"),
+        person_row(800, name="王评分"),
+        person_row(801, name="李股东"),
+        link_row("LEGAL_REPRESENTATIVE_OF", P1, C1),
+        link_row("SHAREHOLDER_OF", P2, C1, stake=0.5),
+        record_row("S-C1", C1, decided_on="2026-06-01"),  # JUDGMENT_DEFAULT, serious
+        record_row(
+            "S-C2",
+            C1,
+            code="TAX_GRADE_A",
+            polarity="good",
+            category="administrative",
+            severity="general",
+            decided_on="2026-10-01",
+            penalty=None,
+        ),
+        record_row(
+            "S-P1",
+            P1,
+            code="BLOOD_DONATION",
+            polarity="good",
+            category="social",
+            severity="general",
+            decided_on="2026-10-01",
+            penalty=None,
+        ),
+        record_row(
+            "S-P2",
+            P1,
+            code="FARE_EVASION",
+            category="social",
+            severity="minor",
+            decided_on="2026-10-15",
+        ),
+        record_row(
+            "S-OLD",
+            P1,
+            code="RED_LIGHT",
+            category="administrative",
+            severity="minor",
+            decided_on="2025-01-01",
+        ),
+    ]
+
+
+@pytest.fixture(scope="module")
+def api(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    async def seed() -> None:
+        graph = await Graph.connect(settings.graph_config())
+        try:
+            path = tmp_path_factory.mktemp("scores") / "rows.jsonl"
+            path.write_bytes(b"\n".join(orjson.dumps(r) for r in rows()))
+            assert (await Importer(graph).run([path])).rejected == 0
+        finally:
+            await graph.close()
+
+    asyncio.run(seed())
+    with TestClient(create_app(settings)) as client:
+        yield client
+
+
+def data(client: TestClient, query: str, **variables: Any) -> dict[str, Any]:
+    body = client.post("/graphql", json={"query": query, "variables": variables}).json()
+    assert "errors" not in body, body["errors"]
+    result: dict[str, Any] = body["data"]
+    return result
+
+
+SCORE = """
+query($u: String, $n: String!, $asOf: Date, $scheme: String) {
+  company(uscc: $u) { ...S }
+  person(idNumber: $n) { ...S }
+}
+fragment S on Entity {
+  score(asOf: $asOf, scheme: $scheme) {
+    value base level blacklisted blacklistReasons asOf scheme { id version }
+    consequences { name kind inForce reasons }
+    contributions(first: 50) { totalCount edges { node {
+      kind points status decidedOn expiresOn weight recordId
+      rule { id points } record { recordId code }
+      source { name } path { rel direction stake entity { name } }
+    } } }
+  }
+}
+"""
+
+
+def contributions(score: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {
+        e["node"]["recordId"] or e["node"]["kind"]: e["node"]
+        for e in score["contributions"]["edges"]
+    }
+
+
+def test_scores_person_with_propagation_from_the_company(api: TestClient) -> None:
+    score = data(api, SCORE, u=uscc(999), n=P1, asOf=AS_OF)["person"]["score"]
+    assert score["scheme"] == {"id": "individual", "version": "2026.1"}
+    parts = contributions(score)
+    assert parts["S-P1"]["points"] == 10 and parts["S-P1"]["rule"]["id"] == "I-GOOD-002"
+    assert parts["S-P2"]["points"] == -10 and parts["S-P2"]["expiresOn"] == "2027-01-15"
+    assert parts["S-OLD"]["points"] == 0 and parts["S-OLD"]["status"] == "expired"
+    # The company's judgment reaches its representative at half weight, under the person's rule.
+    judgment = parts["S-C1"]
+    assert judgment["kind"] == "PROPAGATED"
+    assert judgment["points"] == -75.0 and judgment["weight"] == 0.5
+    assert judgment["rule"] == {"id": "I-JUD-001", "points": -150}
+    assert judgment["source"] == {"name": "评分测试有限公司"}
+    assert judgment["path"] == [
+        {
+            "rel": "LEGAL_REPRESENTATIVE_OF",
+            "direction": "backward",
+            "stake": None,
+            "entity": {"name": "王评分"},
+        }
+    ]
+    assert "S-C2" not in parts  # good records do not propagate
+    assert score["value"] == 1000 + 10 - 10 - 75
+    assert score["value"] == score["base"] + sum(p["points"] for p in parts.values())
+    assert score["level"] == "B"
+    assert score["blacklisted"] is False  # propagated records never blacklist
+
+
+def test_scores_company_blacklisted_with_reasons_and_consequences(api: TestClient) -> None:
+    score = data(api, SCORE, u=C1, n=id_number(999), asOf=AS_OF)["company"]["score"]
+    parts = contributions(score)
+    assert parts["S-C1"]["points"] == -40 and parts["S-C1"]["rule"]["id"] == "E-JUD-001"
+    assert parts["S-C2"]["points"] == 5
+    # The representative's fare evasion reaches the company: -2 (fallback) x 0.3.
+    assert parts["S-P2"]["kind"] == "PROPAGATED" and parts["S-P2"]["points"] == -0.6
+    assert score["value"] == pytest.approx(100 - 40 + 5 - 0.6)
+    assert score["level"] == "C"
+    assert score["blacklisted"] is True
+    assert score["blacklistReasons"] == ["record S-C1 under rule E-JUD-001"]
+    in_force = {c["name"]: c["reasons"] for c in score["consequences"] if c["inForce"]}
+    assert in_force["government_procurement"] == ["on the blacklist"]
+    assert in_force["bank_loan"] == ["level C"]
+    assert "simplified_approval" not in in_force
+
+
+def test_scores_as_of_before_the_records_is_the_base(api: TestClient) -> None:
+    score = data(api, SCORE, u=C1, n=P1, asOf="2020-01-01")
+    assert score["company"]["score"]["value"] == 100
+    assert score["person"]["score"]["value"] == 1000
+    assert score["person"]["score"]["contributions"]["totalCount"] == 0
+
+
+def test_scores_bad_scheme_is_a_clear_error(api: TestClient) -> None:
+    for scheme, message in [
+        ("nope", "scheme: no scheme 'nope'"),
+        ("enterprise", "scheme: enterprise does not score a person"),
+    ]:
+        body = api.post(
+            "/graphql",
+            json={
+                "query": SCORE,
+                "variables": {"u": uscc(999), "n": P1, "asOf": AS_OF, "scheme": scheme},
+            },
+        ).json()
+        assert body["errors"][0]["message"].startswith(message)
+
+
+ELIGIBILITY = """
+query($id: ID!, $c: String!) { eligibility(id: $id, consequence: $c, asOf: "2026-11-20") {
+  allowed inForce level blacklisted reasons records { recordId } consequence { name kind }
+  score { value }
+} }
+"""
+
+
+def test_scores_eligibility_answers_with_reasons_and_records(api: TestClient) -> None:
+    company = str(relay.GlobalID("Company", C1))
+    procurement = data(api, ELIGIBILITY, id=company, c="government_procurement")["eligibility"]
+    assert procurement["allowed"] is False and procurement["inForce"] is True
+    assert procurement["reasons"] == ["on the blacklist"]
+    assert procurement["records"] == [{"recordId": "S-C1"}]
+    assert procurement["consequence"] == {"name": "government_procurement", "kind": "restriction"}
+    person = data(api, "query($n: String!) { person(idNumber: $n) { id } }", n=P1)["person"]["id"]
+    rental = data(api, ELIGIBILITY, id=person, c="deposit_free_rental")["eligibility"]
+    assert rental["allowed"] is False and rental["level"] == "B"
+    assert rental["reasons"] == ["level B does not set it"]
+    unknown = api.post(
+        "/graphql", json={"query": ELIGIBILITY, "variables": {"id": company, "c": "free_lunch"}}
+    ).json()
+    assert unknown["errors"][0]["message"].startswith("consequence: enterprise has no 'free_lunch'")
+
+
+def test_scores_record_expiry_and_schemes_listing(api: TestClient) -> None:
+    result = data(
+        api,
+        """query($u: String!) { company(uscc: $u) { records(first: 5) {
+        edges { node { recordId expiresOn } } } } }""",
+        u=C1,
+    )
+    expiry = {
+        e["node"]["recordId"]: e["node"]["expiresOn"] for e in result["company"]["records"]["edges"]
+    }
+    assert expiry == {"S-C1": "2029-06-01", "S-C2": "2027-10-01"}
+    schemes = data(
+        api,
+        "{ schemes { id base validity { minor general serious } rules { id } levels { name } } }",
+    )["schemes"]
+    assert [s["id"] for s in schemes] == ["enterprise", "individual"]
+    assert schemes[1]["validity"] == {"minor": 3, "general": 12, "serious": 36}
+    assert len(schemes[1]["rules"]) >= 40 and len(schemes[0]["rules"]) >= 30
