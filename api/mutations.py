@@ -16,6 +16,7 @@ from strawberry.permission import BasePermission
 
 from api.context import Info
 from api.errors import PermissionDenied
+from api.scores import rescore_around
 from api.types.company import CompanyType
 from api.types.entity import Entity
 from api.types.enums import Category, CompanyStatus, Polarity, RelType, Severity
@@ -24,7 +25,11 @@ from api.types.person import PersonType
 from api.types.record import RecordType
 from graph.models import LinkInput, RecordInput
 from graph.repositories import writes
-from graph.repositories.entities import companies_by_uscc, persons_by_id_number
+from graph.repositories.entities import (
+    companies_by_uscc,
+    entities_by_key,
+    persons_by_id_number,
+)
 from graph.repositories.records import records_by_id
 from graph.rows import RowError, parse_company, parse_link, parse_person, parse_record
 
@@ -142,6 +147,9 @@ class LinkEntitiesSuccess:
 class AddRecordSuccess:
     record: RecordType
     created: bool
+    rescored: int = strawberry.field(
+        description="Score snapshots that changed: the subject's and its neighbourhood's."
+    )
 
 
 UpsertCompanyResult = Annotated[
@@ -230,4 +238,17 @@ class Mutation:
             return await _unmatched(info, record)
         stored = (await records_by_id(info.context.graph, [record.record_id]))[0]
         assert stored is not None
-        return AddRecordSuccess(record=RecordType.of(stored), created=outcome.created == 1)
+        rescored = 0
+        if outcome.created or outcome.updated:
+            subject = (await entities_by_key(info.context.graph, [record.subject]))[0]
+            assert subject is not None
+            rescored = await rescore_around(
+                info.context.graph,
+                info.context.request.app.state.schemes,
+                record.subject,
+                subject.kind,
+                date.today(),
+            )
+        return AddRecordSuccess(
+            record=RecordType.of(stored), created=outcome.created == 1, rescored=rescored
+        )

@@ -28,8 +28,9 @@ from api.types.record import RecordConnection, RecordEdge, RecordType
 from api.types.scheme import SchemeConsequence, SchemeType
 from api.types.score import ScoreType
 from api.types.search import SearchResult, SearchResultConnection, SearchResultEdge
+from api.types.snapshot import ScoreSnapshotConnection, snapshot_page
 from graph.identifiers import IdentifierError, parse_id_number, parse_uscc
-from graph.repositories import records, search
+from graph.repositories import records, search, snapshots
 from scoring import engine
 from scoring.scheme import Scheme
 
@@ -173,6 +174,20 @@ class Query:
             ),
             total_count=len(hits),
         )
+
+    @strawberry.field(
+        description="The entities whose current stored score under a scheme puts them on its "
+        "blacklist, each with the reasons."
+    )
+    async def blacklist(
+        self, info: Info, scheme: str, first: int | None = 20, after: str | None = None
+    ) -> ScoreSnapshotConnection:
+        installed = info.context.request.app.state.schemes
+        if scheme not in installed:
+            raise PublicError(f"scheme: no scheme {scheme!r}; installed: {', '.join(installed)}")
+        size, start = page_size(first), parse_offset(after)
+        found, total = await snapshots.blacklist(info.context.graph, scheme, start, size)
+        return snapshot_page(found, total, start)
 
     @strawberry.field(description="The installed scoring schemes, with their rules and bands.")
     def schemes(self, info: Info) -> list[SchemeType]:

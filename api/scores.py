@@ -6,8 +6,10 @@ from datetime import date
 
 from api.context import Info
 from api.errors import PublicError
+from graph.driver import Graph
 from graph.models import EntityKind
 from graph.repositories import scoring as inputs
+from graph.repositories import snapshots
 from scoring.engine import Score, evaluate
 from scoring.scheme import Scheme
 
@@ -33,7 +35,30 @@ def scheme_for(info: Info, kind: EntityKind, wanted: str | None) -> Scheme:
 
 async def compute(info: Info, key: str, kind: EntityKind, scheme: Scheme, as_of: date) -> Score:
     """Evaluate ``key`` now from the graph: its records and the risk that reaches it."""
-    graph = info.context.graph
+    return await evaluate_in(info.context.graph, key, kind, scheme, as_of)
+
+
+async def evaluate_in(
+    graph: Graph, key: str, kind: EntityKind, scheme: Scheme, as_of: date
+) -> Score:
     own = await inputs.own_records(graph, key)
     reach = await inputs.reaches(graph, key, kind, scheme.propagation.max_hops)
     return evaluate(key, own, reach, scheme, as_of)
+
+
+async def rescore_around(
+    graph: Graph, schemes: dict[str, Scheme], key: str, kind: EntityKind, as_of: date
+) -> int:
+    """Rescore an entity and every entity its records can reach; store what changed.
+
+    Called when a record is added or amended: the subject's score moves, and so do the scores
+    of the entities within the hop limit, through propagation. Returns the snapshots written.
+    """
+    hops = max((s.propagation.max_hops for s in schemes.values()), default=0)
+    scores = []
+    for neighbour, neighbour_kind in await inputs.neighbourhood(graph, key, kind, hops):
+        for scheme_id in sorted(schemes):
+            scheme = schemes[scheme_id]
+            if _SUBJECT[neighbour_kind] in scheme.subjects:
+                scores.append(await evaluate_in(graph, neighbour, neighbour_kind, scheme, as_of))
+    return await snapshots.record_scores(graph, scores)

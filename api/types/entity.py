@@ -15,6 +15,7 @@ from graph.models import EntityKind
 if TYPE_CHECKING:
     from api.types.record import RecordConnection
     from api.types.score import ScoreType
+    from api.types.snapshot import ScoreSnapshotConnection
 
 
 @strawberry.interface(
@@ -29,6 +30,29 @@ class Entity(relay.Node):
 
     def entity_kind(self) -> EntityKind:
         raise NotImplementedError
+
+    @strawberry.field(
+        description="The stored scores of this entity under a scheme, newest first: one "
+        "snapshot for every change of value, level or blacklist standing."
+    )
+    async def score_history(
+        self,
+        info: Info,
+        scheme: str | None = None,
+        first: int | None = 20,
+        after: str | None = None,
+    ) -> Annotated[ScoreSnapshotConnection, strawberry.lazy("api.types.snapshot")]:
+        from api.scores import scheme_for
+        from api.types.pagination import page_size, parse_offset
+        from api.types.snapshot import snapshot_page
+        from graph.repositories import snapshots
+
+        chosen = scheme_for(info, self.entity_kind(), scheme)
+        size, start = page_size(first), parse_offset(after)
+        found, total = await snapshots.history(
+            info.context.graph, self.record_subject(), chosen.id, start, size
+        )
+        return snapshot_page(found, total, start)
 
     @strawberry.field(
         description="The explained score under a scheme (by default the installed scheme for "

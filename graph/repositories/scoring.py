@@ -84,3 +84,34 @@ async def reaches(graph: Graph, key: str, kind: EntityKind, hops: int) -> list[R
         Reach(row["source"], record_fact(row["record"]), _steps(row["keys"], row["rels"]))
         for row in rows
     ]
+
+
+_AROUND: dict[int, LiteralString] = {
+    1: "MATCH (s)-[:" + _LINKS + "*0..1]-(n)\n",
+    2: "MATCH (s)-[:" + _LINKS + "*0..2]-(n)\n",
+    3: "MATCH (s)-[:" + _LINKS + "*0..3]-(n)\n",
+}
+_AROUND_TAIL = """RETURN DISTINCT coalesce(n.uscc, n.idNumber) AS key,
+       'Company' IN labels(n) AS company
+LIMIT $limit
+"""
+NEIGHBOURHOOD: dict[tuple[EntityKind, int], LiteralString] = {
+    (kind, hops): _ANCHOR[kind] + _AROUND[hops] + _AROUND_TAIL
+    for kind in EntityKind
+    for hops in _AROUND
+}
+MAX_NEIGHBOURHOOD = 2000
+
+
+async def neighbourhood(
+    graph: Graph, key: str, kind: EntityKind, hops: int
+) -> list[tuple[str, EntityKind]]:
+    """The entity and every entity within ``hops`` confirmed links of it (a hub's is cut)."""
+    if hops <= 0:
+        return [(key, kind)]
+    rows = await graph.read(
+        NEIGHBOURHOOD[kind, min(hops, 3)], {"key": key, "limit": MAX_NEIGHBOURHOOD}
+    )
+    return [
+        (row["key"], EntityKind.COMPANY if row["company"] else EntityKind.PERSON) for row in rows
+    ]

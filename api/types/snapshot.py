@@ -1,0 +1,87 @@
+"""``ScoreSnapshot``: a stored score, one for every change, kept as the subject's history."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+from strawberry import relay
+
+from api.context import Info
+from graph.repositories import snapshots
+
+if TYPE_CHECKING:
+    from api.types.entity import Entity
+
+
+@strawberry.type(description="A score as it was stored when it changed.")
+class ScoreSnapshot:
+    value: float
+    level: str
+    blacklisted: bool
+    blacklist_reasons: list[str]
+    scheme_id: str
+    scheme_version: str
+    as_of: date
+    computed_at: datetime
+    latest: bool = strawberry.field(description="True for the subject's current snapshot.")
+    subject_key: strawberry.Private[str]
+
+    @classmethod
+    def of(cls, s: snapshots.Snapshot) -> ScoreSnapshot:
+        return cls(
+            value=s.value,
+            level=s.level,
+            blacklisted=s.blacklisted,
+            blacklist_reasons=list(s.blacklist_reasons),
+            scheme_id=s.scheme_id,
+            scheme_version=s.scheme_version,
+            as_of=s.as_of,
+            computed_at=s.computed_at,
+            latest=s.latest,
+            subject_key=s.subject_key,
+        )
+
+    @strawberry.field(description="The person or company scored.")
+    async def subject(
+        self, info: Info
+    ) -> Annotated[Entity, strawberry.lazy("api.types.entity")] | None:
+        from api.types.nodes import entity_type
+
+        found = await info.context.loaders.entity.load(self.subject_key)
+        return entity_type(found) if found else None
+
+
+@strawberry.type(description="A snapshot in a list, with its cursor.")
+class ScoreSnapshotEdge:
+    cursor: str
+    node: ScoreSnapshot
+
+
+@strawberry.type(description="A page of score snapshots.")
+class ScoreSnapshotConnection:
+    page_info: relay.PageInfo
+    edges: list[ScoreSnapshotEdge]
+    total_count: int
+
+
+def snapshot_page(
+    found: list[snapshots.Snapshot], total: int, start: int
+) -> ScoreSnapshotConnection:
+    from api.types.pagination import offset_cursor, page_info
+
+    edges = [
+        ScoreSnapshotEdge(cursor=offset_cursor(start + i), node=ScoreSnapshot.of(s))
+        for i, s in enumerate(found)
+    ]
+    return ScoreSnapshotConnection(
+        page_info=page_info(
+            edges[0].cursor if edges else None,
+            edges[-1].cursor if edges else None,
+            has_next=start + len(found) < total,
+            has_previous=start > 0,
+        ),
+        edges=edges,
+        total_count=total,
+    )
