@@ -2,9 +2,10 @@
 
 ``evaluate`` is pure and deterministic. Every point of the result is a ``Contribution``: one per
 own record (with the rule and its scheme version, the decision and expiry dates and the status),
-one per propagated record (with the path it came along), and one per cap applied. Always::
+one per propagated record and path (with the path it came along), and one per cap applied.
+Points are kept unrounded; the value is rounded to cents once. Always::
 
-    score.value == scheme.base + sum(c.points for c in score.contributions)
+    score.value == round(scheme.base + sum(c.points for c in score.contributions), 2)
 
 Records decided after ``as_of`` do not appear. Expired, disputed (when the scheme suspends them),
 removed and restored records are listed with 0 points and their status.
@@ -179,8 +180,7 @@ def evaluate(
             blacklist_reasons.append(f"record {record.record_id} under rule {rule.id}")
     contributions += _propagated(subject, reaches, scheme, as_of)
     contributions += _caps(contributions, scheme)
-    total = round(sum(c.points for c in contributions), 2)
-    value = round(scheme.base + total, 2)
+    value = round(scheme.base + sum(c.points for c in contributions), 2)
     level = scheme.level_of(math.floor(value))
     if level.name in scheme.blacklist_levels:
         blacklist_reasons.insert(0, f"level {level.name}")
@@ -203,8 +203,12 @@ def evaluate(
 def _propagated(
     subject: str, reaches: list[Reach], scheme: Scheme, as_of: date
 ) -> list[Contribution]:
-    """Each warning record of another entity, along its strongest confirmed path."""
-    best: dict[str, Contribution] = {}
+    """Each warning record of another entity, along every confirmed path that reaches the subject.
+
+    Linear on purpose: the same sum as the whole-graph pass computes with sparse matrices, so a
+    stored score and a live one agree. Two paths from one record are two contributions.
+    """
+    found: dict[tuple[str, str, tuple[Step, ...]], Contribution] = {}
     for reach in reaches:
         record = reach.record
         if reach.source == subject or record.polarity != "warning" or record.decided_on > as_of:
@@ -215,12 +219,9 @@ def _propagated(
         weight = path_weight(reach.path, scheme)
         if weight is None:
             continue
-        points = round(rule.points * weight, 2)
-        if points == 0:
-            continue
-        candidate = Contribution(
+        found[reach.source, record.record_id, reach.path] = Contribution(
             kind=PROPAGATED,
-            points=points,
+            points=rule.points * weight,
             record_id=record.record_id,
             rule_id=rule.id,
             scheme_version=scheme.version,
@@ -229,23 +230,14 @@ def _propagated(
             status=COUNTING,
             source=reach.source,
             path=reach.path,
-            weight=round(weight, 6),
+            weight=weight,
         )
-        current = best.get(record.record_id)
-        if current is None or _stronger(candidate, current):
-            best[record.record_id] = candidate
-    return sorted(best.values(), key=lambda c: (c.points, c.record_id or ""))
+    return sorted(found.values(), key=_order)
 
 
-def _stronger(a: Contribution, b: Contribution) -> bool:
-    """Strongest effect first, then the shorter path, then a stable order of sources and paths,
-    so that the result never depends on the order the paths arrived in."""
-    return _rank(a) < _rank(b)
-
-
-def _rank(c: Contribution) -> tuple[object, ...]:
+def _order(c: Contribution) -> tuple[object, ...]:
     steps = [(s.rel, s.direction, s.entity, s.stake or 0.0) for s in c.path]
-    return (-abs(c.points), -(c.weight or 0.0), len(c.path), c.source or "", steps)
+    return (c.points, c.record_id or "", len(c.path), c.source or "", steps)
 
 
 def _caps(contributions: list[Contribution], scheme: Scheme) -> list[Contribution]:
@@ -262,7 +254,7 @@ def _caps(contributions: list[Contribution], scheme: Scheme) -> list[Contributio
 def _cap(rule_id: str, points: float, scheme: Scheme) -> Contribution:
     return Contribution(
         kind=CAP,
-        points=round(points, 2),
+        points=points,
         record_id=None,
         rule_id=rule_id,
         scheme_version=scheme.version,

@@ -100,15 +100,16 @@ def test_engine_propagation_names_source_and_path() -> None:
     company_record = fact("c1", "WAGE_ARREARS", date(2025, 12, 1))
     # The company C's record reaches its legal representative P (one hop, against the arrow).
     direct = Reach("C", company_record, (Step("LEGAL_REPRESENTATIVE_OF", "backward", "P"),))
-    # ... and also through a shareholding of 40 % (weaker), which must not count twice.
+    # ... and also through P's 40 % shareholding: a second path, a second contribution.
     via_stake = Reach("C", company_record, (Step("SHAREHOLDER_OF", "backward", "P", stake=0.4),))
-    score = evaluate("P", [], [direct, via_stake], INDIVIDUAL, TODAY)
-    (propagated,) = [c for c in score.contributions if c.kind == PROPAGATED]
-    assert propagated.record_id == "c1" and propagated.source == "C"
-    assert propagated.rule_id == "I-FALL-WS"  # no individual rule for WAGE_ARREARS: the fallback
-    assert propagated.points == -40.0  # -80 x 0.5
-    assert propagated.path == direct.path
-    assert score.value == 960.0
+    score = evaluate("P", [], [direct, via_stake, direct], INDIVIDUAL, TODAY)
+    first, second = [c for c in score.contributions if c.kind == PROPAGATED]
+    assert {first.record_id, second.record_id} == {"c1"} and first.source == "C"
+    assert first.rule_id == "I-FALL-WS"  # no individual rule for WAGE_ARREARS: the fallback
+    assert (first.points, first.path) == (-40.0, direct.path)  # -80 x 0.5
+    assert second.points == pytest.approx(-16.0)  # -80 x 0.5 x 0.4
+    assert second.path == via_stake.path
+    assert score.value == 944.0  # the repeated path is one path
 
 
 @pytest.mark.parametrize(
@@ -197,9 +198,7 @@ def test_engine_value_is_base_plus_contributions(
 ) -> None:
     scheme = SCHEMES[scheme_id]
     score = evaluate("S", own, others, scheme, TODAY)
-    assert math.isclose(
-        score.value, scheme.base + sum(c.points for c in score.contributions), abs_tol=1e-6
-    )
+    assert score.value == round(scheme.base + sum(c.points for c in score.contributions), 2)
     # Deterministic, whatever the order of the input.
     again = evaluate("S", list(reversed(own)), list(reversed(others)), scheme, TODAY)
     assert again == score
