@@ -184,6 +184,43 @@ def schema(
         sys.stdout.write(sdl)
 
 
+@app.command()
+def score(
+    all_: Annotated[
+        bool, typer.Option("--all", help="Rescore every entity under every installed scheme.")
+    ] = False,
+    as_of: Annotated[
+        str | None, typer.Option(help="The day to score as of (YYYY-MM-DD); today by default.")
+    ] = None,
+) -> None:
+    """Recompute scores for the whole graph with sparse matrices and store what changed.
+
+    Run it daily: records that expired stop counting, and the stored scores, their history and
+    the blacklist follow. Adding a record through the API rescores its neighbourhood at once.
+    """
+    from datetime import date
+
+    from cli.scoring import run_score_all, summary_table
+    from scoring.scheme import load_schemes
+
+    if not all_:
+        raise CredgraphError("say --all: the whole graph is the only scope so far")
+    try:
+        day = date.fromisoformat(as_of) if as_of else date.today()
+    except ValueError:
+        raise CredgraphError(f"--as-of: not a date YYYY-MM-DD: {as_of!r}") from None
+    settings = load_settings()
+    schemes = load_schemes(settings.schemes_dir)
+    exit_on_sigterm()
+    with graph_backend(settings, console):
+        run = run_score_all(settings.graph_config(), schemes, day, console)
+    out.print(summary_table(run, schemes))
+    out.print(
+        f"read {run.read_seconds:.1f}s, computed {run.compute_seconds:.1f}s, "
+        f"stored {run.write_seconds:.1f}s"
+    )
+
+
 @schemes_app.command("validate")
 def schemes_validate(
     files: Annotated[list[Path], typer.Argument(help="Scheme TOML files to check.")],

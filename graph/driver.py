@@ -136,6 +136,19 @@ class Graph:
                     raise
                 await tx.commit()
 
+    async def stream(
+        self, query: LiteralString, params: Mapping[str, Any] | None = None
+    ) -> AsyncIterator[list[Any]]:
+        """Rows of a large read as value lists, fetched in batches as they are consumed."""
+        self.statements += 1
+        with translate_errors():
+            async with self.driver.session(
+                database=self.database, default_access_mode=neo4j.READ_ACCESS, fetch_size=10_000
+            ) as session:
+                result = await session.run(query, dict(params or {}))
+                async for record in result:
+                    yield record.values()
+
     async def ping(self, timeout: float = 3.0) -> None:
         """Raise ``GraphUnavailable`` unless the backend answers ``RETURN 1`` within ``timeout``."""
         try:

@@ -22,6 +22,37 @@ from scoring.engine import Score
 
 
 @dataclass(frozen=True)
+class ScoreSummary:
+    """What a snapshot stores of a score (the engine's or the whole-graph pass's)."""
+
+    subject: str
+    scheme_id: str
+    scheme_version: str
+    value: float
+    level: str
+    blacklisted: bool
+    blacklist_reasons: tuple[str, ...]
+    as_of: date
+    contributions: str | None = None  # JSON, when the engine computed it
+
+    @classmethod
+    def of(cls, score: Score) -> ScoreSummary:
+        return cls(
+            subject=score.subject,
+            scheme_id=score.scheme_id,
+            scheme_version=score.scheme_version,
+            value=score.value,
+            level=score.level,
+            blacklisted=score.blacklisted,
+            blacklist_reasons=score.blacklist_reasons,
+            as_of=score.as_of,
+            contributions=orjson.dumps(
+                [(c.kind, c.record_id, c.rule_id, c.points) for c in score.contributions]
+            ).decode(),
+        )
+
+
+@dataclass(frozen=True)
 class Snapshot:
     snapshot_id: str
     subject_key: str
@@ -98,8 +129,14 @@ def _snapshot(p: dict[str, Any]) -> Snapshot:
     )
 
 
-async def record_scores(graph: Graph, scores: Sequence[Score]) -> int:
+async def record_scores(graph: Graph, scores: Sequence[Score | ScoreSummary]) -> int:
     """Store the scores that differ from their subject's latest snapshot; returns how many."""
+    summaries = [s if isinstance(s, ScoreSummary) else ScoreSummary.of(s) for s in scores]
+    return await record_summaries(graph, summaries)
+
+
+async def record_summaries(graph: Graph, scores: Sequence[ScoreSummary]) -> int:
+    """Store the summaries that differ from their subject's latest snapshot; returns how many."""
     if not scores:
         return 0
     keys = [subject_scheme(s.subject, s.scheme_id) for s in scores]
@@ -132,9 +169,7 @@ async def record_scores(graph: Graph, scores: Sequence[Score]) -> int:
                     "asOf": score.as_of,
                     "computedAt": now,
                     "latest": True,
-                    "contributions": orjson.dumps(
-                        [(c.kind, c.record_id, c.rule_id, c.points) for c in score.contributions]
-                    ).decode(),
+                    "contributions": score.contributions,
                 },
             }
         )

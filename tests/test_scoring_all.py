@@ -1,0 +1,66 @@
+"""The whole-graph pass on the real backend: stored scores equal live ones; a rerun stores nothing."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import Progress
+
+from api.scores import evaluate_in
+from cli.generator import Spec
+from cli.scoring import score_all
+from cli.shards import generate
+from graph.driver import Graph
+from graph.importer import Importer
+from graph.migrate import apply_migrations, load_migrations
+from graph.models import EntityKind
+from graph.readers import expand_paths
+from graph.repositories import snapshots
+from graph.server import EmbeddedServer
+from scoring.scheme import load_schemes
+from tests.conftest import settings_for
+
+AS_OF = date(2026, 11, 1)
+
+
+async def test_score_all_matches_live_scores(fresh_server: EmbeddedServer, tmp_path: Path) -> None:
+    settings = settings_for(fresh_server)
+    generate(Spec(companies=60, persons=90, seed=3), tmp_path / "data", workers=1)
+    graph = await Graph.connect(settings.graph_config())
+    try:
+        await apply_migrations(graph, load_migrations())
+        await Importer(graph).run(expand_paths([tmp_path / "data"]))
+        schemes = load_schemes()
+        with Progress(console=Console(quiet=True)) as progress:
+            run = await score_all(settings.graph_config(), schemes, AS_OF, progress)
+        by_scheme = {s.scheme_id: s for s in run.schemes}
+        assert by_scheme["enterprise"].scored == 60
+        assert by_scheme["enterprise"].written == 60
+        assert by_scheme["individual"].scored > 80
+
+        checked = 0
+        for kind, query, scheme_id in [
+            (EntityKind.COMPANY, "MATCH (c:Company) RETURN c.uscc AS k", "enterprise"),
+            (EntityKind.PERSON, "MATCH (p:Person) RETURN p.idNumber AS k", "individual"),
+        ]:
+            for row in await graph.read(query):
+                live = await evaluate_in(graph, row["k"], kind, schemes[scheme_id], AS_OF)
+                stored, total = await snapshots.history(graph, row["k"], scheme_id, 0, 5)
+                assert total == 1
+                assert stored[0].value == live.value, row["k"]
+                assert stored[0].level == live.level
+                assert stored[0].blacklisted == live.blacklisted
+                assert stored[0].blacklist_reasons == live.blacklist_reasons
+                checked += 1
+        assert checked >= 140
+
+        with Progress(console=Console(quiet=True)) as progress:
+            again = await score_all(settings.graph_config(), schemes, AS_OF, progress)
+        assert [s.written for s in again.schemes] == [0, 0]
+        listed, count = await snapshots.blacklist(graph, "enterprise", 0, 100)
+        assert count == by_scheme["enterprise"].blacklisted
+        assert all(s.blacklisted and s.latest for s in listed)
+    finally:
+        await graph.close()
