@@ -55,10 +55,13 @@ async def rescore_around(
     of the entities within the hop limit, through propagation. Returns the snapshots written.
     """
     hops = max((s.propagation.max_hops for s in schemes.values()), default=0)
-    scores = []
-    for neighbour, neighbour_kind in await inputs.neighbourhood(graph, key, kind, hops):
-        for scheme_id in sorted(schemes):
-            scheme = schemes[scheme_id]
-            if _SUBJECT[neighbour_kind] in scheme.subjects:
-                scores.append(await evaluate_in(graph, neighbour, neighbour_kind, scheme, as_of))
+    around = await inputs.neighbourhood(graph, key, kind, hops)
+    own = await inputs.own_records_of(graph, [k for k, _ in around])
+    reach = await inputs.reaches_for(graph, around, hops)  # paths longer than a scheme allows
+    scores = []  # are ignored by that scheme's engine
+    for scheme_id in sorted(schemes):
+        scheme = schemes[scheme_id]
+        for k, group in around:
+            if _SUBJECT[group] in scheme.subjects:
+                scores.append(evaluate(k, own[k], reach[k], scheme, as_of))
     return await snapshots.record_scores(graph, scores)

@@ -140,10 +140,26 @@ def _months_later(days: npt.NDArray[np.datetime64], months: Ints) -> npt.NDArray
     return result
 
 
-def evaluate_all(data: GraphData, scheme: Scheme, as_of: date) -> BatchResult:
-    """Score every entity ``scheme`` scores, as the engine would one by one."""
-    n = data.size
-    # Rules, looked up once per distinct kind of record rather than per record.
+@dataclass
+class Prepared:
+    """What a scheme's pass needs that does not depend on the day: matrices and rule tables."""
+
+    data: GraphData
+    scheme: Scheme
+    wt: sp.csr_matrix  # Wᵀ
+    back: Floats  # diag(W²): the risk that leaves an entity and comes straight back
+    kind_index: Ints  # each record's kind (code, category, severity, polarity)
+    rule_points: Floats
+    rule_months: Ints
+    rule_blacklist: Bools
+    has_rule: Bools
+    rule_ids: list[str]
+    warning: Bools
+    scored: Bools
+
+
+def prepare(data: GraphData, scheme: Scheme) -> Prepared:
+    """Build the scheme's propagation matrix and rule tables (once per graph and scheme)."""
     kinds = list(
         zip(
             data.record_code,
@@ -155,10 +171,9 @@ def evaluate_all(data: GraphData, scheme: Scheme, as_of: date) -> BatchResult:
     )
     distinct = {kind: i for i, kind in enumerate(dict.fromkeys(kinds))}
     kind_index = np.fromiter((distinct[k] for k in kinds), dtype=np.int64, count=len(kinds))
-    rule_points = np.zeros(len(distinct))
-    rule_months = np.zeros(len(distinct), dtype=np.int64)
-    rule_blacklist = np.zeros(len(distinct), dtype=bool)
-    has_rule = np.zeros(len(distinct), dtype=bool)
+    size = len(distinct)
+    rule_points, rule_months = np.zeros(size), np.zeros(size, dtype=np.int64)
+    rule_blacklist, has_rule = np.zeros(size, dtype=bool), np.zeros(size, dtype=bool)
     for (code, category, severity, polarity), i in distinct.items():
         rule = scheme.rule_for(code, category, severity, polarity)
         if rule is not None:
@@ -166,24 +181,54 @@ def evaluate_all(data: GraphData, scheme: Scheme, as_of: date) -> BatchResult:
             rule_points[i] = rule.points
             rule_months[i] = scheme.validity_months(rule, severity)
             rule_blacklist[i] = rule.blacklist
-    points = rule_points[kind_index]
+    w = propagation_matrix(data, scheme)
+    if "company" in scheme.subjects and "person" in scheme.subjects:
+        scored = np.ones(data.size, dtype=bool)
+    else:
+        scored = data.is_company.copy() if "company" in scheme.subjects else ~data.is_company
+    return Prepared(
+        data=data,
+        scheme=scheme,
+        wt=w.T.tocsr(),
+        back=np.asarray(w.multiply(w.T).sum(axis=1)).ravel(),
+        kind_index=kind_index,
+        rule_points=rule_points,
+        rule_months=rule_months,
+        rule_blacklist=rule_blacklist,
+        has_rule=has_rule,
+        rule_ids=_rule_ids(scheme, distinct),
+        warning=np.asarray(data.record_polarity, dtype=object) == "warning",
+        scored=scored,
+    )
+
+
+def evaluate_all(data: GraphData, scheme: Scheme, as_of: date) -> BatchResult:
+    """Score every entity ``scheme`` scores, as the engine would one by one."""
+    return compute(prepare(data, scheme), as_of)
+
+
+def compute(prep: Prepared, as_of: date) -> BatchResult:
+    """The day's scores from prepared tables: array arithmetic and two sparse products."""
+    data, scheme, kind_index = prep.data, prep.scheme, prep.kind_index
+    n = data.size
+    points = prep.rule_points[kind_index]
     today = np.datetime64(as_of.isoformat(), "D")
-    expiry = _months_later(data.record_decided, rule_months[kind_index])
+    expiry = _months_later(data.record_decided, prep.rule_months[kind_index])
     status = data.record_status
     allowed = (status == STATUS_ACTIVE) | (
         (status == STATUS_DISPUTED) & (not scheme.suspend_disputed)
     )
-    counting = has_rule[kind_index] & (data.record_decided <= today) & (today < expiry) & allowed
+    counting = (
+        prep.has_rule[kind_index] & (data.record_decided <= today) & (today < expiry) & allowed
+    )
     own_points = np.where(counting, points, 0.0)
     entity = data.record_entity
     own = np.bincount(entity, weights=own_points, minlength=n)
     positive = np.bincount(entity, weights=np.maximum(own_points, 0.0), minlength=n)
-    warning = np.asarray(data.record_polarity, dtype=object) == "warning"
     risk: Floats = np.bincount(
-        entity, weights=np.where(warning & (points < 0), own_points, 0.0), minlength=n
+        entity, weights=np.where(prep.warning & (points < 0), own_points, 0.0), minlength=n
     ).astype(np.float64)
-    w = propagation_matrix(data, scheme)
-    spread = propagate(w, risk, scheme.propagation.max_hops, scheme.propagation.decay)
+    spread = _spread(prep, risk)
     total = own + spread
     if scheme.max_positive is not None:
         total = total - np.maximum(positive - scheme.max_positive, 0.0)
@@ -194,24 +239,21 @@ def evaluate_all(data: GraphData, scheme: Scheme, as_of: date) -> BatchResult:
         )
         total = total + np.maximum(negative - scheme.max_negative, 0.0)
     values = np.round(scheme.base + total, 2)
-    scored = data.is_company if "company" in scheme.subjects else ~data.is_company
-    if "company" in scheme.subjects and "person" in scheme.subjects:
-        scored = np.ones(n, dtype=bool)
+    scored = prep.scored
     levels = _levels(values, scheme)
-    blacklisting = counting & rule_blacklist[kind_index]
+    blacklisting = counting & prep.rule_blacklist[kind_index]
     by_rule = np.bincount(entity, weights=blacklisting, minlength=n) > 0
     by_level = np.isin(np.asarray(levels, dtype=object), list(scheme.blacklist_levels))
     blacklisted = (by_rule | by_level) & scored
     reasons: dict[int, list[str]] = {}
     for index in np.flatnonzero(by_level & scored):
         reasons[int(index)] = [f"level {levels[int(index)]}"]
-    rule_ids = _rule_ids(scheme, distinct)
     # Newest record first, as the engine lists them.
     hits = [int(r) for r in np.flatnonzero(blacklisting) if scored[entity[r]]]
     hits.sort(key=lambda r: (data.record_decided[r], data.record_ids[r]), reverse=True)
     for r in hits:
         reasons.setdefault(int(entity[r]), []).append(
-            f"record {data.record_ids[r]} under rule {rule_ids[kind_index[r]]}"
+            f"record {data.record_ids[r]} under rule {prep.rule_ids[kind_index[r]]}"
         )
     return BatchResult(
         scheme_id=scheme.id,
@@ -222,6 +264,18 @@ def evaluate_all(data: GraphData, scheme: Scheme, as_of: date) -> BatchResult:
         blacklisted=blacklisted,
         reasons=reasons,
     )
+
+
+def _spread(prep: Prepared, risk: Floats) -> Floats:
+    hops, decay = prep.scheme.propagation.max_hops, prep.scheme.propagation.decay
+    if hops <= 0:
+        return np.zeros_like(risk)
+    if hops > 2:
+        raise ValueError("the whole-graph pass handles at most 2 hops")
+    one = prep.wt @ risk
+    if hops == 1:
+        return np.asarray(one)
+    return np.asarray(one + decay * (prep.wt @ one - prep.back * risk))
 
 
 def _rule_ids(scheme: Scheme, distinct: dict[tuple[str, str, str, str], int]) -> list[str]:

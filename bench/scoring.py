@@ -1,0 +1,176 @@
+"""Scoring benchmarks.
+
+1. Whole-graph recompute (``credgraph score --all``) on a generated graph: read, compute and
+   write, the first run (every score stored) and a second run (nothing changed: the daily case).
+   Its compute part beside a bare scipy pass over the same matrices (the two sparse products per
+   scheme that propagation needs). Goals: at most 120 s; compute within 3x of the bare pass.
+2. One record added to an entity and its neighbourhood rescored, on a graph of the given size:
+   p50 and p95 over many entities. Goal: p95 under 200 ms.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from rich.console import Console
+from rich.progress import Progress
+
+from api.scores import rescore_around
+from api.settings import Settings
+from bench.harness import Figure, Timer, fresh_server, percentile
+from cli.generator import Spec, company_code
+from cli.scoring import score_all
+from cli.shards import generate
+from graph.driver import Graph
+from graph.importer import Importer
+from graph.migrate import apply_migrations, load_migrations
+from graph.models import Category, EntityKind, Polarity, RecordInput, Severity
+from graph.readers import expand_paths
+from graph.repositories import bulk
+from graph.repositories.writes import upsert_records
+from scoring.batch import compute, prepare
+from scoring.scheme import load_schemes
+
+
+async def _import(settings: Settings, folder: Path) -> float:
+    graph = await Graph.connect(settings.graph_config())
+    try:
+        await apply_migrations(graph, load_migrations(settings.migrations_dir))
+        with Timer() as t:
+            await Importer(graph).run(expand_paths([folder]))
+        return t.seconds
+    finally:
+        await graph.close()
+
+
+async def _compute_against_bare(settings: Settings, as_of: date) -> dict[str, float]:
+    """The compute part of the pass, and the bare scipy products over the same matrices."""
+    schemes = load_schemes()
+    graph = await Graph.connect(settings.graph_config())
+    try:
+        data = await bulk.load_graph(graph)
+    finally:
+        await graph.close()
+    with Timer() as preparing:
+        prepared = [prepare(data, scheme) for scheme in schemes.values()]
+    with Timer() as ours:
+        for prep in prepared:
+            compute(prep, as_of)
+    risk = np.random.default_rng(1).normal(size=data.size)
+    with Timer() as bare:
+        for prep in prepared:
+            prep.wt @ (prep.wt @ risk)
+    return {"ours": ours.seconds, "bare": bare.seconds, "prepare": preparing.seconds}
+
+
+async def _rescore_latency(settings: Settings, spec: Spec, samples: int) -> list[float]:
+    """Add a record to random companies; time the write and the neighbourhood's rescoring."""
+    schemes = load_schemes()
+    graph = await Graph.connect(settings.graph_config())
+    rng = random.Random(7)
+    times: list[float] = []
+    try:
+        for n in range(samples + 10):
+            key = company_code(spec, rng.randrange(spec.companies))
+            record = RecordInput(
+                record_id=f"BENCH-{n}",
+                subject=key,
+                authority="基准测试法院",
+                category=Category.JUDICIAL,
+                code="JUDGMENT_DEFAULT",
+                polarity=Polarity.WARNING,
+                severity=Severity.SERIOUS,
+                decided_on=date.today(),
+                subject_kind=EntityKind.COMPANY,
+            )
+            started = time.perf_counter()
+            await upsert_records(graph, [record])
+            await rescore_around(graph, schemes, key, EntityKind.COMPANY, date.today())
+            if n >= 10:  # warm-up
+                times.append((time.perf_counter() - started) * 1000)
+    finally:
+        await graph.close()
+    return times
+
+
+def _spec(entities: int, seed: int) -> Spec:
+    companies = int(entities * 0.4)
+    return Spec(companies=companies, persons=entities - companies, seed=seed)
+
+
+def run_recompute(entities: int, seed: int = 1) -> tuple[list[Figure], dict[str, Any]]:
+    """``score --all`` twice on a fresh graph of ``entities``, and its compute beside bare scipy."""
+    spec = _spec(entities, seed)
+    schemes = load_schemes()
+    figures: list[Figure] = []
+    as_of = date.today()
+    with tempfile.TemporaryDirectory(prefix="credgraph-bench-scoring-") as tmp:
+        root = Path(tmp)
+        generate(spec, root / "data")
+        with fresh_server(root / "graph") as settings:
+            import_seconds = asyncio.run(_import(settings, root / "data"))
+            for label in ("first run", "rerun, nothing changed"):
+                with Progress(console=Console(quiet=True)) as progress:
+                    result = asyncio.run(
+                        score_all(settings.graph_config(), schemes, as_of, progress)
+                    )
+                total = result.read_seconds + result.compute_seconds + result.write_seconds
+                figures.append(
+                    Figure(
+                        f"score --all at {entities:,} entities ({label})",
+                        total,
+                        "s",
+                        goal="<= 120 s",
+                        met=total <= 120,
+                        notes={
+                            "read_s": round(result.read_seconds, 2),
+                            "compute_s": round(result.compute_seconds, 2),
+                            "write_s": round(result.write_seconds, 2),
+                            "written": sum(s.written for s in result.schemes),
+                            "links": result.links,
+                            "records": result.records,
+                        },
+                    )
+                )
+            compute = asyncio.run(_compute_against_bare(settings, as_of))
+            figures.append(
+                Figure(
+                    "score compute part",
+                    compute["ours"],
+                    "s",
+                    baseline=compute["bare"],
+                    ratio=compute["ours"] / compute["bare"],
+                    goal="within 3x of bare scipy",
+                    met=compute["ours"] / compute["bare"] <= 3,
+                )
+            )
+    return figures, {"entities": entities, "import_seconds": round(import_seconds, 1)}
+
+
+def run_rescore(entities: int, samples: int = 100, seed: int = 1) -> list[Figure]:
+    """Adding a record and rescoring its neighbourhood on a graph of ``entities``."""
+    spec = _spec(entities, seed)
+    with tempfile.TemporaryDirectory(prefix="credgraph-bench-rescore-") as tmp:
+        root = Path(tmp)
+        generate(spec, root / "data")
+        with fresh_server(root / "graph") as settings:
+            asyncio.run(_import(settings, root / "data"))
+            latencies = asyncio.run(_rescore_latency(settings, spec, samples))
+    p95 = percentile(latencies, 95)
+    return [
+        Figure(
+            f"add a record and rescore its neighbourhood ({entities:,} entities, p95)",
+            p95,
+            "ms",
+            goal="< 200 ms",
+            met=p95 < 200,
+            notes={"p50": percentile(latencies, 50), "samples": len(latencies)},
+        )
+    ]
