@@ -10,6 +10,8 @@ from graph.driver import Graph
 from graph.models import EntityKind
 from graph.repositories import scoring as inputs
 from graph.repositories import snapshots
+from graph.repositories.ball import ball as ball_around
+from scoring import batch
 from scoring.engine import Score, evaluate
 from scoring.scheme import Scheme
 
@@ -55,13 +57,23 @@ async def rescore_around(
     of the entities within the hop limit, through propagation. Returns the snapshots written.
     """
     hops = max((s.propagation.max_hops for s in schemes.values()), default=0)
-    around = await inputs.neighbourhood(graph, key, kind, hops)
-    own = await inputs.own_records_of(graph, [k for k, _ in around])
-    reach = await inputs.reaches_for(graph, around, hops)  # paths longer than a scheme allows
-    scores = []  # are ignored by that scheme's engine
+    # Everyone within ``hops`` of the subject can move; risk reaches them from ``hops`` further.
+    data, distance = await ball_around(graph, key, kind, 2 * hops)
+    summaries = []
     for scheme_id in sorted(schemes):
-        scheme = schemes[scheme_id]
-        for k, group in around:
-            if _SUBJECT[group] in scheme.subjects:
-                scores.append(evaluate(k, own[k], reach[k], scheme, as_of))
-    return await snapshots.record_scores(graph, scores)
+        result = batch.evaluate_all(data, schemes[scheme_id], as_of)
+        for i, entity in enumerate(data.keys):
+            if result.scored[i] and distance[entity] <= hops:
+                summaries.append(
+                    snapshots.ScoreSummary(
+                        subject=entity,
+                        scheme_id=result.scheme_id,
+                        scheme_version=result.scheme_version,
+                        value=float(result.values[i]),
+                        level=result.levels[i],
+                        blacklisted=bool(result.blacklisted[i]),
+                        blacklist_reasons=tuple(result.reasons.get(i, ())),
+                        as_of=as_of,
+                    )
+                )
+    return await snapshots.record_summaries(graph, summaries)

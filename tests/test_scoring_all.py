@@ -8,16 +8,18 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import Progress
 
-from api.scores import evaluate_in
+from api.scores import evaluate_in, rescore_around
 from cli.generator import Spec
 from cli.scoring import score_all
 from cli.shards import generate
 from graph.driver import Graph
 from graph.importer import Importer
 from graph.migrate import apply_migrations, load_migrations
-from graph.models import EntityKind
+from graph.models import Category, EntityKind, Polarity, RecordInput, Severity
 from graph.readers import expand_paths
 from graph.repositories import snapshots
+from graph.repositories.scoring import neighbourhood
+from graph.repositories.writes import upsert_records
 from graph.server import EmbeddedServer
 from scoring.scheme import load_schemes
 from tests.conftest import settings_for
@@ -62,5 +64,36 @@ async def test_score_all_matches_live_scores(fresh_server: EmbeddedServer, tmp_p
         listed, count = await snapshots.blacklist(graph, "enterprise", 0, 100)
         assert count == by_scheme["enterprise"].blacklisted
         assert all(s.blacklisted and s.latest for s in listed)
+
+        # A new record rescores its neighbourhood from the surrounding subgraph: every stored
+        # score there equals the live one again.
+        today = date.today()
+        subject = (await graph.read("MATCH (c:Company) RETURN c.uscc AS k ORDER BY k LIMIT 1"))[0][
+            "k"
+        ]
+        record = RecordInput(
+            record_id="ALL-1",
+            subject=subject,
+            authority="测试法院",
+            category=Category.JUDICIAL,
+            code="WAGE_ARREARS",
+            polarity=Polarity.WARNING,
+            severity=Severity.SERIOUS,
+            decided_on=today,
+            subject_kind=EntityKind.COMPANY,
+        )
+        await upsert_records(graph, [record])
+        written = await rescore_around(graph, schemes, subject, EntityKind.COMPANY, today)
+        around = await neighbourhood(graph, subject, EntityKind.COMPANY, 2)
+        assert written >= 2 and len(around) >= 2
+        for key, kind in around:
+            scheme = schemes["enterprise" if kind is EntityKind.COMPANY else "individual"]
+            live = await evaluate_in(graph, key, kind, scheme, today)
+            stored, _ = await snapshots.history(graph, key, scheme.id, 0, 1)
+            assert (stored[0].value, stored[0].level, stored[0].blacklisted) == (
+                live.value,
+                live.level,
+                live.blacklisted,
+            ), key
     finally:
         await graph.close()
