@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from graph.identifiers import USCC_ALPHABET, ric_check_character, uscc_check_character
@@ -72,3 +73,25 @@ def record_row(record_id: str, subject: str, **extra: Any) -> dict[str, Any]:
         "penalty": "限制高消费",
         **extra,
     }
+
+
+def import_rows(settings: Any, rows: list[dict[str, Any]], folder: Path) -> None:
+    """Import ``rows`` into the graph of ``settings`` through the real importer; none may fail."""
+    import asyncio
+
+    import orjson
+
+    from graph.driver import Graph
+    from graph.importer import Importer
+
+    async def run() -> None:
+        graph = await Graph.connect(settings.graph_config())
+        try:
+            path = folder / "rows.jsonl"
+            path.write_bytes(b"\n".join(orjson.dumps(r) for r in rows))
+            report = await Importer(graph).run([path])
+            assert report.rejected == 0, path.with_name(path.name + ".rejects.jsonl").read_text()
+        finally:
+            await graph.close()
+
+    asyncio.run(run())

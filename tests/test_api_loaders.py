@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from typing import Any
 
-import orjson
 import pytest
 from starlette.testclient import TestClient
 from strawberry import relay
 
 from api.app import create_app
 from api.settings import Settings
-from graph.driver import Graph
-from graph.importer import Importer
-from tests.factories import company_row, id_number, link_row, person_row, record_row, uscc
+from tests.factories import (
+    company_row,
+    id_number,
+    import_rows,
+    link_row,
+    person_row,
+    record_row,
+    uscc,
+)
 
 FIRST = 700  # company numbers of their own, apart from other test modules
 
@@ -31,16 +35,7 @@ def rows() -> list[dict[str, Any]]:
 
 @pytest.fixture(scope="module")
 def api(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    async def seed() -> None:
-        graph = await Graph.connect(settings.graph_config())
-        try:
-            path = tmp_path_factory.mktemp("loaders") / "rows.jsonl"
-            path.write_bytes(b"\n".join(orjson.dumps(r) for r in rows()))
-            assert (await Importer(graph).run([path])).rejected == 0
-        finally:
-            await graph.close()
-
-    asyncio.run(seed())
+    import_rows(settings, rows(), tmp_path_factory.mktemp("loaders"))
     with TestClient(create_app(settings)) as client:
         yield client
 

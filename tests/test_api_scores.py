@@ -3,20 +3,24 @@ confirmed links, levels, blacklist, consequences and eligibility."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from typing import Any
 
-import orjson
 import pytest
 from starlette.testclient import TestClient
 from strawberry import relay
 
 from api.app import create_app
 from api.settings import Settings
-from graph.driver import Graph
-from graph.importer import Importer
-from tests.factories import company_row, id_number, link_row, person_row, record_row, uscc
+from tests.factories import (
+    company_row,
+    id_number,
+    import_rows,
+    link_row,
+    person_row,
+    record_row,
+    uscc,
+)
 
 AS_OF = "2026-11-20"
 C1, P1, P2 = uscc(800), id_number(800), id_number(801)
@@ -71,16 +75,7 @@ def rows() -> list[dict[str, Any]]:
 
 @pytest.fixture(scope="module")
 def api(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    async def seed() -> None:
-        graph = await Graph.connect(settings.graph_config())
-        try:
-            path = tmp_path_factory.mktemp("scores") / "rows.jsonl"
-            path.write_bytes(b"\n".join(orjson.dumps(r) for r in rows()))
-            assert (await Importer(graph).run([path])).rejected == 0
-        finally:
-            await graph.close()
-
-    asyncio.run(seed())
+    import_rows(settings, rows(), tmp_path_factory.mktemp("scores"))
     with TestClient(create_app(settings)) as client:
         yield client
 

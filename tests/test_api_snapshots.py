@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
 
-import orjson
 import pytest
 from starlette.testclient import TestClient
 
 from api.app import create_app
 from api.settings import Settings
-from graph.driver import Graph
-from graph.importer import Importer
-from tests.factories import company_row, id_number, link_row, person_row, uscc
+from tests.factories import company_row, id_number, import_rows, link_row, person_row, uscc
 
 C, P = uscc(950), id_number(950)
 RECENT = (date.today() - timedelta(days=10)).isoformat()
@@ -23,17 +19,8 @@ RECENT = (date.today() - timedelta(days=10)).isoformat()
 
 @pytest.fixture(scope="module")
 def api(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    async def seed() -> None:
-        graph = await Graph.connect(settings.graph_config())
-        try:
-            path = tmp_path_factory.mktemp("snapshots") / "rows.jsonl"
-            rows = [company_row(950), person_row(950), link_row("LEGAL_REPRESENTATIVE_OF", P, C)]
-            path.write_bytes(b"\n".join(orjson.dumps(r) for r in rows))
-            assert (await Importer(graph).run([path])).rejected == 0
-        finally:
-            await graph.close()
-
-    asyncio.run(seed())
+    rows = [company_row(950), person_row(950), link_row("LEGAL_REPRESENTATIVE_OF", P, C)]
+    import_rows(settings, rows, tmp_path_factory.mktemp("snapshots"))
     with TestClient(create_app(settings)) as client:
         yield client
 
