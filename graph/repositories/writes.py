@@ -98,14 +98,16 @@ def record_props(r: RecordInput) -> dict[str, Any]:
 
 
 # MERGE first, then read the stored hash: cheaper than a separate OPTIONAL MATCH, and on create
-# the hash is still null, which tells created from updated.
+# the hash is still null, which tells created from updated. Nodes note when they were created;
+# there is no per-row "updated" stamp: the hash tells whether a row changed, and every write is
+# for the audit log to record, not for a property on the node.
 UPSERT_COMPANIES = """
 UNWIND $rows AS row
 MERGE (c:Company {uscc: row.key})
 ON CREATE SET c.createdAt = $now
 WITH c, row, c.rowHash AS oldHash
 WHERE oldHash IS NULL OR oldHash <> row.hash
-SET c += row.props, c.rowHash = row.hash, c.updatedAt = $now
+SET c += row.props, c.rowHash = row.hash
 RETURN sum(CASE WHEN oldHash IS NULL THEN 1 ELSE 0 END) AS created, count(*) AS changed
 """
 
@@ -115,7 +117,7 @@ MERGE (p:Person {idNumber: row.key})
 ON CREATE SET p.createdAt = $now, p.uid = row.uid
 WITH p, row, p.rowHash AS oldHash
 WHERE oldHash IS NULL OR oldHash <> row.hash
-SET p += row.props, p.rowHash = row.hash, p.updatedAt = $now
+SET p += row.props, p.rowHash = row.hash
 RETURN sum(CASE WHEN oldHash IS NULL THEN 1 ELSE 0 END) AS created, count(*) AS changed
 """
 
@@ -140,7 +142,6 @@ _LINK_MERGE: dict[RelType, LiteralString] = {
     RelType.BRANCH_OF: "MERGE (a)-[r:BRANCH_OF]->(b)",
 }
 _LINK_TAIL = """
-ON CREATE SET r.createdAt = $now
 WITH r, row, r.rowHash AS oldHash
 SET r += CASE WHEN oldHash IS NULL OR oldHash <> row.hash THEN row.props ELSE {} END,
     r.rowHash = row.hash
@@ -165,7 +166,7 @@ MERGE (r:Record {recordId: row.key})
 ON CREATE SET r.subjectKey = row.subject, r.status = 'active', r.createdAt = $now
 WITH r, s, row, r.rowHash AS oldHash, r.authorityName AS oldAuthority
 WHERE r.subjectKey = row.subject AND (oldHash IS NULL OR oldHash <> row.hash)
-SET r += row.props, r.rowHash = row.hash, r.updatedAt = $now
+SET r += row.props, r.rowHash = row.hash
 MERGE (r)-[:CONCERNS]->(s)
 MERGE (a:Authority {name: row.props.authorityName})
 MERGE (r)-[:ISSUED_BY]->(a)
