@@ -66,7 +66,13 @@ def fulltext_query_name(dialect: Dialect, index: FulltextIndex) -> str:
 
 
 def arcadedb_fulltext_sql(index: FulltextIndex) -> list[str]:
-    """ArcadeDB SQL creating ``index``; the type and property must be declared first."""
+    """ArcadeDB SQL creating ``index``; the type and property must be declared first.
+
+    The label and property come from migration files, never from a request, and ``_FULLTEXT``
+    admits identifiers only (``\\w+``); SQL DDL takes no parameters for them.
+    """
+    if not (index.label.isidentifier() and index.prop.isidentifier()):
+        raise GraphQueryError(f"not an identifier: {index.label}.{index.prop}")
     return [
         f"CREATE VERTEX TYPE {index.label} IF NOT EXISTS",
         f"CREATE PROPERTY {index.label}.{index.prop} IF NOT EXISTS STRING",
