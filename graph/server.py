@@ -244,21 +244,30 @@ class EmbeddedServer:
         return True
 
     def stop(self, timeout: float = 30.0) -> bool:
-        """Stop the server of this data folder with SIGTERM (SIGKILL after ``timeout``).
+        """Stop the server with SIGTERM (SIGKILL after ``timeout``); True when one was stopped.
 
-        Returns True when a running server was stopped.
+        A handle that started the server stops that process only: if it has already ended and
+        another server now runs on the folder (``credgraph db start``), that one is left alone.
         """
-        pid = self._process.pid if self._process is not None else self.running_pid()
-        if pid is None or not _pid_alive(pid):
-            self._forget()
-            return False
+        own, self._process = self._process, None
+        if own is not None:
+            if own.poll() is not None:
+                self._drop_pid_file(own.pid)
+                return False
+            pid = own.pid
+        else:
+            found = self.running_pid()
+            if found is None:
+                self._drop_pid_file(self._recorded_pid())  # a stale file
+                return False
+            pid = found
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGTERM)
-        if not self._wait_exit(pid, timeout):
+        if not self._wait_exit(pid, timeout, own):
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
-            self._wait_exit(pid, 10.0)
-        self._forget()
+            self._wait_exit(pid, 10.0, own)
+        self._drop_pid_file(pid)
         return True
 
     # -- internals -------------------------------------------------------------------------
@@ -325,12 +334,14 @@ class EmbeddedServer:
             f"see {self.log_file}"
         )
 
-    def _wait_exit(self, pid: int, timeout: float) -> bool:
+    def _wait_exit(
+        self, pid: int, timeout: float, own: subprocess.Popen[bytes] | None = None
+    ) -> bool:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if self._process is not None and self._process.pid == pid:
+            if own is not None and own.pid == pid:
                 try:
-                    self._process.wait(timeout=0.2)
+                    own.wait(timeout=0.2)  # reaps our child, so it does not linger as a zombie
                     return True
                 except subprocess.TimeoutExpired:
                     continue
@@ -339,10 +350,11 @@ class EmbeddedServer:
             time.sleep(0.2)
         return False
 
-    def _forget(self) -> None:
-        self._process = None
-        with contextlib.suppress(FileNotFoundError):
-            self.pid_file.unlink()
+    def _drop_pid_file(self, pid: int | None) -> None:
+        """Remove the pid file only if it names ``pid``: another server may have replaced it."""
+        if pid is not None and self._recorded_pid() == pid:
+            with contextlib.suppress(FileNotFoundError):
+                self.pid_file.unlink()
 
     def _log_tail(self, lines: int = 5) -> str:
         try:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import stat
+import time
 from pathlib import Path
 
 import pytest
@@ -80,3 +82,27 @@ def test_server_stale_pid_file_is_ignored(tmp_path: Path) -> None:
     server.pid_file.write_text(f'{{"pid": {os.getpid()}}}')
     assert server.running_pid() is None
     assert server.status().running is False
+
+
+def test_server_stop_leaves_a_replacement_alone(tmp_path: Path) -> None:
+    # serve started a server; it died; `credgraph db start` started another on the same folder.
+    # When serve exits, it must not stop the replacement or orphan it by deleting its pid file.
+    first = make_server(tmp_path / "graph")
+    assert first.start() is True
+    dead = first.status().pid
+    assert dead is not None
+    os.kill(dead, signal.SIGKILL)
+    replacement = EmbeddedServer(first.config)
+    deadline = time.monotonic() + 30
+    ports = (first.config.bolt_port, first.config.http_port)
+    while time.monotonic() < deadline and not all(port_is_free("127.0.0.1", p) for p in ports):
+        time.sleep(0.1)  # a killed JVM takes a moment to let go of its ports
+    assert replacement.running_pid() is None
+    try:
+        assert replacement.start() is True
+        assert first.stop() is False
+        assert replacement.status().running
+        assert replacement.pid_file.exists()
+    finally:
+        assert replacement.stop() is True
+    assert not replacement.pid_file.exists()
