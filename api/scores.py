@@ -62,18 +62,5 @@ async def rescore_around(
     summaries = []
     for scheme_id in sorted(schemes):
         result = batch.evaluate_all(data, schemes[scheme_id], as_of)
-        for i, entity in enumerate(data.keys):
-            if result.scored[i] and distance[entity] <= hops:
-                summaries.append(
-                    snapshots.ScoreSummary(
-                        subject=entity,
-                        scheme_id=result.scheme_id,
-                        scheme_version=result.scheme_version,
-                        value=float(result.values[i]),
-                        level=result.levels[i],
-                        blacklisted=bool(result.blacklisted[i]),
-                        blacklist_reasons=tuple(result.reasons.get(i, ())),
-                        as_of=as_of,
-                    )
-                )
+        summaries += snapshots.from_batch(data, result, as_of, lambda k: distance[k] <= hops)
     return await snapshots.record_summaries(graph, summaries)

@@ -14,7 +14,7 @@ from rich.table import Table
 
 from graph.driver import Graph, GraphConfig
 from graph.repositories import bulk, snapshots
-from scoring.batch import BatchResult, GraphData, evaluate_all
+from scoring.batch import BatchResult, evaluate_all
 from scoring.scheme import Scheme
 
 WRITE_BATCH = 5000
@@ -40,27 +40,6 @@ class ScoreRun:
     schemes: list[SchemeSummary] = field(default_factory=list)
 
 
-def summaries(data: GraphData, result: BatchResult, as_of: date) -> list[snapshots.ScoreSummary]:
-    """The stored form of every score in ``result``."""
-    out = []
-    for i in range(data.size):
-        if not result.scored[i]:
-            continue
-        out.append(
-            snapshots.ScoreSummary(
-                subject=data.keys[i],
-                scheme_id=result.scheme_id,
-                scheme_version=result.scheme_version,
-                value=float(result.values[i]),
-                level=result.levels[i],
-                blacklisted=bool(result.blacklisted[i]),
-                blacklist_reasons=tuple(result.reasons.get(i, ())),
-                as_of=as_of,
-            )
-        )
-    return out
-
-
 async def score_all(
     config: GraphConfig, schemes: dict[str, Scheme], as_of: date, progress: Progress
 ) -> ScoreRun:
@@ -78,7 +57,7 @@ async def score_all(
         started = time.perf_counter()
         for scheme_id in sorted(schemes):
             result = evaluate_all(data, schemes[scheme_id], as_of)
-            computed.append((result, summaries(data, result, as_of)))
+            computed.append((result, snapshots.from_batch(data, result, as_of)))
         run.compute_seconds = time.perf_counter() - started
         total = sum(len(rows) for _, rows in computed)
         writing = progress.add_task("storing changed scores", total=max(total, 1))

@@ -9,7 +9,7 @@ snapshot of a blacklisted subject) lists a scheme's blacklist through an index.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -18,6 +18,7 @@ import orjson
 
 from graph.driver import Graph
 from graph.repositories import convert
+from scoring.batch import BatchResult, GraphData
 from scoring.engine import Score
 
 
@@ -50,6 +51,30 @@ class ScoreSummary:
                 [(c.kind, c.record_id, c.rule_id, c.points) for c in score.contributions]
             ).decode(),
         )
+
+
+def from_batch(
+    data: GraphData, result: BatchResult, as_of: date, keep: Callable[[str], bool] | None = None
+) -> list[ScoreSummary]:
+    """The stored form of the scores in a whole-graph (or subgraph) result, optionally only for
+    the entities ``keep`` accepts."""
+    out = []
+    for i, key in enumerate(data.keys):
+        if not result.scored[i] or (keep is not None and not keep(key)):
+            continue
+        out.append(
+            ScoreSummary(
+                subject=key,
+                scheme_id=result.scheme_id,
+                scheme_version=result.scheme_version,
+                value=float(result.values[i]),
+                level=result.levels[i],
+                blacklisted=bool(result.blacklisted[i]),
+                blacklist_reasons=tuple(result.reasons.get(i, ())),
+                as_of=as_of,
+            )
+        )
+    return out
 
 
 @dataclass(frozen=True)
