@@ -110,19 +110,26 @@ def propagation_matrix(data: GraphData, scheme: Scheme) -> sp.csr_matrix:
     return matrix.tocsr()  # links of different types between two entities add up
 
 
+def returning(w: sp.csr_matrix) -> Floats:
+    """diag(W²): the weight of paths v -> u -> v, by which an entity's risk would come back."""
+    return np.asarray(w.multiply(w.T).sum(axis=1)).ravel()
+
+
 def propagate(w: sp.csr_matrix, risk: Floats, hops: int, decay: float) -> Floats:
     """Risk reaching each entity over ``hops`` (at most 2) links, its own returning risk removed."""
+    return spread(w.T.tocsr(), returning(w), risk, hops, decay)
+
+
+def spread(wt: sp.csr_matrix, back: Floats, risk: Floats, hops: int, decay: float) -> Floats:
+    """``propagate`` from a prepared ``Wᵀ`` and ``returning(W)``."""
     if hops <= 0:
         return np.zeros_like(risk)
     if hops > 2:
         raise ValueError("the whole-graph pass handles at most 2 hops")
-    wt = w.T.tocsr()
     one = wt @ risk
     if hops == 1:
         return np.asarray(one)
-    two = wt @ one
-    back = np.asarray(w.multiply(w.T).sum(axis=1)).ravel()  # diag(W²): paths v -> u -> v
-    return np.asarray(one + decay * (two - back * risk))
+    return np.asarray(one + decay * (wt @ one - back * risk))
 
 
 def _months_later(days: npt.NDArray[np.datetime64], months: Ints) -> npt.NDArray[np.datetime64]:
@@ -174,10 +181,12 @@ def prepare(data: GraphData, scheme: Scheme) -> Prepared:
     size = len(distinct)
     rule_points, rule_months = np.zeros(size), np.zeros(size, dtype=np.int64)
     rule_blacklist, has_rule = np.zeros(size, dtype=bool), np.zeros(size, dtype=bool)
+    rule_ids = [""] * size
     for (code, category, severity, polarity), i in distinct.items():
         rule = scheme.rule_for(code, category, severity, polarity)
         if rule is not None:
             has_rule[i] = True
+            rule_ids[i] = rule.id
             rule_points[i] = rule.points
             rule_months[i] = scheme.validity_months(rule, severity)
             rule_blacklist[i] = rule.blacklist
@@ -190,13 +199,13 @@ def prepare(data: GraphData, scheme: Scheme) -> Prepared:
         data=data,
         scheme=scheme,
         wt=w.T.tocsr(),
-        back=np.asarray(w.multiply(w.T).sum(axis=1)).ravel(),
+        back=returning(w),
         kind_index=kind_index,
         rule_points=rule_points,
         rule_months=rule_months,
         rule_blacklist=rule_blacklist,
         has_rule=has_rule,
-        rule_ids=_rule_ids(scheme, distinct),
+        rule_ids=rule_ids,
         warning=np.asarray(data.record_polarity, dtype=object) == "warning",
         scored=scored,
     )
@@ -228,14 +237,15 @@ def compute(prep: Prepared, as_of: date) -> BatchResult:
     risk: Floats = np.bincount(
         entity, weights=np.where(prep.warning & (points < 0), own_points, 0.0), minlength=n
     ).astype(np.float64)
-    spread = _spread(prep, risk)
-    total = own + spread
+    propagation = scheme.propagation
+    reached = spread(prep.wt, prep.back, risk, propagation.max_hops, propagation.decay)
+    total = own + reached
     if scheme.max_positive is not None:
         total = total - np.maximum(positive - scheme.max_positive, 0.0)
     if scheme.max_negative is not None:
         negative = -(
             np.bincount(entity, weights=np.minimum(own_points, 0.0), minlength=n)
-            + np.minimum(spread, 0.0)
+            + np.minimum(reached, 0.0)
         )
         total = total + np.maximum(negative - scheme.max_negative, 0.0)
     values = np.round(scheme.base + total, 2)
@@ -264,26 +274,6 @@ def compute(prep: Prepared, as_of: date) -> BatchResult:
         blacklisted=blacklisted,
         reasons=reasons,
     )
-
-
-def _spread(prep: Prepared, risk: Floats) -> Floats:
-    hops, decay = prep.scheme.propagation.max_hops, prep.scheme.propagation.decay
-    if hops <= 0:
-        return np.zeros_like(risk)
-    if hops > 2:
-        raise ValueError("the whole-graph pass handles at most 2 hops")
-    one = prep.wt @ risk
-    if hops == 1:
-        return np.asarray(one)
-    return np.asarray(one + decay * (prep.wt @ one - prep.back * risk))
-
-
-def _rule_ids(scheme: Scheme, distinct: dict[tuple[str, str, str, str], int]) -> list[str]:
-    ids = [""] * len(distinct)
-    for (code, category, severity, polarity), i in distinct.items():
-        rule = scheme.rule_for(code, category, severity, polarity)
-        ids[i] = rule.id if rule else ""
-    return ids
 
 
 def _levels(values: Floats, scheme: Scheme) -> list[str]:
