@@ -79,25 +79,17 @@ class RecordType(relay.Node):
     )
     async def expires_on(self, info: Info, scheme: str | None = None) -> date | None:
         from api.scores import scheme_for
-        from graph.repositories.scoring import record_fact
-        from scoring.engine import expires_on
+        from scoring.engine import RecordFact, expires_on
 
         subject = await info.context.loaders.entity.load(self.model.subject_key)
         if subject is None:
             return None
         chosen = scheme_for(info, subject.kind, scheme)
-        fact = record_fact(
-            {
-                "recordId": self.record_id,
-                "code": self.code,
-                "category": self.category.value,
-                "polarity": self.polarity.value,
-                "severity": self.severity.value,
-                "decidedOn": self.decided_on,
-                "status": self.status.value,
-            }
+        m = self.model
+        fact = RecordFact(
+            m.record_id, m.code, m.category, m.polarity, m.severity, m.decided_on, m.status
         )
-        rule = chosen.rule_for(fact.code, fact.category, fact.severity, fact.polarity)
+        rule = chosen.rule_for(m.code, m.category, m.severity, m.polarity)
         return expires_on(fact, rule, chosen)
 
 
