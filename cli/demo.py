@@ -11,6 +11,7 @@ from cli.generating import run_generate
 from cli.importing import run_import, summary_table
 from graph.driver import Graph
 from graph.migrate import apply_migrations, load_migrations
+from graph.readers import expand_paths
 from graph.repositories.entities import count_companies
 
 DEMO_COMPANIES = 2000
@@ -34,7 +35,7 @@ def load_demo_if_empty(settings: Settings, console: Console) -> bool:
     folder = settings.data_dir.resolve().parent / "demo"
     console.print(f"the graph is empty: loading a demo registry from {folder}")
     run_generate(folder, DEMO_COMPANIES, DEMO_PERSONS, DEMO_SEED, 2, console)
-    report = run_import(settings.graph_config(), [folder], 5000, console)
+    report = run_import(settings.graph_config(), expand_paths([folder]), 5000, console)
     console.print(summary_table(report))
     if report.rejected:
         console.print(

@@ -13,7 +13,6 @@ from rich.text import Text
 
 from graph.driver import Graph, GraphConfig
 from graph.importer import Importer, ImportReport
-from graph.readers import expand_paths
 
 
 class RowsPerSecond(ProgressColumn):
@@ -41,8 +40,7 @@ def count_lines(paths: list[Path]) -> int:
 def run_import(
     config: GraphConfig, paths: list[Path], batch_size: int, console: Console
 ) -> ImportReport:
-    """Import ``paths`` with a progress bar on ``console``; returns the report."""
-    paths = expand_paths(paths)
+    """Import ``paths`` (files, as ``expand_paths`` gives them) with a progress bar."""
     lines = count_lines(paths)
     columns = (
         TextColumn("[progress.description]{task.description}"),
