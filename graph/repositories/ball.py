@@ -10,12 +10,10 @@ from __future__ import annotations
 
 from typing import LiteralString
 
-import numpy as np
-
 from graph.driver import Graph
 from graph.models import EntityKind
-from graph.repositories import convert
-from scoring.batch import STATUS_CODES, GraphData
+from graph.repositories.bulk import GraphArrays
+from scoring.batch import GraphData
 
 MAX_BALL = 20_000  # entities; a hub's surroundings are cut here
 
@@ -67,31 +65,10 @@ async def ball(
                     found.append(other)
         frontier = found
     # Links whose far end lies outside the ball carry no risk that matters here.
-    keys = list(distance)
-    index = {k: n for n, k in enumerate(keys)}
-    inside = [
-        (a, b, rel, stake) for (a, b, rel), stake in links.items() if a in index and b in index
-    ]
-    rows = await graph.read(RECORDS_OF, {"keys": keys})
-    decided = [convert.to_date(r["decidedOn"]) for r in rows]
-    data = GraphData(
-        keys=keys,
-        is_company=np.array([kinds[k] is EntityKind.COMPANY for k in keys], dtype=bool),
-        link_from=np.array([index[a] for a, _, _, _ in inside], dtype=np.int64),
-        link_to=np.array([index[b] for _, b, _, _ in inside], dtype=np.int64),
-        link_rel=[rel for _, _, rel, _ in inside],
-        link_stake=np.array([np.nan if s is None else float(s) for *_, s in inside]),
-        record_ids=[r["id"] for r in rows],
-        record_entity=np.array([index[r["key"]] for r in rows], dtype=np.int64),
-        record_code=[r["code"] for r in rows],
-        record_category=[r["category"] for r in rows],
-        record_severity=[r["severity"] for r in rows],
-        record_polarity=[r["polarity"] for r in rows],
-        record_decided=np.array(
-            [d.isoformat() if d else "1900-01-01" for d in decided], dtype="datetime64[D]"
-        ),
-        record_status=np.array(
-            [STATUS_CODES.get(r["status"] or "active", 2) for r in rows], dtype=np.int64
-        ),
-    )
-    return data, distance
+    arrays = GraphArrays(list(distance), [kinds[k] is EntityKind.COMPANY for k in distance])
+    for (start, end, rel), stake in links.items():
+        arrays.link(start, end, rel, stake)
+    for r in await graph.read(RECORDS_OF, {"keys": arrays.keys}):
+        sort = (r["code"], r["category"], r["severity"], r["polarity"])
+        arrays.record(r["id"], r["key"], sort, r["decidedOn"], r["status"])
+    return arrays.build(), distance
