@@ -167,8 +167,7 @@ class Query:
         return SearchResultConnection(
             edges=edges,
             page_info=page_info(
-                edges[0].cursor if edges else None,
-                edges[-1].cursor if edges else None,
+                edges,
                 has_next=start + size < len(hits),
                 has_previous=start > 0,
             ),
@@ -266,8 +265,7 @@ class Query:
         return RecordConnection(
             edges=edges,
             page_info=page_info(
-                edges[0].cursor if edges else None,
-                edges[-1].cursor if edges else None,
+                edges,
                 has_next=len(found) > size,
                 has_previous=cursor is not None,
             ),

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Sequence
 from datetime import date
+from typing import Protocol
 
 from strawberry import relay
 
@@ -68,12 +70,15 @@ def parse_keyset(after: str | None, *, argument: str = "after") -> tuple[date, s
         raise PublicError(f"{argument}: not a cursor of this list") from None
 
 
-def page_info(
-    start: str | None, end: str | None, *, has_next: bool, has_previous: bool
-) -> relay.PageInfo:
+class HasCursor(Protocol):
+    cursor: str
+
+
+def page_info(edges: Sequence[HasCursor], *, has_next: bool, has_previous: bool) -> relay.PageInfo:
+    """Relay's page info for a page of ``edges``."""
     return relay.PageInfo(
         has_next_page=has_next,
         has_previous_page=has_previous,
-        start_cursor=start,
-        end_cursor=end,
+        start_cursor=edges[0].cursor if edges else None,
+        end_cursor=edges[-1].cursor if edges else None,
     )

@@ -115,8 +115,7 @@ def record_page(
     return RecordConnection(
         edges=edges,
         page_info=page_info(
-            edges[0].cursor if edges else None,
-            edges[-1].cursor if edges else None,
+            edges,
             has_next=has_next,
             has_previous=start > 0,
         ),

@@ -161,8 +161,7 @@ class ScoreType:
         ]
         return ContributionConnection(
             page_info=page_info(
-                edges[0].cursor if edges else None,
-                edges[-1].cursor if edges else None,
+                edges,
                 has_next=start + size < len(everything),
                 has_previous=start > 0,
             ),

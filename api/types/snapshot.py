@@ -77,8 +77,7 @@ def snapshot_page(
     ]
     return ScoreSnapshotConnection(
         page_info=page_info(
-            edges[0].cursor if edges else None,
-            edges[-1].cursor if edges else None,
+            edges,
             has_next=start + len(found) < total,
             has_previous=start > 0,
         ),
