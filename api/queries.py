@@ -4,17 +4,20 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from importlib.metadata import PackageNotFoundError, version
+from typing import Annotated
 
 import strawberry
 from strawberry import relay
 
+from api import investigation
 from api.context import Info
 from api.errors import PublicError
 from api.scores import compute, scheme_for
 from api.types.company import CompanyType
 from api.types.eligibility import Eligibility
-from api.types.enums import SearchKind
-from api.types.nodes import entity_type
+from api.types.enums import RelType, SearchKind
+from api.types.investigation import CommonLink, Linkage, Ownership, RiskPath, RiskScanHit
+from api.types.nodes import MAX_NODES, entity_type, resolve_nodes
 from api.types.pagination import (
     keyset_cursor,
     offset_cursor,
@@ -51,34 +54,6 @@ def _records_behind(result: engine.Score, scheme: Scheme) -> list[str]:
     return (first + rest)[:MAX_BEHIND]
 
 
-MAX_NODES = 100
-NODE_TYPES: dict[str, type[CompanyType] | type[PersonType] | type[RecordType]] = {
-    "Company": CompanyType,
-    "Person": PersonType,
-    "Record": RecordType,
-}
-
-
-async def _resolve_nodes(info: Info, ids: list[strawberry.ID]) -> list[relay.Node | None]:
-    """Decode global ids and load each type's nodes in one batch per type."""
-    wanted: list[tuple[str, str]] = []
-    for raw in ids:
-        try:
-            gid = relay.GlobalID.from_id(raw)
-        except (ValueError, TypeError):
-            raise PublicError(f"id: {raw!r} is not an id this API gave out") from None
-        if gid.type_name not in NODE_TYPES:
-            raise PublicError(f"id: {raw!r} is not an id this API gave out")
-        wanted.append((gid.type_name, gid.node_id))
-    found: dict[tuple[str, str], relay.Node | None] = {}
-    for type_name, cls in NODE_TYPES.items():
-        keys = [key for name, key in wanted if name == type_name]
-        if keys:
-            nodes = await cls.resolve_nodes(info=info, node_ids=keys)
-            found.update(zip(((type_name, k) for k in keys), nodes, strict=True))
-    return [found[item] for item in wanted]
-
-
 def _version() -> str:
     try:
         return version("credgraph")
@@ -90,13 +65,13 @@ def _version() -> str:
 class Query:
     @strawberry.field(description="Any object by its global id; null when it does not exist.")
     async def node(self, info: Info, id: strawberry.ID) -> relay.Node | None:
-        return (await _resolve_nodes(info, [id]))[0]
+        return (await resolve_nodes(info, [id]))[0]
 
     @strawberry.field(description="Objects by their global ids, in order; null where none.")
     async def nodes(self, info: Info, ids: list[strawberry.ID]) -> list[relay.Node | None]:
         if len(ids) > MAX_NODES:
             raise PublicError(f"ids: at most {MAX_NODES} at once")
-        return await _resolve_nodes(info, ids)
+        return await resolve_nodes(info, ids)
 
     @strawberry.field(description="The version of the credgraph service answering.")
     def service_version(self) -> str:
@@ -205,7 +180,7 @@ class Query:
         scheme: str | None = None,
         as_of: date | None = None,
     ) -> Eligibility:
-        (node,) = await _resolve_nodes(info, [id])
+        (node,) = await resolve_nodes(info, [id])
         if not isinstance(node, (CompanyType, PersonType)):
             raise PublicError("id: not a company or a person in the registry")
         chosen = scheme_for(info, node.entity_kind(), scheme)
@@ -271,3 +246,60 @@ class Query:
             ),
             total_count=None,
         )
+
+    @strawberry.field(
+        description="Paths between two entities over confirmed relationships, shortest first "
+        "and, among paths of one length, the riskiest first. Empty when none is within "
+        "`maxHops` (at most 6)."
+    )
+    async def risk_paths(
+        self,
+        info: Info,
+        from_: Annotated[strawberry.ID, strawberry.argument(name="from")],
+        to: strawberry.ID,
+        max_hops: int = 4,
+        rel_types: list[RelType] | None = None,
+        first: int = 5,
+    ) -> list[RiskPath]:
+        return await investigation.risk_paths(info, from_, to, max_hops, rel_types, first)
+
+    @strawberry.field(
+        description="The entities within `hops` links of one (at most 3) and the links among "
+        "them, at most `limit` entities, ready for drawing. Hubs are drawn, not expanded."
+    )
+    async def linkage(
+        self,
+        info: Info,
+        id: strawberry.ID,
+        hops: int = 2,
+        rel_types: list[RelType] | None = None,
+        limit: int = 200,
+    ) -> Linkage:
+        return await investigation.linkage(info, id, hops, rel_types, limit)
+
+    @strawberry.field(
+        description="What connects two entities: a direct link, a party linked to both, or a "
+        "registered address or phone both companies share."
+    )
+    async def common_links(
+        self, info: Info, a: strawberry.ID, b: strawberry.ID
+    ) -> list[CommonLink]:
+        return await investigation.common_links(info, a, b)
+
+    @strawberry.field(
+        description="The ultimate owners of a company by equity penetration (up to 10 levels), "
+        "with an effective stake of at least `minStake`, largest first."
+    )
+    async def ultimate_owners(
+        self, info: Info, uscc: str, min_stake: float = 0.1
+    ) -> list[Ownership]:
+        return await investigation.ultimate_owners(info, uscc, min_stake)
+
+    @strawberry.field(
+        description="Entities within `hops` links (at most 3) with warning records that count "
+        "or on a blacklist: nearest first, then blacklisted, then the gravest."
+    )
+    async def risk_scan(
+        self, info: Info, id: strawberry.ID, hops: int = 2, first: int = 50
+    ) -> list[RiskScanHit]:
+        return await investigation.risk_scan(info, id, hops, first)

@@ -154,3 +154,13 @@ async def neighbourhood(
     return [
         (row["key"], EntityKind.COMPANY if row["company"] else EntityKind.PERSON) for row in rows
     ]
+
+
+async def warnings_of(graph: Graph, keys: list[str]) -> dict[str, list[RecordFact]]:
+    """The active warning records of each entity (whether they still count is the scheme's
+    call: ``scoring.engine.standing``)."""
+    found: dict[str, list[RecordFact]] = {key: [] for key in keys}
+    if keys:
+        for row in await graph.read(WARNINGS_OF, {"keys": keys}):
+            found[row["key"]].append(record_fact(row))
+    return found

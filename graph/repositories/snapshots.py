@@ -221,3 +221,24 @@ async def blacklist(
     rows = await graph.read(BLACKLIST, {"scheme": scheme_id, "skip": skip, "limit": limit})
     total = await graph.read(BLACKLIST_COUNT, {"scheme": scheme_id})
     return [_snapshot(r["props"]) for r in rows], int(total[0]["n"])
+
+
+@dataclass(frozen=True)
+class Standing:
+    """A subject's latest stored value, level and blacklist standing under one scheme."""
+
+    value: float
+    level: str
+    blacklisted: bool
+
+
+async def latest(graph: Graph, pairs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], Standing]:
+    """The latest snapshot of each (subject, scheme id) pair that has one."""
+    if not pairs:
+        return {}
+    wanted = {subject_scheme(s, scheme): (s, scheme) for s, scheme in pairs}
+    rows = await graph.read(LATEST, {"keys": list(wanted)})
+    return {
+        wanted[row["key"]]: Standing(float(row["value"]), row["level"], bool(row["blacklisted"]))
+        for row in rows
+    }
