@@ -11,16 +11,21 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, cast
 
 import orjson
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http import GraphQLHTTPResponse
+from strawberry.types.unset import UNSET, UnsetType
 
+from api.auth import PUBLIC, Authenticator, BadKey
 from api.context import Context
 from api.loaders import build_loaders
 from api.schema import build_schema
@@ -41,12 +46,47 @@ class CredgraphGraphQL(GraphQL[Context, None]):
     def __init__(self, settings: Settings, **kwargs: Any) -> None:
         super().__init__(build_schema(production=settings.production), **kwargs)
         self.settings = settings
+        self.authenticator = Authenticator()
 
     def decode_json(self, data: str | bytes) -> object:
         return orjson.loads(data)
 
-    def encode_json(self, data: object) -> bytes:
-        return orjson.dumps(data)
+    def encode_json(self, data: object) -> str:
+        # Text: WebSocket clients (graphql-ws in browsers) expect text frames, not binary ones.
+        return orjson.dumps(data).decode()
+
+    def create_response(
+        self,
+        response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse],
+        sub_response: Response,
+    ) -> Response:
+        # HTTP answers skip the decode: orjson's bytes go out as they are.
+        response = Response(orjson.dumps(response_data), media_type="application/json")
+        response.headers.raw.extend(sub_response.headers.raw)
+        if sub_response.background:
+            response.background = sub_response.background
+        if sub_response.status_code:
+            response.status_code = sub_response.status_code
+        return response
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # Keys are checked before GraphQL runs: a bad one is a 401, never a silent public call.
+        if scope["type"] == "http":
+            request = Request(scope, receive)
+            try:
+                caller = await self.authenticator.caller(
+                    request.app.state.graph, request.headers.get("authorization")
+                )
+            except BadKey as exc:
+                response = JSONResponse(
+                    {"error": "unauthorized", "reason": str(exc)},
+                    status_code=401,
+                    headers={"WWW-Authenticate": 'Bearer realm="credgraph"'},
+                )
+                await response(scope, receive, send)
+                return
+            scope.setdefault("state", {})["caller"] = caller
+        await super().__call__(scope, receive, send)
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket | None = None
@@ -57,7 +97,21 @@ class CredgraphGraphQL(GraphQL[Context, None]):
             graph=request.app.state.graph,
             settings=self.settings,
             loaders=build_loaders(request.app.state.graph),
+            caller=request.scope.get("state", {}).get("caller", PUBLIC),
         )
+
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
+        """A WebSocket client names its key in the connection_init payload (browsers cannot
+        set headers on a WebSocket) or in the Authorization header of the upgrade request."""
+        params = context.connection_params or {}
+        header = params.get("Authorization") or params.get("authorization")
+        if not isinstance(header, str):
+            header = context.request.headers.get("authorization")
+        try:
+            context.caller = await self.authenticator.caller(context.graph, header)
+        except BadKey:
+            raise ConnectionRejectionError({"reason": "the API key is not valid"}) from None
+        return cast(UnsetType, UNSET)
 
 
 def create_app(settings: Settings) -> Starlette:

@@ -10,6 +10,7 @@ from starlette.responses import Response
 from starlette.websockets import WebSocket
 from strawberry.types import Info as StrawberryInfo
 
+from api.auth import PUBLIC, Caller
 from api.loaders import Loaders
 from api.settings import Settings
 from graph.driver import Graph
@@ -24,6 +25,8 @@ class Context:
     graph: Graph
     settings: Settings
     loaders: Loaders
+    caller: Caller = PUBLIC
+    connection_params: dict[str, Any] | None = None  # a WebSocket's connection_init payload
 
 
 Info = StrawberryInfo[Context, Any]

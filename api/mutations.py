@@ -14,6 +14,7 @@ from typing import Annotated, Any
 import strawberry
 from strawberry.permission import BasePermission
 
+from api import watching
 from api.context import Info
 from api.errors import PermissionDenied
 from api.scores import rescore_around
@@ -23,6 +24,7 @@ from api.types.enums import Category, CompanyStatus, Polarity, RelType, Severity
 from api.types.nodes import entity_type
 from api.types.person import PersonType
 from api.types.record import RecordType
+from api.watching import HasKey, WatchEntry
 from graph.models import LinkInput, RecordInput
 from graph.repositories import writes
 from graph.repositories.entities import (
@@ -252,3 +254,18 @@ class Mutation:
         return AddRecordSuccess(
             record=RecordType.of(stored), created=outcome.created == 1, rescored=rescored
         )
+
+    @strawberry.mutation(
+        description="Watch an entity: `watchEvents` then reports its new records, level "
+        "changes and blacklist moves. Needs an API key; watching twice changes nothing.",
+        permission_classes=[HasKey],
+    )
+    async def watch(self, info: Info, id: strawberry.ID) -> WatchEntry:
+        return await watching.watch(info, id)
+
+    @strawberry.mutation(
+        description="Stop watching an entity; false when it was not watched.",
+        permission_classes=[HasKey],
+    )
+    async def unwatch(self, info: Info, id: strawberry.ID) -> bool:
+        return await watching.unwatch(info, id)

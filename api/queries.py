@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator
 from datetime import UTC, date, datetime
 from importlib.metadata import PackageNotFoundError, version
 from typing import Annotated
@@ -9,7 +10,7 @@ from typing import Annotated
 import strawberry
 from strawberry import relay
 
-from api import investigation
+from api import investigation, watching
 from api.context import Info
 from api.errors import PublicError
 from api.scores import compute, scheme_for
@@ -32,6 +33,7 @@ from api.types.scheme import SchemeConsequence, SchemeType
 from api.types.score import ScoreType
 from api.types.search import SearchResult, SearchResultConnection, SearchResultEdge
 from api.types.snapshot import ScoreSnapshotConnection, snapshot_page
+from api.watching import HasKey, WatchEntry, WatchEvent
 from graph.identifiers import IdentifierError, parse_id_number, parse_uscc
 from graph.repositories import records, search, snapshots
 from scoring import engine
@@ -303,3 +305,23 @@ class Query:
         self, info: Info, id: strawberry.ID, hops: int = 2, first: int = 50
     ) -> list[RiskScanHit]:
         return await investigation.risk_scan(info, id, hops, first)
+
+    @strawberry.field(
+        description="The entities the caller's API key watches, oldest watch first.",
+        permission_classes=[HasKey],
+    )
+    async def watchlist(self, info: Info) -> list[WatchEntry]:
+        return await watching.watchlist(info)
+
+
+@strawberry.type(description="Live events over graphql-transport-ws on /graphql.")
+class Subscription:
+    @strawberry.subscription(
+        description="Events of the entities the caller's key watches, from now on: a new "
+        "record, a level change, a move onto or off a blacklist. Needs an API key (send it as "
+        "`Authorization` in the connection_init payload).",
+        permission_classes=[HasKey],
+    )
+    async def watch_events(self, info: Info) -> AsyncGenerator[WatchEvent, None]:
+        async for event in watching.events(info):
+            yield event

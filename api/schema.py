@@ -22,7 +22,7 @@ from strawberry.types import ExecutionContext
 
 from api.errors import should_mask_error
 from api.mutations import Mutation
-from api.queries import Query
+from api.queries import Query, Subscription
 from api.types.company import CompanyType
 from api.types.person import PersonType
 from api.types.record import RecordType
@@ -74,6 +74,7 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
     return CredgraphSchema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         extensions=extensions,
         types=[CompanyType, PersonType, RecordType],
     )

@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     schemes_dir: Path = Field(SCHEMES_DIR, validation_alias="CREDGRAPH_SCHEMES_DIR")
     allow_writes: bool | None = Field(None, validation_alias="CREDGRAPH_ALLOW_WRITES")
     access_log: bool | None = Field(None, validation_alias="CREDGRAPH_ACCESS_LOG")
+    watch_poll_seconds: float = Field(
+        1.0, validation_alias="CREDGRAPH_WATCH_POLL_SECONDS", gt=0, le=60
+    )
 
     @property
     def embedded(self) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from graph.models import (
@@ -35,6 +35,15 @@ def to_date(value: Any) -> date | None:
     if isinstance(value, date):
         return value
     return date.fromisoformat(str(value)[:10])
+
+
+def to_datetime(value: Any) -> datetime:
+    """A driver date-time as a Python ``datetime``."""
+    native = value.to_native() if hasattr(value, "to_native") else value
+    if not isinstance(native, datetime):
+        native = datetime.fromisoformat(str(native))
+    # We store UTC only; a backend that drops the zone on the way back gets it restored.
+    return native if native.tzinfo else native.replace(tzinfo=UTC)
 
 
 def company(p: Props) -> Company:

@@ -17,7 +17,7 @@ from typing import Any
 import orjson
 
 from graph.driver import Graph
-from graph.repositories import convert
+from graph.repositories import convert, watch
 from scoring.batch import BatchResult, GraphData
 from scoring.engine import Score
 
@@ -168,6 +168,7 @@ async def record_summaries(graph: Graph, scores: Sequence[ScoreSummary]) -> int:
     latest = {row["key"]: row for row in await graph.read(LATEST, {"keys": keys})}
     now = datetime.now(UTC)
     rows = []
+    events: list[watch.Event] = []
     for key, score in zip(keys, scores, strict=True):
         last = latest.get(key)
         if last and (last["value"], last["level"], last["blacklisted"]) == (
@@ -176,6 +177,7 @@ async def record_summaries(graph: Graph, scores: Sequence[ScoreSummary]) -> int:
             score.blacklisted,
         ):
             continue
+        events += _changes(score, last, now)
         rows.append(
             {
                 "subject": score.subject,
@@ -201,7 +203,33 @@ async def record_summaries(graph: Graph, scores: Sequence[ScoreSummary]) -> int:
     if not rows:
         return 0
     result = await graph.write(WRITE, {"rows": rows})
+    if events and await watch.anyone_watches(graph):
+        await watch.append(graph, events)
     return int(result[0]["written"]) if result else 0
+
+
+def _changes(score: ScoreSummary, last: dict[str, Any] | None, now: datetime) -> list[watch.Event]:
+    """The watch events a new snapshot makes: a level change, a blacklist entry or exit."""
+    kinds = []
+    if last is not None and last["level"] != score.level:
+        kinds.append(watch.EventKind.LEVEL_CHANGED)
+    if bool(last and last["blacklisted"]) != score.blacklisted:
+        entered = score.blacklisted
+        kinds.append(
+            watch.EventKind.BLACKLIST_ENTERED if entered else watch.EventKind.BLACKLIST_LEFT
+        )
+    return [
+        watch.Event(
+            kind=kind,
+            subject_key=score.subject,
+            at=now,
+            scheme_id=score.scheme_id,
+            level=score.level,
+            previous_level=last["level"] if last else None,
+            value=score.value,
+        )
+        for kind in kinds
+    ]
 
 
 async def history(

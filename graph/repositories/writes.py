@@ -29,6 +29,7 @@ from graph.models import (
     RecordInput,
     RelType,
 )
+from graph.repositories import watch
 from graph.rows import RowError
 
 
@@ -173,7 +174,8 @@ MERGE (r)-[:ISSUED_BY]->(a)
 WITH row, oldHash, oldAuthority IS NOT NULL AND oldAuthority <> row.props.authorityName AS moved
 RETURN collect(row.i) AS written,
        sum(CASE WHEN oldHash IS NULL THEN 1 ELSE 0 END) AS created,
-       collect(CASE WHEN moved THEN row.i END) AS moved
+       collect(CASE WHEN moved THEN row.i END) AS moved,
+       collect(CASE WHEN oldHash IS NULL THEN row.i END) AS fresh
 """
 UPSERT_RECORDS: dict[EntityKind, LiteralString] = {
     kind: _RECORD_HEAD[kind] + _RECORD_TAIL for kind in EntityKind
@@ -279,6 +281,15 @@ async def upsert_links(graph: Graph, links: Sequence[LinkInput]) -> BatchOutcome
     return outcome
 
 
+def _record_event(record: RecordInput, now: datetime) -> watch.Event:
+    return watch.Event(
+        kind=watch.EventKind.RECORD_ADDED,
+        subject_key=record.subject,
+        at=now,
+        record_id=record.record_id,
+    )
+
+
 async def upsert_records(graph: Graph, records: Sequence[RecordInput]) -> BatchOutcome:
     """Create or update records; unknown subjects and subject changes are not applied."""
     if not records:
@@ -301,11 +312,15 @@ async def upsert_records(graph: Graph, records: Sequence[RecordInput]) -> BatchO
     pending: list[dict[str, Any]] = []
     now = _now()
     async with graph.transaction() as tx:
+        watched: bool | None = None
         for kind, rows in groups.items():
             result = await tx.run(UPSERT_RECORDS[kind], {"rows": rows, "now": now})
             summary: dict[str, Any] = (
-                result[0] if result else {"written": [], "created": 0, "moved": []}
+                result[0] if result else {"written": [], "created": 0, "moved": [], "fresh": []}
             )
+            fresh = [records[int(i)] for i in summary["fresh"] if i is not None]
+            if fresh and (watched := watched or await watch.anyone_watches(tx)):
+                await watch.append(tx, [_record_event(r, now) for r in fresh])
             done = set(summary["written"])
             written.update(done)
             created += int(summary["created"] or 0)

@@ -1,0 +1,69 @@
+"""Who is calling: an API key sent as ``Authorization: Bearer <key>``, or nobody (the public role).
+
+Verified keys are remembered for ``CACHE_SECONDS`` so that a busy client costs one graph read per
+worker and period, not one per request; a revocation therefore takes effect within that time.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from graph.driver import Graph
+from graph.repositories import keys
+from graph.repositories.keys import Role
+
+CACHE_SECONDS = 30.0
+CACHE_SIZE = 10_000
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The key behind a request (``key_id`` None for the public)."""
+
+    role: Role
+    key_id: str | None = None
+    name: str | None = None
+    subject: str | None = None  # the identity number or USCC a subject key is bound to
+
+
+PUBLIC = Caller(Role.PUBLIC)
+
+
+class BadKey(Exception):
+    """The request carried a key that is malformed, unknown or revoked."""
+
+
+def bearer(header: str | None) -> str | None:
+    """The key in an ``Authorization`` header value; None when there is no header."""
+    if header is None:
+        return None
+    scheme, _, value = header.strip().partition(" ")
+    if scheme.lower() != "bearer" or not value.strip():
+        raise BadKey("the Authorization header must read 'Bearer <key>'")
+    return value.strip()
+
+
+class Authenticator:
+    """Checks keys against the graph, remembering good ones for a short while."""
+
+    def __init__(self) -> None:
+        self._cache: dict[str, tuple[float, Caller]] = {}
+
+    async def caller(self, graph: Graph, header: str | None) -> Caller:
+        text = bearer(header)
+        if text is None:
+            return PUBLIC
+        now = time.monotonic()
+        cached = self._cache.get(text)
+        if cached and cached[0] > now:
+            return cached[1]
+        key = await keys.verify(graph, text)
+        if key is None:
+            self._cache.pop(text, None)
+            raise BadKey("the API key is not valid (unknown, mistyped or revoked)")
+        found = Caller(role=key.role, key_id=key.key_id, name=key.name, subject=key.subject)
+        if len(self._cache) >= CACHE_SIZE:
+            self._cache.clear()
+        self._cache[text] = (now + CACHE_SECONDS, found)
+        return found

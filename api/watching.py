@@ -1,0 +1,152 @@
+"""Watches: follow an entity, list what you follow, and receive its events as they happen.
+
+A watch belongs to the API key that made it, so watching needs a key. ``watchEvents`` is a
+subscription (graphql-transport-ws on ``/graphql``): it polls the graph for events of the
+caller's watched entities every ``CREDGRAPH_WATCH_POLL_SECONDS``, so any worker behind a load
+balancer can serve it, and it picks up watches added after it started.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncGenerator
+from datetime import UTC, datetime, timedelta
+from enum import Enum
+from typing import TYPE_CHECKING, Annotated, Any
+
+import strawberry
+from strawberry.permission import BasePermission
+
+from api.context import Info
+from api.errors import PermissionDenied
+from api.types.nodes import entity_type
+from graph.repositories import watch as watches
+from graph.repositories.entities import entities_by_key
+
+if TYPE_CHECKING:
+    from api.types.entity import Entity
+    from api.types.record import RecordType
+
+LazyEntity = Annotated["Entity", strawberry.lazy("api.types.entity")]
+LazyRecord = Annotated["RecordType", strawberry.lazy("api.types.record")]
+
+# Events are read back this far: a write that commits a little after its timestamp is not missed.
+OVERLAP = timedelta(seconds=30)
+MAX_WATCHES = 1000
+
+
+class HasKey(BasePermission):
+    message = "watching needs an API key: send Authorization: Bearer <key>"
+    error_class = PermissionDenied
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        return info.context.caller.key_id is not None
+
+
+@strawberry.enum(description="What happened to a watched entity.")
+class WatchEventKind(Enum):
+    RECORD_ADDED = "record_added"
+    LEVEL_CHANGED = "level_changed"
+    BLACKLIST_ENTERED = "blacklist_entered"
+    BLACKLIST_LEFT = "blacklist_left"
+
+
+@strawberry.type(description="An entity the caller's key watches.")
+class WatchEntry:
+    entity: LazyEntity
+    since: datetime = strawberry.field(description="When the watch began.")
+
+
+@strawberry.type(description="Something that happened to a watched entity.")
+class WatchEvent:
+    id: strawberry.ID = strawberry.field(description="The event's id (unique).")
+    kind: WatchEventKind
+    at: datetime
+    entity: LazyEntity
+    record: LazyRecord | None = strawberry.field(description="The record, for RECORD_ADDED.")
+    scheme: str | None = strawberry.field(description="The scheme, for level and blacklist.")
+    level: str | None = strawberry.field(description="The level after the change.")
+    previous_level: str | None
+    value: float | None = strawberry.field(description="The score after the change.")
+
+
+async def _entity(info: Info, id: strawberry.ID) -> tuple[str, Any]:
+    from api.investigation import entity_of
+
+    found = await entity_of(info, id, "id")
+    return found.record_subject(), found
+
+
+def _watcher(info: Info) -> str:
+    key_id = info.context.caller.key_id
+    assert key_id is not None  # HasKey
+    return key_id
+
+
+async def watch(info: Info, id: strawberry.ID) -> WatchEntry:
+    from api.errors import PublicError
+
+    key, entity = await _entity(info, id)
+    current = await watches.watchlist(info.context.graph, _watcher(info))
+    if len(current) >= MAX_WATCHES and all(w.subject_key != key for w in current):
+        raise PublicError(f"id: a key may watch at most {MAX_WATCHES} entities")
+    found = await watches.watch(info.context.graph, _watcher(info), key)
+    return WatchEntry(entity=entity, since=found.created_at)
+
+
+async def unwatch(info: Info, id: strawberry.ID) -> bool:
+    key, _ = await _entity(info, id)
+    return await watches.unwatch(info.context.graph, _watcher(info), key)
+
+
+async def watchlist(info: Info) -> list[WatchEntry]:
+    found = await watches.watchlist(info.context.graph, _watcher(info))
+    entities = await entities_by_key(info.context.graph, [w.subject_key for w in found])
+    return [
+        WatchEntry(entity=entity_type(e), since=w.created_at)
+        for w, e in zip(found, entities, strict=True)
+        if e is not None
+    ]
+
+
+async def events(info: Info) -> AsyncGenerator[WatchEvent, None]:
+    """Events of the caller's watched entities from the moment of subscribing, oldest first."""
+    from api.types.record import RecordType
+
+    graph, watcher = info.context.graph, _watcher(info)
+    poll = info.context.settings.watch_poll_seconds
+    start = datetime.now(UTC)
+    seen: dict[str, datetime] = {}
+    while True:
+        keys = [w.subject_key for w in await watches.watchlist(graph, watcher)]
+        since = max(start, datetime.now(UTC) - OVERLAP)
+        fresh = [
+            e for e in await watches.events_since(graph, keys, since) if e.event_id not in seen
+        ]
+        if fresh:
+            subjects = await entities_by_key(graph, list({e.subject_key for e in fresh}))
+            by_key = {e.key: e for e in subjects if e is not None}
+            records = await info.context.loaders.record.load_many(
+                [e.record_id for e in fresh if e.record_id]
+            )
+            by_id = {r.record_id: r for r in records if r is not None}
+            for event in fresh:
+                seen[event.event_id] = event.at
+                subject = by_key.get(event.subject_key)
+                if subject is None:
+                    continue
+                record = by_id.get(event.record_id or "")
+                yield WatchEvent(
+                    id=strawberry.ID(event.event_id),
+                    kind=WatchEventKind[event.kind.name],
+                    at=event.at,
+                    entity=entity_type(subject),
+                    record=RecordType.of(record) if record else None,
+                    scheme=event.scheme_id,
+                    level=event.level,
+                    previous_level=event.previous_level,
+                    value=event.value,
+                )
+        horizon = datetime.now(UTC) - OVERLAP - OVERLAP
+        seen = {k: at for k, at in seen.items() if at > horizon}
+        await asyncio.sleep(poll)
