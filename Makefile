@@ -4,7 +4,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint types pytest bench clean-data
+CONSOLE := console/dist/console.js
+# Browser tests drive Debian's Chromium (never a downloaded one); CJK fonts render our names.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: run test lint types pytest bench clean-data console browser
 
 # (Re)install only when the project's dependencies changed since the last install.
 $(STAMP): pyproject.toml
@@ -13,7 +17,19 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-run: $(STAMP)
+# The investigator console: npm packages from the lock file, bundled by esbuild.
+$(CONSOLE): console/package.json console/package-lock.json $(wildcard console/src/*)
+	cd console && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build
+
+console: $(CONSOLE)
+
+browser:
+	@if ! test -x /usr/bin/chromium || ! fc-list 2>/dev/null | grep -qi 'wqy\|noto sans cjk'; then \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq \
+			chromium chromium-driver fonts-wqy-zenhei >/dev/null; \
+	fi
+
+run: $(STAMP) $(CONSOLE)
 	$(BIN)/credgraph serve --demo-if-empty
 
 lint: $(STAMP)
@@ -23,7 +39,7 @@ lint: $(STAMP)
 types: $(STAMP)
 	$(BIN)/mypy
 
-pytest: $(STAMP)
+pytest: $(STAMP) $(CONSOLE) browser
 	$(BIN)/pytest
 
 test: lint types pytest

@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any, cast
 
 import orjson
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route, WebSocketRoute
+from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
@@ -144,6 +145,8 @@ def create_app(settings: Settings) -> Starlette:
         allow_queries_via_get=True,
     )
     routes = [
+        Route("/", console_page(settings), methods=["GET"]),
+        Mount("/console", app=ConsoleFiles(directory=settings.console_dir, check_dir=False)),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
         Route("/graphql", graphql, methods=["GET", "POST"]),
@@ -153,6 +156,41 @@ def create_app(settings: Settings) -> Starlette:
     app.state.settings = settings
     app.state.schemes = schemes
     return app
+
+
+# The console loads only its own files and talks only to /graphql on the same origin.
+CONSOLE_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+    "frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+class ConsoleFiles(StaticFiles):
+    """The console's built assets, with the console's security headers."""
+
+    def file_response(self, *args: Any, **kwargs: Any) -> Response:
+        response = super().file_response(*args, **kwargs)
+        response.headers.update(CONSOLE_HEADERS)
+        return response
+
+
+def console_page(settings: Settings) -> Callable[[Request], Awaitable[Response]]:
+    """``/``: the investigator console, or a 503 saying how to build it."""
+    index = settings.console_dir / "index.html"
+
+    async def page(request: Request) -> Response:
+        if not index.is_file():
+            return PlainTextResponse(
+                f"The investigator console is not built ({index} is missing): run `make console`."
+                " The GraphQL API is at /graphql.",
+                status_code=503,
+            )
+        return FileResponse(index, headers=CONSOLE_HEADERS, media_type="text/html")
+
+    return page
 
 
 async def _readiness(graph: Graph, migrations: list[Migration]) -> Response:

@@ -14,6 +14,9 @@ from graph.migrate import MIGRATIONS_DIR
 from graph.server import DATABASE, USER, EmbeddedServer, EmbeddedServerConfig
 from scoring.scheme import SCHEMES_DIR
 
+# The built investigator console (`make console`: npm ci and esbuild in console/).
+CONSOLE_DIR = Path(__file__).resolve().parent.parent / "console" / "dist"
+
 
 class Environment(StrEnum):
     DEVELOPMENT = "development"
@@ -49,6 +52,7 @@ class Settings(BaseSettings):
     migrations_dir: Path = Field(MIGRATIONS_DIR, validation_alias="CREDGRAPH_MIGRATIONS_DIR")
     migrate_on_start: bool = Field(True, validation_alias="CREDGRAPH_MIGRATE_ON_START")
     schemes_dir: Path = Field(SCHEMES_DIR, validation_alias="CREDGRAPH_SCHEMES_DIR")
+    console_dir: Path = Field(CONSOLE_DIR, validation_alias="CREDGRAPH_CONSOLE_DIR")
     allow_writes: bool | None = Field(None, validation_alias="CREDGRAPH_ALLOW_WRITES")
     access_log: bool | None = Field(None, validation_alias="CREDGRAPH_ACCESS_LOG")
     watch_poll_seconds: float = Field(

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import date
 
 from rich.console import Console
 
 from api.settings import Settings
 from cli.generating import run_generate
 from cli.importing import run_import, summary_table
+from cli.scoring import run_score_all
+from cli.scoring import summary_table as score_table
 from graph.driver import Graph
 from graph.migrate import apply_migrations, load_migrations
 from graph.readers import expand_paths
 from graph.repositories.entities import count_companies
+from scoring.scheme import load_schemes
 
 DEMO_COMPANIES = 2000
 DEMO_PERSONS = 5000
@@ -43,4 +47,8 @@ def load_demo_if_empty(settings: Settings, console: Console) -> bool:
             f"identity numbers with wrong check characters): see {folder}/*.rejects.jsonl",
             soft_wrap=True,
         )
+    # Scored at once, so levels, the blacklist and the console's colours show from the start.
+    schemes = load_schemes(settings.schemes_dir)
+    run = run_score_all(settings.graph_config(), schemes, date.today(), console)
+    console.print(score_table(run, schemes))
     return True

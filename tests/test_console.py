@@ -1,0 +1,144 @@
+"""The investigator console in headless Chromium against a real server: search, open an entity,
+see its records and score, see the linkage graph drawn and expand it, find a path.
+Screenshots go to tests/artifacts/ for a person to look at."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+from playwright.sync_api import Page, expect
+from rich.console import Console
+from rich.progress import Progress
+
+from api.app import create_app
+from cli.scoring import score_all
+from graph.driver import Graph
+from graph.migrate import apply_migrations, load_migrations
+from scoring.scheme import load_schemes
+from tests.conftest import free_port, make_server, settings_for
+from tests.factories import import_rows
+from tests.test_api_investigation import rows
+
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    server = make_server(tmp_path_factory.mktemp("console"))
+    server.start()
+    try:
+        settings = settings_for(server)
+
+        async def prepare() -> None:
+            graph = await Graph.connect(settings.graph_config())
+            try:
+                await apply_migrations(graph, load_migrations(settings.migrations_dir))
+            finally:
+                await graph.close()
+
+        asyncio.run(prepare())
+        import_rows(settings, rows(), tmp_path_factory.mktemp("console-rows"))
+        with Progress(console=Console(quiet=True)) as progress:
+            asyncio.run(
+                score_all(
+                    settings.graph_config(),
+                    load_schemes(settings.schemes_dir),
+                    date.today(),
+                    progress,
+                )
+            )
+        port = free_port()
+        web = uvicorn.Server(
+            uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+        )
+        thread = threading.Thread(target=web.run, daemon=True)
+        thread.start()
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        else:
+            pytest.fail("the API did not become ready")
+        try:
+            yield base
+        finally:
+            web.should_exit = True
+            thread.join(timeout=10)
+    finally:
+        server.stop()
+
+
+def shot(page: Page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"console-{name}.png"), full_page=True)
+
+
+def test_console_is_served_with_its_security_headers(site: str) -> None:
+    page = httpx.get(site + "/")
+    assert page.status_code == 200 and "investigator console" in page.text
+    assert "default-src 'self'" in page.headers["content-security-policy"]
+    script = httpx.get(site + "/console/console.js")
+    assert script.status_code == 200 and "javascript" in script.headers["content-type"]
+
+
+def test_console_search_file_graph_and_paths(site: str, page: Page) -> None:
+    page.goto(site + "/")
+    expect(page.locator("body")).to_have_attribute("data-ready", "true")
+    page.get_by_test_id("search").fill("北京测试608")
+    page.get_by_test_id("search").press("Enter")
+    results = page.get_by_test_id("result")
+    expect(results.first).to_contain_text("北京测试608科技有限公司")
+    shot(page, "1-search")
+
+    results.first.click()
+    expect(page.get_by_test_id("file-name")).to_have_text("北京测试608科技有限公司")
+    warnings = page.get_by_test_id("warning-records")
+    expect(warnings).to_contain_text("Warning records (1)")
+    expect(warnings).to_contain_text("JUDGMENT_DEFAULT")
+    expect(page.get_by_test_id("good-records")).to_contain_text("Good records (0)")
+    expect(page.get_by_test_id("score")).to_contain_text("enterprise")
+    expect(page.get_by_test_id("blacklisted")).to_be_visible()  # a judgment not complied with
+    expect(page.get_by_test_id("contribution").first).to_contain_text("INV-C8")
+    # Linkage with 2 hops from C8: P3, C2 (1 hop); C1, C7, C6, P1 (2 hops), drawn on a canvas.
+    expect(page.get_by_test_id("graph")).to_have_attribute("data-nodes", "7")
+    expect(page.locator("#graph canvas").first).to_be_visible()
+    expect(page.get_by_test_id("graph-info")).to_contain_text("7 entities")
+    shot(page, "2-file-and-graph")
+
+    # A click on C1 expands it: its shareholders C3 and C4 join the drawing.
+    box = page.locator("#graph").bounding_box()
+    assert box is not None
+    where = page.evaluate(
+        """() => { const cy = window.credgraph.graph();
+                   const node = cy.nodes().filter(n => n.data('label') === '北京测试601科技有限公司');
+                   return node.renderedPosition(); }"""
+    )
+    page.mouse.click(box["x"] + where["x"], box["y"] + where["y"])
+    expect(page.get_by_test_id("graph")).to_have_attribute("data-nodes", "9")
+
+    # Find the paths from C8 to P2 (P2 holds C3, which holds C1, whose legal rep is P1 ...).
+    page.get_by_test_id("path-target").fill("张602")
+    page.get_by_test_id("find-paths").click()
+    paths = page.get_by_test_id("path")
+    expect(paths.first).to_contain_text("张602")
+    expect(paths.first).to_contain_text("北京测试608科技有限公司")
+    expect(paths.first).to_contain_text("4 links")
+    shot(page, "3-paths")
+
+    page.get_by_test_id("path-target").fill("张604")
+    page.locator("#path-hops").select_option("2")
+    page.get_by_test_id("find-paths").click()
+    expect(page.get_by_test_id("no-path")).to_contain_text("No path to 张604 within 2 links")
