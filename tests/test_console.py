@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 import uvicorn
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, expect, sync_playwright
 from rich.console import Console
 from rich.progress import Progress
 
@@ -28,6 +28,31 @@ from tests.factories import import_rows
 from tests.test_api_investigation import rows
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+# Debian's Chromium, offline: Playwright never downloads a browser here (see ../shared/BROWSER.md).
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost",
+]
+
+
+@pytest.fixture(scope="module")
+def page() -> Iterator[Page]:
+    # Playwright's sync API runs its own event loop: it is started and stopped inside this
+    # module, so the asyncio tests that come after it run as usual.
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context(viewport={"width": 1280, "height": 900})
+            yield context.new_page()
+            context.close()
+        finally:
+            browser.close()
 
 
 @pytest.fixture(scope="module")
