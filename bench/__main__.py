@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 
-from bench import registry, scoring
-from bench.harness import save, show
+from api.settings import Settings
+from bench import investigation, registry, scoring
+from bench.harness import Figure, save, show
+from cli.generator import Spec
 
 
 def main() -> None:
@@ -18,21 +20,49 @@ def main() -> None:
     parser.add_argument(
         "--scoring-entities", type=int, default=1_000_000, help="size for score --all"
     )
+    parser.add_argument(
+        "--skip-registry", action="store_true", help="skip the import and lookup benchmarks"
+    )
     parser.add_argument("--skip-scoring", action="store_true", help="skip the scoring benchmarks")
+    parser.add_argument(
+        "--skip-investigation",
+        action="store_true",
+        help="skip riskPaths and linkage (measured on the score --all graph)",
+    )
+    parser.add_argument(
+        "--investigation-only",
+        type=int,
+        metavar="N",
+        help="only run riskPaths and linkage, on a graph of N entities",
+    )
     args = parser.parse_args()
-    print(f"registry benchmarks on {args.entities:,} generated entities ...", flush=True)
-    figures, extra = registry.run(args.entities, args.seed)
-    if not args.skip_million:
-        figures.append(registry.generate_million(args.seed))
-    show(figures)
-    print(f"saved {save('registry', figures, extra)}", flush=True)
+    if args.investigation_only:
+        print(f"investigation on {args.investigation_only:,} entities ...", flush=True)
+        figures = investigation.run(args.investigation_only, seed=args.seed)
+        show(figures)
+        print(f"saved {save('investigation', figures, {'entities': args.investigation_only})}")
+        return
+    if not args.skip_registry:
+        print(f"registry benchmarks on {args.entities:,} generated entities ...", flush=True)
+        figures, extra = registry.run(args.entities, args.seed)
+        if not args.skip_million:
+            figures.append(registry.generate_million(args.seed))
+        show(figures)
+        print(f"saved {save('registry', figures, extra)}", flush=True)
     if args.skip_scoring:
         return
     print(f"rescoring on {args.entities:,} entities ...", flush=True)
     rescoring = scoring.run_rescore(args.entities, seed=args.seed)
     show(rescoring)
     print(f"score --all on {args.scoring_entities:,} entities ...", flush=True)
-    recompute, info = scoring.run_recompute(args.scoring_entities, args.seed)
+    after = None
+    if not args.skip_investigation:
+
+        def after(settings: Settings, spec: Spec) -> list[Figure]:
+            print("riskPaths and linkage on the same graph ...", flush=True)
+            return investigation.measure(settings, spec, 200, args.seed)
+
+    recompute, info = scoring.run_recompute(args.scoring_entities, args.seed, after)
     show(recompute)
     print(f"saved {save('scoring', rescoring + recompute, info)}")
 

@@ -113,3 +113,49 @@ def show(figures: list[Figure]) -> None:
         ratio = f" | ratio {f.ratio:.2f}" if f.ratio is not None else ""
         goal = f" | goal {f.goal}: {'met' if f.met else 'NOT met'}" if f.goal else ""
         print(f"{f.name}: {f.value:,.2f} {f.unit}{base}{ratio}{goal}")
+        if f.notes:
+            print("    " + ", ".join(f"{k}={v}" for k, v in f.notes.items()))
+
+
+@contextmanager
+def serving(settings: Settings) -> Iterator[int]:
+    """``credgraph serve`` in a process of its own against the server of ``settings``, as
+    deployed (production: no GraphiQL, no access log); yields its port once it is ready."""
+    import subprocess
+    import sys
+
+    import httpx
+
+    port = free_port()
+    config = settings.graph_config()
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "CREDGRAPH_ENV": "production",
+        "CREDGRAPH_ALLOW_WRITES": "false",
+        "NEO4J_URI": config.uri,
+        "NEO4J_USER": config.user,
+        "NEO4J_PASSWORD": config.password,
+        "NEO4J_DATABASE": config.database,
+        "CREDGRAPH_GRAPH_DIALECT": "arcadedb",
+        "CREDGRAPH_ARCADEDB_HTTP_URL": f"http://127.0.0.1:{settings.db_http_port}",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cli.main", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(600):
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=5).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        else:
+            raise RuntimeError("credgraph serve did not become ready")
+        yield port
+    finally:
+        proc.terminate()
+        proc.wait(30)

@@ -20,12 +20,11 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-import httpx
 import orjson
 from neo4j import AsyncGraphDatabase
 
 from api.settings import Settings
-from bench.harness import Figure, Timer, free_port, fresh_server, median, percentile
+from bench.harness import Figure, Timer, fresh_server, median, percentile, serving
 from cli.generator import Spec
 from cli.shards import generate
 from graph.driver import Graph
@@ -152,36 +151,11 @@ def lookup_latencies(settings: Settings, codes: list[str], rounds: int) -> dict[
     cores shared by the client, the API and the graph server, separate runs differ by more than
     the overhead being measured.
     """
-    port = free_port()
     config = settings.graph_config()
-    env = {
-        "PATH": "/usr/bin:/bin",
-        "CREDGRAPH_ENV": "production",  # as deployed: no GraphiQL, no per-request access log
-        "CREDGRAPH_ALLOW_WRITES": "false",
-        "NEO4J_URI": config.uri,
-        "NEO4J_USER": config.user,
-        "NEO4J_PASSWORD": config.password,
-        "NEO4J_DATABASE": config.database,
-        "CREDGRAPH_GRAPH_DIALECT": "arcadedb",
-        "CREDGRAPH_ARCADEDB_HTTP_URL": f"http://127.0.0.1:{settings.db_http_port}",
-    }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "cli.main", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
     query = "query($u: String!) { company(uscc: $u) { uscc name status foundedOn } }"
     headers = {"Content-Type": "application/json"}
 
-    async def measure() -> dict[str, list[float]]:
-        for _ in range(300):
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=5).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
+    async def measure(port: int) -> dict[str, list[float]]:
         # A lean keep-alive client, so that the figure is the server's time, not a client's.
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         driver = AsyncGraphDatabase.driver(config.uri, auth=config.auth)
@@ -209,11 +183,8 @@ def lookup_latencies(settings: Settings, codes: list[str], rounds: int) -> dict[
             await driver.close()
         return times
 
-    try:
-        return asyncio.run(measure())
-    finally:
-        proc.terminate()
-        proc.wait(30)
+    with serving(settings) as port:
+        return asyncio.run(measure(port))
 
 
 def run(entities: int, seed: int = 1) -> tuple[list[Figure], dict[str, Any]]:

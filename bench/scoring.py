@@ -14,6 +14,7 @@ import asyncio
 import random
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -105,8 +106,13 @@ def _spec(entities: int, seed: int) -> Spec:
     return Spec(companies=companies, persons=entities - companies, seed=seed)
 
 
-def run_recompute(entities: int, seed: int = 1) -> tuple[list[Figure], dict[str, Any]]:
-    """``score --all`` twice on a fresh graph of ``entities``, and its compute beside bare scipy."""
+def run_recompute(
+    entities: int,
+    seed: int = 1,
+    after: Callable[[Settings, Spec], list[Figure]] | None = None,
+) -> tuple[list[Figure], dict[str, Any]]:
+    """``score --all`` twice on a fresh graph of ``entities``, and its compute beside bare scipy;
+    then ``after`` on the same loaded, scored graph (the investigation benchmarks)."""
     spec = _spec(entities, seed)
     schemes = load_schemes()
     figures: list[Figure] = []
@@ -151,6 +157,8 @@ def run_recompute(entities: int, seed: int = 1) -> tuple[list[Figure], dict[str,
                     met=compute["ours"] / compute["bare"] <= 3,
                 )
             )
+            if after is not None:
+                figures += after(settings, spec)
     return figures, {"entities": entities, "import_seconds": round(import_seconds, 1)}
 
 
