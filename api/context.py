@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from starlette.requests import Request
@@ -27,6 +27,7 @@ class Context:
     loaders: Loaders
     caller: Caller = PUBLIC
     connection_params: dict[str, Any] | None = None  # a WebSocket's connection_init payload
+    audited_reads: set[str] = field(default_factory=set)  # subjects whose read is logged already
 
 
 Info = StrawberryInfo[Context, Any]

@@ -15,6 +15,7 @@ import strawberry
 from strawberry.permission import BasePermission
 
 from api import watching
+from api.access import Can, audited, require
 from api.context import Info
 from api.errors import PermissionDenied
 from api.scores import rescore_around
@@ -24,7 +25,8 @@ from api.types.enums import Category, CompanyStatus, Polarity, RelType, Severity
 from api.types.nodes import entity_type
 from api.types.person import PersonType
 from api.types.record import RecordType
-from api.watching import HasKey, WatchEntry
+from api.watching import WatchEntry
+from graph.driver import Graph
 from graph.models import LinkInput, RecordInput
 from graph.repositories import writes
 from graph.repositories.entities import (
@@ -178,39 +180,65 @@ class Mutation:
         description="Create or update a company by its USCC.", permission_classes=[WritesAllowed]
     )
     async def upsert_company(self, info: Info, input: UpsertCompanyInput) -> UpsertCompanyResult:
+        require(info, Can.WRITE)
+        raw = _raw(input)
         try:
-            company = parse_company(_raw(input), SOURCE)
+            company = parse_company(raw, SOURCE)
         except RowError as exc:
             return invalid(exc)
-        outcome = await writes.upsert_companies(info.context.graph, [company])
-        stored = (await companies_by_uscc(info.context.graph, [company.uscc]))[0]
-        assert stored is not None
-        return UpsertCompanySuccess(company=CompanyType.of(stored), created=outcome.created == 1)
+
+        async def work(graph: Graph) -> UpsertCompanySuccess:
+            outcome = await writes.upsert_companies(graph, [company])
+            stored = (await companies_by_uscc(graph, [company.uscc]))[0]
+            assert stored is not None
+            return UpsertCompanySuccess(
+                company=CompanyType.of(stored), created=outcome.created == 1
+            )
+
+        return await audited(info, "upsertCompany", raw, lambda _: [company.uscc], work)
 
     @strawberry.mutation(
         description="Create or update a person by their identity number.",
         permission_classes=[WritesAllowed],
     )
     async def upsert_person(self, info: Info, input: UpsertPersonInput) -> UpsertPersonResult:
+        require(info, Can.WRITE)
+        raw = _raw(input)
         try:
-            person = parse_person(_raw(input), SOURCE)
+            person = parse_person(raw, SOURCE)
         except RowError as exc:
             return invalid(exc)
-        outcome = await writes.upsert_persons(info.context.graph, [person])
-        stored = (await persons_by_id_number(info.context.graph, [person.id_number]))[0]
-        assert stored is not None
-        return UpsertPersonSuccess(person=PersonType.of(stored), created=outcome.created == 1)
+
+        async def work(graph: Graph) -> UpsertPersonSuccess:
+            outcome = await writes.upsert_persons(graph, [person])
+            stored = (await persons_by_id_number(graph, [person.id_number]))[0]
+            assert stored is not None
+            return UpsertPersonSuccess(person=PersonType.of(stored), created=outcome.created == 1)
+
+        return await audited(info, "upsertPerson", raw, lambda _: [person.id_number], work)
 
     @strawberry.mutation(
         description="Link two entities that are both in the registry (never by name).",
         permission_classes=[WritesAllowed],
     )
     async def link_entities(self, info: Info, input: LinkEntitiesInput) -> LinkEntitiesResult:
+        require(info, Can.WRITE)
+        raw = _raw(input)
         try:
-            link = parse_link(_raw(input), SOURCE)
+            link = parse_link(raw, SOURCE)
         except RowError as exc:
             return invalid(exc)
-        outcome = await writes.upsert_links(info.context.graph, [link])
+
+        async def work(graph: Graph) -> writes.BatchOutcome:
+            return await writes.upsert_links(graph, [link])
+
+        outcome = await audited(
+            info,
+            "linkEntities",
+            raw,
+            lambda done: [] if done.unmatched else [link.from_key, link.to_key],
+            work,
+        )
         if outcome.unmatched:
             return await _unmatched(info, link)
         ends = await info.context.loaders.entity.load_many([link.from_key, link.to_key])
@@ -228,44 +256,56 @@ class Mutation:
         permission_classes=[WritesAllowed],
     )
     async def add_record(self, info: Info, input: AddRecordInput) -> AddRecordResult:
+        require(info, Can.WRITE)
+        raw = _raw(input)
         try:
-            record = parse_record(_raw(input), SOURCE)
+            record = parse_record(raw, SOURCE)
         except RowError as exc:
             return invalid(exc)
-        outcome = await writes.upsert_records(info.context.graph, [record])
+
+        async def work(graph: Graph) -> tuple[writes.BatchOutcome, AddRecordSuccess | None]:
+            outcome = await writes.upsert_records(graph, [record])
+            if outcome.conflicts or outcome.unmatched:
+                return outcome, None
+            stored = (await records_by_id(graph, [record.record_id]))[0]
+            assert stored is not None
+            rescored = 0
+            if outcome.created or outcome.updated:
+                subject = (await entities_by_key(graph, [record.subject]))[0]
+                assert subject is not None
+                rescored = await rescore_around(
+                    graph,
+                    info.context.request.app.state.schemes,
+                    record.subject,
+                    subject.kind,
+                    date.today(),
+                )
+            done = AddRecordSuccess(
+                record=RecordType.of(stored), created=outcome.created == 1, rescored=rescored
+            )
+            return outcome, done
+
+        outcome, done = await audited(
+            info, "addRecord", raw, lambda r: [record.subject] if r[1] else [], work
+        )
         if outcome.conflicts:
             message = next(iter(outcome.conflicts.values())).split(": ", 1)[1]
             return InvalidInput(field="recordId", message=message)
-        if outcome.unmatched:
+        if done is None:
             return await _unmatched(info, record)
-        stored = (await records_by_id(info.context.graph, [record.record_id]))[0]
-        assert stored is not None
-        rescored = 0
-        if outcome.created or outcome.updated:
-            subject = (await entities_by_key(info.context.graph, [record.subject]))[0]
-            assert subject is not None
-            rescored = await rescore_around(
-                info.context.graph,
-                info.context.request.app.state.schemes,
-                record.subject,
-                subject.kind,
-                date.today(),
-            )
-        return AddRecordSuccess(
-            record=RecordType.of(stored), created=outcome.created == 1, rescored=rescored
-        )
+        return done
 
     @strawberry.mutation(
         description="Watch an entity: `watchEvents` then reports its new records, level "
         "changes and blacklist moves. Needs an API key; watching twice changes nothing.",
-        permission_classes=[HasKey],
     )
     async def watch(self, info: Info, id: strawberry.ID) -> WatchEntry:
+        require(info, Can.WATCH)
         return await watching.watch(info, id)
 
     @strawberry.mutation(
         description="Stop watching an entity; false when it was not watched.",
-        permission_classes=[HasKey],
     )
     async def unwatch(self, info: Info, id: strawberry.ID) -> bool:
+        require(info, Can.WATCH)
         return await watching.unwatch(info, id)

@@ -11,14 +11,16 @@ import strawberry
 from strawberry import relay
 
 from api import investigation, watching
+from api.access import Can, allowed, permission, require
 from api.context import Info
 from api.errors import PublicError
 from api.scores import compute, scheme_for
 from api.types.company import CompanyType
 from api.types.eligibility import Eligibility
+from api.types.entity import audit_once
 from api.types.enums import RelType, SearchKind
 from api.types.investigation import CommonLink, Linkage, Ownership, RiskPath, RiskScanHit
-from api.types.nodes import MAX_NODES, entity_type, resolve_nodes
+from api.types.nodes import MAX_NODES, entity_type, resolve_nodes, visible
 from api.types.pagination import (
     keyset_cursor,
     offset_cursor,
@@ -33,7 +35,7 @@ from api.types.scheme import SchemeConsequence, SchemeType
 from api.types.score import ScoreType
 from api.types.search import SearchResult, SearchResultConnection, SearchResultEdge
 from api.types.snapshot import ScoreSnapshotConnection, snapshot_page
-from api.watching import HasKey, WatchEntry, WatchEvent
+from api.watching import WatchEntry, WatchEvent
 from graph.identifiers import IdentifierError, parse_id_number, parse_uscc
 from graph.repositories import records, search, snapshots
 from scoring import engine
@@ -67,13 +69,13 @@ def _version() -> str:
 class Query:
     @strawberry.field(description="Any object by its global id; null when it does not exist.")
     async def node(self, info: Info, id: strawberry.ID) -> relay.Node | None:
-        return (await resolve_nodes(info, [id]))[0]
+        return await visible(info, (await resolve_nodes(info, [id]))[0])
 
     @strawberry.field(description="Objects by their global ids, in order; null where none.")
     async def nodes(self, info: Info, ids: list[strawberry.ID]) -> list[relay.Node | None]:
         if len(ids) > MAX_NODES:
             raise PublicError(f"ids: at most {MAX_NODES} at once")
-        return await resolve_nodes(info, ids)
+        return [await visible(info, node) for node in await resolve_nodes(info, ids)]
 
     @strawberry.field(description="The version of the credgraph service answering.")
     def service_version(self) -> str:
@@ -105,8 +107,12 @@ class Query:
             number = parse_id_number(id_number)
         except IdentifierError as exc:
             raise PublicError(f"idNumber: {exc}") from None
+        require(info, Can.LOOK_UP_PERSONS, number)
         found = await info.context.loaders.person.load(number)
-        return PersonType.of(found) if found else None
+        if found is None:
+            return None
+        await audit_once(info, number)
+        return PersonType.of(found)
 
     @strawberry.field(
         description="Ranked search by a name fragment, a legal representative's name, a USCC "
@@ -127,6 +133,10 @@ class Query:
             raise PublicError(f"query: at most {MAX_SEARCH_TEXT} characters")
         size = page_size(first)
         start = parse_offset(after)
+        if kind is SearchKind.PERSON:
+            require(info, Can.LOOK_UP_PERSONS)
+        elif kind is SearchKind.ANY and not allowed(info, Can.LOOK_UP_PERSONS):
+            kind = SearchKind.COMPANY  # the public finds companies only
         hits = await search.search(info.context.graph, text, kind, search.MAX_RESULTS)
         window = hits[start : start + size]
         edges = [
@@ -185,6 +195,9 @@ class Query:
         (node,) = await resolve_nodes(info, [id])
         if not isinstance(node, (CompanyType, PersonType)):
             raise PublicError("id: not a company or a person in the registry")
+        require(info, Can.CHECK_ELIGIBILITY, node.record_subject())
+        if isinstance(node, PersonType):
+            await audit_once(info, node.record_subject())
         chosen = scheme_for(info, node.entity_kind(), scheme)
         wanted = next((c for c in chosen.consequences if c.name == consequence), None)
         if wanted is None:
@@ -263,6 +276,7 @@ class Query:
         rel_types: list[RelType] | None = None,
         first: int = 5,
     ) -> list[RiskPath]:
+        require(info, Can.INVESTIGATE)
         return await investigation.risk_paths(info, from_, to, max_hops, rel_types, first)
 
     @strawberry.field(
@@ -277,6 +291,7 @@ class Query:
         rel_types: list[RelType] | None = None,
         limit: int = 200,
     ) -> Linkage:
+        require(info, Can.INVESTIGATE)
         return await investigation.linkage(info, id, hops, rel_types, limit)
 
     @strawberry.field(
@@ -286,6 +301,7 @@ class Query:
     async def common_links(
         self, info: Info, a: strawberry.ID, b: strawberry.ID
     ) -> list[CommonLink]:
+        require(info, Can.INVESTIGATE)
         return await investigation.common_links(info, a, b)
 
     @strawberry.field(
@@ -295,6 +311,7 @@ class Query:
     async def ultimate_owners(
         self, info: Info, uscc: str, min_stake: float = 0.1
     ) -> list[Ownership]:
+        require(info, Can.INVESTIGATE)
         return await investigation.ultimate_owners(info, uscc, min_stake)
 
     @strawberry.field(
@@ -304,13 +321,14 @@ class Query:
     async def risk_scan(
         self, info: Info, id: strawberry.ID, hops: int = 2, first: int = 50
     ) -> list[RiskScanHit]:
+        require(info, Can.INVESTIGATE)
         return await investigation.risk_scan(info, id, hops, first)
 
     @strawberry.field(
         description="The entities the caller's API key watches, oldest watch first.",
-        permission_classes=[HasKey],
     )
     async def watchlist(self, info: Info) -> list[WatchEntry]:
+        require(info, Can.WATCH)
         return await watching.watchlist(info)
 
 
@@ -320,7 +338,7 @@ class Subscription:
         description="Events of the entities the caller's key watches, from now on: a new "
         "record, a level change, a move onto or off a blacklist. Needs an API key (send it as "
         "`Authorization` in the connection_init payload).",
-        permission_classes=[HasKey],
+        permission_classes=[permission(Can.WATCH, "watchEvents")],
     )
     async def watch_events(self, info: Info) -> AsyncGenerator[WatchEvent, None]:
         async for event in watching.events(info):

@@ -182,3 +182,43 @@ class Transaction:
         with translate_errors():
             result = await self._tx.run(query, dict(params or {}))
             return [record.data() async for record in result]
+
+
+class BoundGraph(Graph):
+    """A ``Graph`` whose every statement runs inside one open transaction.
+
+    Repositories take a ``Graph``; handing them a bound one makes all they do, and whatever
+    else the caller runs on the transaction (an audit entry), commit or roll back together.
+    ``transaction()`` on it joins the open transaction instead of starting one.
+    """
+
+    def __init__(self, tx: Transaction, graph: Graph) -> None:
+        super().__init__(graph.driver, graph.config)
+        self._tx = tx
+        self._parent = graph
+
+    async def _execute(
+        self,
+        query: LiteralString,
+        params: Mapping[str, Any] | None,
+        routing: RoutingControl,
+        timeout: float | None,
+    ) -> list[Row]:
+        return await self._tx.run(query, params)  # counted on the parent by Transaction.run
+
+    @asynccontextmanager
+    async def transaction(self, *, timeout: float | None = None) -> AsyncIterator[Transaction]:
+        yield self._tx
+
+    async def stream(
+        self, query: LiteralString, params: Mapping[str, Any] | None = None
+    ) -> AsyncIterator[list[Any]]:
+        for row in await self._tx.run(query, params):
+            yield list(row.values())
+
+
+@asynccontextmanager
+async def bound(graph: Graph, *, timeout: float | None = None) -> AsyncIterator[BoundGraph]:
+    """A transaction, as a ``Graph`` that runs everything in it; committed at the end."""
+    async with graph.transaction(timeout=timeout) as tx:
+        yield BoundGraph(tx, graph)

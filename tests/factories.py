@@ -95,3 +95,27 @@ def import_rows(settings: Any, rows: list[dict[str, Any]], folder: Path) -> None
             await graph.close()
 
     asyncio.run(run())
+
+
+def api_key(settings: Any, role: str, subject: str | None = None, name: str = "tests") -> str:
+    """A new API key of ``role`` in the graph of ``settings`` (the full key text)."""
+    import asyncio
+
+    from graph.driver import Graph
+    from graph.migrate import apply_migrations, load_migrations
+    from graph.repositories import keys
+
+    async def run() -> str:
+        graph = await Graph.connect(settings.graph_config())
+        try:
+            await apply_migrations(graph, load_migrations(settings.migrations_dir))
+            _, text = await keys.create(graph, name, keys.Role(role), subject)
+            return text
+        finally:
+            await graph.close()
+
+    return asyncio.run(run())
+
+
+def bearer(key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}

@@ -20,7 +20,16 @@ from graph.migrate import apply_migrations, load_migrations
 from graph.server import EmbeddedServer
 from scoring.scheme import load_schemes
 from tests.conftest import make_server, settings_for
-from tests.factories import company_row, id_number, import_rows, link_row, person_row, record_row
+from tests.factories import (
+    api_key,
+    bearer,
+    company_row,
+    id_number,
+    import_rows,
+    link_row,
+    person_row,
+    record_row,
+)
 from tests.factories import uscc as code
 
 C = {n: code(600 + n) for n in range(1, 9)}
@@ -106,7 +115,8 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
         schemes = load_schemes(settings.schemes_dir)
         with Progress(console=Console(quiet=True)) as progress:
             asyncio.run(score_all(settings.graph_config(), schemes, date.today(), progress))
-        with TestClient(create_app(settings)) as client:
+        key = api_key(settings, "investigator")
+        with TestClient(create_app(settings), headers=bearer(key)) as client:
             yield client
     finally:
         server.stop()

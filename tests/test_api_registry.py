@@ -15,7 +15,16 @@ from api.app import create_app
 from api.settings import Settings
 from graph.driver import Graph
 from graph.importer import Importer
-from tests.factories import company_row, id_number, link_row, person_row, record_row, uscc
+from tests.factories import (
+    api_key,
+    bearer,
+    company_row,
+    id_number,
+    link_row,
+    person_row,
+    record_row,
+    uscc,
+)
 
 
 def seed_rows() -> list[dict[str, Any]]:
@@ -74,8 +83,10 @@ def api(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         finally:
             await graph.close()
 
-    with TestClient(create_app(settings)) as client:
-        asyncio.run(seed())
+    asyncio.run(seed())  # the seed wipes the graph first: the key comes after it
+    with TestClient(
+        create_app(settings), headers=bearer(api_key(settings, "relying_party"))
+    ) as client:
         yield client
 
 

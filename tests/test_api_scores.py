@@ -13,6 +13,8 @@ from strawberry import relay
 from api.app import create_app
 from api.settings import Settings
 from tests.factories import (
+    api_key,
+    bearer,
     company_row,
     id_number,
     import_rows,
@@ -76,7 +78,9 @@ def rows() -> list[dict[str, Any]]:
 @pytest.fixture(scope="module")
 def api(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     import_rows(settings, rows(), tmp_path_factory.mktemp("scores"))
-    with TestClient(create_app(settings)) as client:
+    with TestClient(
+        create_app(settings), headers=bearer(api_key(settings, "investigator"))
+    ) as client:
         yield client
 
 

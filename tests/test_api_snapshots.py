@@ -11,7 +11,16 @@ from starlette.testclient import TestClient
 
 from api.app import create_app
 from api.settings import Settings
-from tests.factories import company_row, id_number, import_rows, link_row, person_row, uscc
+from tests.factories import (
+    api_key,
+    bearer,
+    company_row,
+    id_number,
+    import_rows,
+    link_row,
+    person_row,
+    uscc,
+)
 
 C, P = uscc(950), id_number(950)
 RECENT = (date.today() - timedelta(days=10)).isoformat()
@@ -21,7 +30,7 @@ RECENT = (date.today() - timedelta(days=10)).isoformat()
 def api(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     rows = [company_row(950), person_row(950), link_row("LEGAL_REPRESENTATIVE_OF", P, C)]
     import_rows(settings, rows, tmp_path_factory.mktemp("snapshots"))
-    with TestClient(create_app(settings)) as client:
+    with TestClient(create_app(settings), headers=bearer(api_key(settings, "registrar"))) as client:
         yield client
 
 

@@ -33,8 +33,12 @@ def keys(graph_server: EmbeddedServer, tmp_path_factory: pytest.TempPathFactory)
     )
     env = env_for(graph_server)
     made = {}
-    for name in ("desk-a", "desk-b"):
-        result = run(["keys", "create", "--role", "investigator", "--name", name], env)
+    for name, role in (
+        ("desk-a", "investigator"),
+        ("desk-b", "relying_party"),
+        ("registry", "registrar"),
+    ):
+        result = run(["keys", "create", "--role", role, "--name", name], env)
         assert result.returncode == 0, result.stderr
         made[name] = result.stdout.strip()
         assert made[name].startswith("cg_")
@@ -109,7 +113,10 @@ WATCHLIST = "{ watchlist { entity { ... on Company { uscc } } } }"
 def test_watchlist_belongs_to_the_key(api: TestClient, keys: dict[str, str]) -> None:
     c2 = company_id(api, C2)
     refused = post(api, WATCH, None, id=c2).json()
-    assert refused["errors"][0]["message"].startswith("watching needs an API key")
+    assert refused["errors"][0]["message"] == (
+        "watch: needs the role investigator or registrar or relying_party to watch entities; "
+        "the caller's role is public"
+    )
     first = ok(api, WATCH, keys["desk-b"], id=c2)["watch"]
     again = ok(api, WATCH, keys["desk-b"], id=c2)["watch"]
     assert first == again  # watching twice changes nothing
@@ -161,14 +168,14 @@ def test_watch_events_over_graphql_transport_ws(api: TestClient, keys: dict[str,
         "polarity": "GOOD",
         "severity": "GENERAL",
     }
-    ok(api, ADD, keys["desk-a"], input=good)
+    ok(api, ADD, keys["registry"], input=good)
     with api.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws:
         ws.send_json(
             {"type": "connection_init", "payload": {"Authorization": f"Bearer {keys['desk-a']}"}}
         )
         assert ws.receive_json()["type"] == "connection_ack"  # a text frame
         ws.send_json({"id": "1", "type": "subscribe", "payload": {"query": EVENTS}})
-        added = ok(api, ADD, keys["desk-a"], input=record("WATCH-1", C1))
+        added = ok(api, ADD, keys["registry"], input=record("WATCH-1", C1))
         assert added["addRecord"]["__typename"] == "AddRecordSuccess"
         events = [next_event(ws) for _ in range(3)]
     kinds = sorted(e["kind"] for e in events)
@@ -192,4 +199,4 @@ def test_watch_events_refuse_a_bad_key_and_no_key(api: TestClient) -> None:
         ws.send_json({"id": "1", "type": "subscribe", "payload": {"query": EVENTS}})
         answer = ws.receive_json()
         assert answer["type"] == "error"
-        assert answer["payload"][0]["message"].startswith("watching needs an API key")
+        assert answer["payload"][0]["message"].startswith("watchEvents: needs the role")

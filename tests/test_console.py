@@ -24,7 +24,7 @@ from graph.driver import Graph
 from graph.migrate import apply_migrations, load_migrations
 from scoring.scheme import load_schemes
 from tests.conftest import free_port, make_server, settings_for
-from tests.factories import import_rows
+from tests.factories import api_key, import_rows
 from tests.test_api_investigation import rows
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
@@ -56,7 +56,7 @@ def page() -> Iterator[Page]:
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     server = make_server(tmp_path_factory.mktemp("console"))
     server.start()
     try:
@@ -80,6 +80,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                     progress,
                 )
             )
+        key = api_key(settings, "investigator", name="console test")
         port = free_port()
         web = uvicorn.Server(
             uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
@@ -98,7 +99,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         else:
             pytest.fail("the API did not become ready")
         try:
-            yield base
+            yield base, key
         finally:
             web.should_exit = True
             thread.join(timeout=10)
@@ -111,16 +112,17 @@ def shot(page: Page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"console-{name}.png"), full_page=True)
 
 
-def test_console_is_served_with_its_security_headers(site: str) -> None:
-    page = httpx.get(site + "/")
+def test_console_is_served_with_its_security_headers(site: tuple[str, str]) -> None:
+    page = httpx.get(site[0] + "/")
     assert page.status_code == 200 and "investigator console" in page.text
     assert "default-src 'self'" in page.headers["content-security-policy"]
-    script = httpx.get(site + "/console/console.js")
+    script = httpx.get(site[0] + "/console/console.js")
     assert script.status_code == 200 and "javascript" in script.headers["content-type"]
 
 
-def test_console_search_file_graph_and_paths(site: str, page: Page) -> None:
-    page.goto(site + "/")
+def test_console_search_file_graph_and_paths(site: tuple[str, str], page: Page) -> None:
+    base, key = site
+    page.goto(base + "/")
     expect(page.locator("body")).to_have_attribute("data-ready", "true")
     page.get_by_test_id("search").fill("北京测试608")
     page.get_by_test_id("search").press("Enter")
@@ -128,8 +130,14 @@ def test_console_search_file_graph_and_paths(site: str, page: Page) -> None:
     expect(results.first).to_contain_text("北京测试608科技有限公司")
     shot(page, "1-search")
 
+    # Without a key the public sees the company's file, but its linkage is refused.
     results.first.click()
     expect(page.get_by_test_id("file-name")).to_have_text("北京测试608科技有限公司")
+    expect(page.locator("#status")).to_contain_text("linkage: needs the role investigator")
+    page.get_by_text("API key").click()
+    page.get_by_test_id("api-key").fill(key)
+    results.first.click()
+    expect(page.locator("#status")).to_have_text("")
     warnings = page.get_by_test_id("warning-records")
     expect(warnings).to_contain_text("Warning records (1)")
     expect(warnings).to_contain_text("JUDGMENT_DEFAULT")

@@ -31,6 +31,18 @@ class Entity(relay.Node):
     def entity_kind(self) -> EntityKind:
         raise NotImplementedError
 
+    async def guard_file(self, info: Info) -> bool:
+        """For a person: allow only full-file readers (a subject key for its own file) and
+        audit the read; for a company: say whether the caller sees more than public records."""
+        from api.access import Can, allowed, require
+
+        subject = self.record_subject()
+        if self.entity_kind() is EntityKind.PERSON:
+            require(info, Can.READ_FULL_FILES, subject)
+            await audit_once(info, subject)
+            return True
+        return allowed(info, Can.READ_FULL_FILES, subject)
+
     @strawberry.field(
         description="The stored scores of this entity under a scheme, newest first: one "
         "snapshot for every change of value, level or blacklist standing."
@@ -47,6 +59,7 @@ class Entity(relay.Node):
         from api.types.snapshot import snapshot_page
         from graph.repositories import snapshots
 
+        await self.guard_file(info)
         chosen = scheme_for(info, self.entity_kind(), scheme)
         size, start = page_size(first), parse_offset(after)
         found, total = await snapshots.history(
@@ -65,6 +78,7 @@ class Entity(relay.Node):
         from api.scores import compute, scheme_for
         from api.types.score import ScoreType
 
+        await self.guard_file(info)
         chosen = scheme_for(info, self.entity_kind(), scheme)
         day = as_of or date.today()
         result = await compute(info, self.record_subject(), self.entity_kind(), chosen, day)
@@ -85,6 +99,31 @@ class Entity(relay.Node):
     ) -> Annotated[RecordConnection, strawberry.lazy("api.types.record")]:
         from api.types.record import records_connection
 
+        if not await self.guard_file(info):
+            # The public sees a company's published records only.
+            if status not in (None, RecordStatus.ACTIVE):
+                return records_connection_empty()
+            status = RecordStatus.ACTIVE
         return await records_connection(
             info, self.record_subject(), polarity, category, status, first, after
         )
+
+
+async def audit_once(info: Info, subject: str) -> None:
+    """Audit a read of ``subject``'s file once per request, whatever fields asked for it."""
+    from api.access import audit_read
+
+    seen = info.context.audited_reads
+    if subject in seen:
+        return
+    seen.add(subject)
+    await audit_read(info, info.field_name, subject, {"subject": subject})
+
+
+def records_connection_empty() -> RecordConnection:
+    from api.types.pagination import page_info
+    from api.types.record import RecordConnection
+
+    return RecordConnection(
+        edges=[], page_info=page_info([], has_next=False, has_previous=False), total_count=0
+    )

@@ -27,9 +27,6 @@ LazyCompany = Annotated["CompanyType", strawberry.lazy("api.types.company")]
 )
 class PersonType(Entity):
     node_key: relay.NodeID[str]
-    id_number: str = strawberry.field(
-        description="The resident identity number, masked (110105********1234)."
-    )
     profession: str | None
     model: strawberry.Private[models.Person]
 
@@ -38,7 +35,6 @@ class PersonType(Entity):
         return cls(
             node_key=p.uid,
             name=p.name,
-            id_number=mask_id_number(p.id_number),
             profession=p.profession,
             model=p,
         )
@@ -49,6 +45,16 @@ class PersonType(Entity):
     ) -> list[PersonType | None]:
         found = await info.context.loaders.person_by_uid.load_many(list(node_ids))
         return [cls.of(p) if p else None for p in found]
+
+    @strawberry.field(
+        description="The resident identity number: whole for investigators, registrars and the "
+        "person's own subject key; masked (110105********1234) for everyone else."
+    )
+    def id_number(self, info: Info) -> str:
+        from api.access import Can, allowed
+
+        number = self.model.id_number
+        return number if allowed(info, Can.SEE_ID_NUMBERS, number) else mask_id_number(number)
 
     def entity_kind(self) -> models.EntityKind:
         return models.EntityKind.PERSON

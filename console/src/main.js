@@ -341,7 +341,7 @@ $("path-form").addEventListener("submit", (ev) => {
 });
 $("hops").addEventListener("change", () => { if (state.current) guarded(() => drawLinkage(state.current.id, true)); });
 $("api-key").value = localStorage.getItem("credgraph.key") || "";
-$("api-key").addEventListener("change", () => {
+$("api-key").addEventListener("input", () => {
   const key = $("api-key").value.trim();
   if (key) localStorage.setItem("credgraph.key", key); else localStorage.removeItem("credgraph.key");
 });

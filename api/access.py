@@ -1,0 +1,169 @@
+"""Who may do what: the role matrix, checked in resolvers, and the audit of what they did.
+
+The matrix is data (``MATRIX``); README shows it and ``tests/test_api_access.py`` tests every
+cell against a table of its own. A refusal is a GraphQL error naming the roles that would do,
+never a silent null. Writes run in one transaction with their audit entry (``audited``); reads of
+a person's file by a relying party or an investigator are audited too (``audit_read``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from enum import StrEnum
+from typing import Any, TypeVar
+
+from strawberry.permission import BasePermission
+
+from api.context import Info
+from api.errors import PermissionDenied
+from graph.driver import Graph, bound
+from graph.errors import GraphError
+from graph.repositories import audit
+from graph.repositories.keys import Role
+
+log = logging.getLogger("credgraph.api")
+T = TypeVar("T")
+RETRIES = 5
+
+
+class Can(StrEnum):
+    """What a role may do; each resolver asks for one of these."""
+
+    READ_COMPANIES = "read companies, their public records, scores and the publicity feed"
+    LOOK_UP_PERSONS = "look up people (identity numbers masked)"
+    CHECK_ELIGIBILITY = "check eligibility"
+    READ_FULL_FILES = "read full files (every record, people's scores and history)"
+    SEE_ID_NUMBERS = "see whole identity numbers"
+    INVESTIGATE = "trace paths, linkage, common links, ownership and risk scans"
+    WATCH = "watch entities"
+    WRITE = "write to the registry"
+    RESOLVE_DISPUTES = "resolve disputes and restoration requests"
+    DISPUTE = "dispute records and ask for restoration"
+    READ_AUDIT = "read and verify the audit log"
+    SEE_WHO_LOOKED = "see who looked at their file"
+
+
+P, RP, INV, REG, AUD, SUB = (
+    Role.PUBLIC,
+    Role.RELYING_PARTY,
+    Role.INVESTIGATOR,
+    Role.REGISTRAR,
+    Role.AUDITOR,
+    Role.SUBJECT,
+)
+# Role -> what it may do. A subject key may do its part only for its own person or company.
+MATRIX: dict[Can, frozenset[Role]] = {
+    Can.READ_COMPANIES: frozenset({P, RP, INV, REG, AUD, SUB}),
+    Can.LOOK_UP_PERSONS: frozenset({RP, INV, REG, SUB}),
+    Can.CHECK_ELIGIBILITY: frozenset({RP, INV, REG, SUB}),
+    Can.READ_FULL_FILES: frozenset({INV, REG, SUB}),
+    Can.SEE_ID_NUMBERS: frozenset({INV, REG, SUB}),
+    Can.INVESTIGATE: frozenset({INV, REG}),
+    Can.WATCH: frozenset({RP, INV, REG}),
+    Can.WRITE: frozenset({REG}),
+    Can.RESOLVE_DISPUTES: frozenset({REG}),
+    Can.DISPUTE: frozenset({REG, SUB}),
+    Can.READ_AUDIT: frozenset({AUD}),
+    Can.SEE_WHO_LOOKED: frozenset({SUB}),
+}
+# Roles whose reads of a person's file are audited.
+AUDITED_READERS = frozenset({RP, INV})
+
+
+def allowed(info: Info, can: Can, subject: str | None = None) -> bool:
+    """Whether the caller may ``can`` (for ``subject``, when the permission is per subject)."""
+    caller = info.context.caller
+    if caller.role not in MATRIX[can]:
+        return False
+    if caller.role is Role.SUBJECT:
+        return subject is not None and subject == caller.subject
+    return True
+
+
+def require(info: Info, can: Can, subject: str | None = None) -> None:
+    """Raise ``PermissionDenied`` naming the roles that may, unless the caller may."""
+    if allowed(info, can, subject):
+        return
+    roles = sorted(r.value for r in MATRIX[can])
+    role = info.context.caller.role.value
+    own = " (a subject key only for its own file)" if Role.SUBJECT in MATRIX[can] else ""
+    raise PermissionDenied(
+        f"{info.field_name}: needs the role {' or '.join(roles)}{own} to {can.value}; "
+        f"the caller's role is {role}"
+    )
+
+
+def permission(can: Can, field: str) -> type[BasePermission]:
+    """A permission class for ``can`` (for subscriptions, refused before they start)."""
+    roles = " or ".join(sorted(r.value for r in MATRIX[can]))
+
+    class Allowed(BasePermission):
+        message = f"{field}: needs the role {roles} to {can.value}"
+        error_class = PermissionDenied
+
+        def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+            return allowed(info, can)
+
+    return Allowed
+
+
+async def audited(
+    info: Info,
+    operation: str,
+    args: Any,
+    subjects: Callable[[T], Sequence[str]],
+    work: Callable[[Graph], Awaitable[T]],
+) -> T:
+    """Run ``work`` and append its audit entry in one transaction (retried when another writer
+    took the chain's next number first); nothing is written when either fails."""
+    caller = info.context.caller
+    for attempt in range(RETRIES):
+        try:
+            async with bound(info.context.graph) as graph:
+                result = await work(graph)
+                await audit.append(
+                    graph,
+                    key_id=caller.key_id,
+                    role=caller.role.value,
+                    operation=operation,
+                    kind="write",
+                    args=args,
+                    subjects=subjects(result),
+                )
+            return result
+        except (audit.ChainConflict, GraphError) as exc:
+            if attempt == RETRIES - 1 or not _conflict(exc):
+                raise
+            log.info("audit chain conflict on %s, retrying", operation)
+    raise AssertionError("unreachable")
+
+
+def _conflict(exc: Exception) -> bool:
+    if isinstance(exc, audit.ChainConflict):
+        return True
+    text = str(exc).lower()
+    return "concurrent" in text or "conflict" in text or "unique" in text or "duplicate" in text
+
+
+async def audit_read(info: Info, operation: str, subject: str, args: Any) -> None:
+    """Record a read of a person's file when the caller's role is one whose reads are audited."""
+    caller = info.context.caller
+    if caller.role not in AUDITED_READERS:
+        return
+    for attempt in range(RETRIES):
+        try:
+            async with bound(info.context.graph) as graph:
+                await audit.append(
+                    graph,
+                    key_id=caller.key_id,
+                    role=caller.role.value,
+                    operation=operation,
+                    kind="read",
+                    args=args,
+                    subjects=[subject],
+                )
+            return
+        except (audit.ChainConflict, GraphError) as exc:
+            if attempt == RETRIES - 1 or not _conflict(exc):
+                raise

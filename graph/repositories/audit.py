@@ -1,0 +1,207 @@
+"""The audit log: a hash chain of entries, appended in the transaction of what it records.
+
+Entry ``n`` stores the hash of entry ``n - 1`` and its own hash, the SHA-256 of its canonical
+JSON (every field but the hash). One ``AuditHead`` node holds the latest sequence number and hash;
+appending compares and sets it, so two writers cannot both take number ``n``: the second fails and
+its whole transaction (the write it recorded included) is retried by the caller. Editing,
+removing or reordering any entry breaks the chain at that entry, and ``verify`` names it.
+``AuditMention`` nodes (one per subject of an entry) find a subject's entries through an index.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+
+from graph.driver import Graph
+from graph.errors import GraphError
+
+GENESIS = "0" * 64
+
+
+class ChainConflict(GraphError):
+    """Another writer appended first; the transaction must be retried."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    seq: int
+    at: str  # ISO 8601, UTC, as hashed
+    key_id: str | None
+    role: str
+    operation: str
+    kind: str  # "write" or "read"
+    args_digest: str
+    subjects: tuple[str, ...]
+    prev_hash: str
+    hash: str
+
+    def body(self) -> dict[str, Any]:
+        return {
+            "seq": self.seq,
+            "at": self.at,
+            "keyId": self.key_id,
+            "role": self.role,
+            "operation": self.operation,
+            "kind": self.kind,
+            "argsDigest": self.args_digest,
+            "subjects": list(self.subjects),
+            "prevHash": self.prev_hash,
+        }
+
+
+def digest(value: Any) -> str:
+    """The SHA-256 of a value's canonical JSON (sorted keys); arguments are stored only so."""
+    return hashlib.sha256(orjson.dumps(value, option=orjson.OPT_SORT_KEYS, default=str)).hexdigest()
+
+
+def entry_hash(body: dict[str, Any]) -> str:
+    return digest(body)
+
+
+HEAD = "MATCH (h:AuditHead {chain: 'main'}) RETURN h.seq AS seq, h.hash AS hash"
+INIT = """
+MERGE (h:AuditHead {chain: 'main'})
+ON CREATE SET h.seq = 0, h.hash = $genesis
+"""
+APPEND = """
+MATCH (h:AuditHead {chain: 'main'})
+WHERE h.seq = $prevSeq AND h.hash = $prevHash
+SET h.seq = $entry.seq, h.hash = $entry.hash
+CREATE (e:AuditEntry)
+SET e = $entry
+WITH e
+UNWIND $subjects AS subject
+CREATE (:AuditMention {subjectKey: subject, seq: e.seq, kind: e.kind})
+RETURN count(*) AS mentions
+"""
+APPEND_NO_SUBJECT = """
+MATCH (h:AuditHead {chain: 'main'})
+WHERE h.seq = $prevSeq AND h.hash = $prevHash
+SET h.seq = $entry.seq, h.hash = $entry.hash
+CREATE (e:AuditEntry)
+SET e = $entry
+RETURN e.seq AS seq
+"""
+ALL = "MATCH (e:AuditEntry) RETURN properties(e) AS props ORDER BY e.seq"
+PAGE = """
+MATCH (e:AuditEntry) WHERE e.seq < $before
+RETURN properties(e) AS props ORDER BY e.seq DESC LIMIT $limit
+"""
+OF_SUBJECT = """
+MATCH (m:AuditMention {subjectKey: $key})
+WHERE m.seq < $before AND ($kind IS NULL OR m.kind = $kind)
+WITH m ORDER BY m.seq DESC LIMIT $limit
+MATCH (e:AuditEntry {seq: m.seq})
+RETURN properties(e) AS props ORDER BY e.seq DESC
+"""
+
+
+async def append(
+    graph: Graph,
+    *,
+    key_id: str | None,
+    role: str,
+    operation: str,
+    kind: str,
+    args: Any,
+    subjects: Sequence[str],
+) -> Entry:
+    """Append an entry; run it on the transaction of the change it records (a ``BoundGraph``)."""
+    rows = await graph.read(HEAD)
+    if not rows:
+        await graph.write(INIT, {"genesis": GENESIS})
+        rows = await graph.read(HEAD)
+    prev_seq, prev_hash = int(rows[0]["seq"]), str(rows[0]["hash"])
+    body = Entry(
+        seq=prev_seq + 1,
+        at=datetime.now(UTC).isoformat(timespec="microseconds"),
+        key_id=key_id,
+        role=role,
+        operation=operation,
+        kind=kind,
+        args_digest=digest(args),
+        subjects=tuple(dict.fromkeys(subjects)),
+        prev_hash=prev_hash,
+        hash="",
+    ).body()
+    entry = _entry({**body, "hash": entry_hash(body)})
+    params = {
+        "prevSeq": prev_seq,
+        "prevHash": prev_hash,
+        "entry": {**entry.body(), "hash": entry.hash},
+        "subjects": list(entry.subjects),
+    }
+    written = await graph.write(APPEND if entry.subjects else APPEND_NO_SUBJECT, params)
+    if not written:
+        raise ChainConflict("another audit entry was appended at the same time")
+    return entry
+
+
+def _entry(p: dict[str, Any]) -> Entry:
+    return Entry(
+        seq=int(p["seq"]),
+        at=str(p["at"]),
+        key_id=p.get("keyId"),
+        role=str(p["role"]),
+        operation=str(p["operation"]),
+        kind=str(p["kind"]),
+        args_digest=str(p["argsDigest"]),
+        subjects=tuple(p.get("subjects") or ()),
+        prev_hash=str(p["prevHash"]),
+        hash=str(p.get("hash", "")),
+    )
+
+
+@dataclass(frozen=True)
+class Break:
+    seq: int
+    reason: str
+
+
+async def verify(graph: Graph) -> tuple[int, Break | None]:
+    """Walk the chain from the first entry: how many entries hold, and the first break."""
+    expected_prev, expected_seq, count = GENESIS, 1, 0
+    async for (props,) in _all(graph):
+        entry = _entry(props)
+        if entry.seq != expected_seq:
+            return count, Break(
+                expected_seq, f"entry {expected_seq} is missing (found {entry.seq})"
+            )
+        if entry.prev_hash != expected_prev:
+            return count, Break(
+                entry.seq, "its previous-entry hash does not match the entry before"
+            )
+        if entry_hash(entry.body()) != entry.hash:
+            return count, Break(entry.seq, "its content does not match its hash (it was edited)")
+        expected_prev, expected_seq, count = entry.hash, entry.seq + 1, count + 1
+    head = await graph.read(HEAD)
+    if head and (int(head[0]["seq"]) != count or str(head[0]["hash"]) != expected_prev):
+        return count, Break(
+            count + 1,
+            f"the chain head names entry {head[0]['seq']}: entries after {count} are missing",
+        )
+    return count, None
+
+
+async def _all(graph: Graph) -> AsyncIterator[list[Any]]:
+    async for row in graph.stream(ALL):
+        yield row
+
+
+async def page(
+    graph: Graph, before: int, limit: int, subject: str | None, kind: str | None = None
+) -> list[Entry]:
+    """Entries with a sequence number below ``before``, newest first (of one subject, if given)."""
+    if subject is None:
+        rows = await graph.read(PAGE, {"before": before, "limit": limit})
+    else:
+        rows = await graph.read(
+            OF_SUBJECT, {"key": subject, "before": before, "limit": limit, "kind": kind}
+        )
+    return [_entry(r["props"]) for r in rows]
