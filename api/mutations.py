@@ -14,7 +14,7 @@ from typing import Annotated, Any
 import strawberry
 from strawberry.permission import BasePermission
 
-from api import watching
+from api import trust, watching
 from api.access import Can, audited, require
 from api.context import Info
 from api.errors import PermissionDenied
@@ -309,3 +309,37 @@ class Mutation:
     async def unwatch(self, info: Info, id: strawberry.ID) -> bool:
         require(info, Can.WATCH)
         return await watching.unwatch(info, id)
+
+    @strawberry.mutation(
+        description="Dispute a record (its subject, or a registrar): it becomes DISPUTED, its "
+        "points are suspended as its scheme says, and a registrar decides within 30 days."
+    )
+    async def dispute_record(self, info: Info, record_id: str, reason: str) -> trust.DisputeResult:
+        return await trust.dispute_record(info, record_id, reason)
+
+    @strawberry.mutation(
+        description="Decide a dispute (registrars): UPHELD or AMENDED keep the record, "
+        "REMOVED takes it out of the score and of public view (it stays in the history)."
+    )
+    async def resolve_dispute(
+        self, info: Info, id: strawberry.ID, outcome: trust.DisputeOutcome, note: str
+    ) -> trust.DisputeResult:
+        return await trust.resolve_dispute(info, str(id), outcome, note)
+
+    @strawberry.mutation(
+        description="Ask to end a warning record's publication early, the conduct being "
+        "corrected (its subject); allowed once the scheme's minimum publication has passed."
+    )
+    async def request_restoration(
+        self, info: Info, record_id: str, reason: str
+    ) -> trust.DisputeResult:
+        return await trust.request_restoration(info, record_id, reason)
+
+    @strawberry.mutation(
+        description="Approve (the record becomes RESTORED: no longer published or counted) or "
+        "refuse a restoration request, with the reason (registrars)."
+    )
+    async def decide_restoration(
+        self, info: Info, id: strawberry.ID, approve: bool, note: str
+    ) -> trust.DisputeResult:
+        return await trust.decide_restoration(info, str(id), approve, note)

@@ -10,7 +10,7 @@ from typing import Annotated
 import strawberry
 from strawberry import relay
 
-from api import investigation, watching
+from api import investigation, trust, watching
 from api.access import Can, allowed, permission, require
 from api.context import Info
 from api.errors import PublicError
@@ -330,6 +330,52 @@ class Query:
     async def watchlist(self, info: Info) -> list[WatchEntry]:
         require(info, Can.WATCH)
         return await watching.watchlist(info)
+
+    @strawberry.field(
+        description="Disputes and restoration requests, newest first: all of them for "
+        "registrars, a subject's own for a subject key. `overdue`: only open ones past their "
+        "due day."
+    )
+    async def disputes(
+        self,
+        info: Info,
+        status: trust.DisputeStatus | None = None,
+        kind: trust.DisputeKind | None = None,
+        overdue: bool = False,
+        first: int | None = 20,
+        after: str | None = None,
+    ) -> trust.DisputeConnection:
+        return await trust.dispute_list(info, status, kind, overdue, first, after)
+
+    @strawberry.field(
+        description="The audit log, newest first (auditors): every write, and every read of "
+        "a person's file by a relying party or an investigator. `subject`: a USCC or identity "
+        "number, to see only the entries that touched it."
+    )
+    async def audit_log(
+        self,
+        info: Info,
+        first: int | None = 50,
+        after: str | None = None,
+        subject: str | None = None,
+    ) -> trust.AuditEntryConnection:
+        return await trust.audit_log(info, first, after, subject)
+
+    @strawberry.field(
+        description="The audit chain checked from its first entry (auditors): the first "
+        "edited, missing or reordered entry is named."
+    )
+    async def audit_verification(self, info: Info) -> trust.AuditVerification:
+        return await trust.verify_chain(info)
+
+    @strawberry.field(
+        description="Who read the file of the person or company a subject key is bound to, "
+        "newest first."
+    )
+    async def who_looked_at_me(
+        self, info: Info, first: int | None = 50, after: str | None = None
+    ) -> list[trust.FileRead]:
+        return await trust.who_looked(info, first, after)
 
 
 @strawberry.type(description="Live events over graphql-transport-ws on /graphql.")

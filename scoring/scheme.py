@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import itertools
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,9 @@ RELS = ("LEGAL_REPRESENTATIVE_OF", "SHAREHOLDER_OF", "OFFICER_OF", "BRANCH_OF")
 DIRECTIONS = ("forward", "backward")  # along the arrow (a's risk reaches b), or against it
 CONSEQUENCE_KINDS = ("restriction", "privilege")
 DEFAULT_VALIDITY = {"minor": 3, "general": 12, "serious": 36}  # months
+# How long a record must have been published before its subject may ask to end it early, once
+# the conduct is corrected (the low end of each severity's window in the municipal schemes).
+DEFAULT_RESTORATION = {"minor": 0, "general": 3, "serious": 12}  # months
 MAX_HOPS = 3
 
 
@@ -108,6 +111,7 @@ class Scheme:
     max_positive: int | None = None  # cap on the sum of good points
     max_negative: int | None = None  # cap on the sum of warning points (a positive number)
     suspend_disputed: bool = True
+    restoration: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_RESTORATION))
 
     def level_of(self, value: float) -> Level:
         for level in self.levels:
@@ -137,7 +141,7 @@ class Scheme:
 
 _TOP = {
     "id", "version", "title", "subjects", "base", "levels", "rules", "validity", "caps",
-    "blacklist", "consequences", "propagation", "disputes",
+    "blacklist", "consequences", "propagation", "disputes", "restoration",
 }  # fmt: skip
 _LEVEL = {"name", "min", "max"}
 _RULE = {
@@ -202,6 +206,15 @@ def parse_scheme(data: dict[str, Any], source: str = "<scheme>") -> Scheme:
         if not isinstance(months, int) or not 1 <= months <= 120:
             raise r.fail(f"validity.{key}", "must be a number of months between 1 and 120")
         validity[key] = months
+    restoration = dict(DEFAULT_RESTORATION)
+    raw_restoration = r.fields("restoration", top.get("restoration", {}), set(SEVERITIES))
+    for key, months in raw_restoration.items():
+        if not isinstance(months, int) or not 0 <= months <= validity[key]:
+            raise r.fail(
+                f"restoration.{key}",
+                f"must be a number of months between 0 and the validity ({validity[key]})",
+            )
+        restoration[key] = months
     caps = r.fields("caps", top.get("caps", {}), {"max_positive", "max_negative"})
     for key, value in caps.items():
         if not isinstance(value, int) or value <= 0:
@@ -229,6 +242,7 @@ def parse_scheme(data: dict[str, Any], source: str = "<scheme>") -> Scheme:
         max_positive=caps.get("max_positive"),
         max_negative=caps.get("max_negative"),
         suspend_disputed=bool(disputes.get("suspend_points", True)),
+        restoration=restoration,
     )
 
 

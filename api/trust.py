@@ -1,0 +1,420 @@
+"""Disputes, restoration and the audit log over GraphQL.
+
+A subject (or a registrar) disputes a record: it becomes DISPUTED, its points are suspended as
+its scheme says, and everything within the hop limit is rescored; a registrar resolves it within
+30 days (UPHELD, AMENDED or REMOVED) and the scores move again. A subject whose conduct is
+corrected asks to end a record's publication early once its scheme's minimum has passed; a
+registrar approves (the record is RESTORED: out of the score and of public view, still in the
+history) or refuses. Every step is one transaction with its audit entry.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import Enum
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+from strawberry import relay
+
+from api.access import Can, allowed, audited, require
+from api.context import Info
+from api.errors import PublicError
+from api.scores import rescore_around
+from api.types.pagination import offset_cursor, page_info, page_size, parse_offset
+from graph.driver import Graph
+from graph.identifiers import is_id_number, mask_id_number
+from graph.models import EntityKind
+from graph.repositories import audit, disputes
+from graph.repositories.entities import entities_by_key
+from graph.repositories.records import records_by_id
+from scoring.engine import add_months
+
+if TYPE_CHECKING:
+    from api.types.entity import Entity
+    from api.types.record import RecordType
+
+LazyEntity = Annotated["Entity", strawberry.lazy("api.types.entity")]
+LazyRecord = Annotated["RecordType", strawberry.lazy("api.types.record")]
+MAX_TEXT = 2000
+
+
+@strawberry.enum(description="A dispute of a record, or a request to end its publication early.")
+class DisputeKind(Enum):
+    DISPUTE = "dispute"
+    RESTORATION = "restoration"
+
+
+@strawberry.enum(description="Where a dispute or restoration request stands.")
+class DisputeStatus(Enum):
+    OPEN = "open"
+    UPHELD = "upheld"
+    AMENDED = "amended"
+    REMOVED = "removed"
+    APPROVED = "approved"
+    REFUSED = "refused"
+
+
+@strawberry.enum(description="How a registrar decides a dispute.")
+class DisputeOutcome(Enum):
+    UPHELD = "upheld"
+    AMENDED = "amended"
+    REMOVED = "removed"
+
+
+@strawberry.type(name="Dispute", description="A dispute of a record, or a restoration request.")
+class DisputeType:
+    id: strawberry.ID = strawberry.field(description="The dispute's id.")
+    kind: DisputeKind
+    status: DisputeStatus
+    reason: str = strawberry.field(description="Why the subject asks.")
+    opened_at: datetime
+    due_on: date = strawberry.field(description="A registrar decides by this day (30 days on).")
+    overdue: bool = strawberry.field(description="Still open after its due day.")
+    resolved_at: datetime | None
+    note: str | None = strawberry.field(description="The registrar's reasons.")
+    record_id: str
+    model: strawberry.Private[disputes.Dispute]
+
+    @classmethod
+    def of(cls, d: disputes.Dispute) -> DisputeType:
+        return cls(
+            id=strawberry.ID(d.dispute_id),
+            kind=DisputeKind(d.kind.value),
+            status=DisputeStatus(d.status.value),
+            reason=d.reason,
+            opened_at=d.opened_at,
+            due_on=d.due_on,
+            overdue=d.overdue(date.today()),
+            resolved_at=d.resolved_at,
+            note=d.note,
+            record_id=d.record_id,
+            model=d,
+        )
+
+    @strawberry.field(description="The record disputed, with its current status.")
+    async def record(self, info: Info) -> LazyRecord | None:
+        from api.types.record import RecordType
+
+        found = await info.context.loaders.record.load(self.model.record_id)
+        return RecordType.of(found) if found else None
+
+
+@strawberry.type(description="The request was refused; nothing was written.")
+class DisputeRefused:
+    field: str = strawberry.field(description="The argument at fault.")
+    message: str = strawberry.field(description="Why.")
+
+
+DisputeResult = Annotated[DisputeType | DisputeRefused, strawberry.union("DisputeResult")]
+
+
+@strawberry.type(description="A dispute and its cursor.")
+class DisputeEdge:
+    cursor: str
+    node: DisputeType
+
+
+@strawberry.type(description="A page of disputes.")
+class DisputeConnection:
+    edges: list[DisputeEdge]
+    page_info: relay.PageInfo
+    total_count: int
+
+
+async def _record_subject(info: Info, graph: Graph, record_id: str) -> tuple[str, EntityKind]:
+    found = (await records_by_id(graph, [record_id]))[0]
+    if found is None:
+        raise PublicError(f"recordId: no record {record_id!r} in the registry")
+    entity = (await entities_by_key(graph, [found.subject_key]))[0]
+    assert entity is not None
+    return found.subject_key, entity.kind
+
+
+def _text(field: str, value: str) -> str | DisputeRefused:
+    text = value.strip()
+    if not text:
+        return DisputeRefused(field=field, message="must not be empty")
+    if len(text) > MAX_TEXT:
+        return DisputeRefused(field=field, message=f"at most {MAX_TEXT} characters")
+    return text
+
+
+async def _rescore(info: Info, graph: Graph, key: str, kind: EntityKind) -> None:
+    await rescore_around(graph, info.context.request.app.state.schemes, key, kind, date.today())
+
+
+async def dispute_record(info: Info, record_id: str, reason: str) -> DisputeResult:
+    subject, kind = await _record_subject(info, info.context.graph, record_id)
+    require(info, Can.DISPUTE, subject)
+    text = _text("reason", reason)
+    if isinstance(text, DisputeRefused):
+        return text
+    record = (await records_by_id(info.context.graph, [record_id]))[0]
+    assert record is not None
+    if record.status.value != "active":
+        return DisputeRefused(
+            field="recordId",
+            message=f"only an active record can be disputed; it is {record.status.value}",
+        )
+    if await disputes.open_of_record(info.context.graph, record_id):
+        return DisputeRefused(field="recordId", message="a dispute of this record is already open")
+
+    async def work(graph: Graph) -> disputes.Dispute:
+        opened = await disputes.open_dispute(
+            graph, disputes.Kind.DISPUTE, record_id, subject, text, info.context.caller.key_id
+        )
+        await _rescore(info, graph, subject, kind)
+        return opened
+
+    args = {"recordId": record_id, "reason": text}
+    return DisputeType.of(await audited(info, "disputeRecord", args, lambda _: [subject], work))
+
+
+async def resolve_dispute(
+    info: Info, dispute_id: str, outcome: DisputeOutcome, note: str
+) -> DisputeResult:
+    require(info, Can.RESOLVE_DISPUTES)
+    found = await disputes.by_id(info.context.graph, dispute_id)
+    if found is None or found.kind is not disputes.Kind.DISPUTE:
+        return DisputeRefused(field="id", message="no dispute with this id")
+    if found.status is not disputes.Status.OPEN:
+        return DisputeRefused(field="id", message=f"the dispute is already {found.status.value}")
+    text = _text("note", note)
+    if isinstance(text, DisputeRefused):
+        return text
+    record_status = "removed" if outcome is DisputeOutcome.REMOVED else "active"
+    _, kind = await _record_subject(info, info.context.graph, found.record_id)
+    return await _decide(
+        info, "resolveDispute", found, disputes.Status(outcome.value), record_status, text, kind
+    )
+
+
+async def _decide(
+    info: Info,
+    operation: str,
+    found: disputes.Dispute,
+    status: disputes.Status,
+    record_status: str,
+    note: str,
+    kind: EntityKind,
+) -> DisputeResult:
+    async def work(graph: Graph) -> disputes.Dispute | None:
+        decided = await disputes.decide(
+            graph, found.dispute_id, status, record_status, note, info.context.caller.key_id
+        )
+        if decided is not None:
+            await _rescore(info, graph, found.subject_key, kind)
+        return decided
+
+    args = {"id": found.dispute_id, "status": status.value, "note": note}
+    decided = await audited(info, operation, args, lambda _: [found.subject_key], work)
+    if decided is None:
+        return DisputeRefused(field="id", message="the dispute was decided meanwhile")
+    return DisputeType.of(decided)
+
+
+async def request_restoration(info: Info, record_id: str, reason: str) -> DisputeResult:
+    subject, kind = await _record_subject(info, info.context.graph, record_id)
+    require(info, Can.DISPUTE, subject)
+    text = _text("reason", reason)
+    if isinstance(text, DisputeRefused):
+        return text
+    record = (await records_by_id(info.context.graph, [record_id]))[0]
+    assert record is not None
+    if record.polarity.value != "warning" or record.status.value != "active":
+        return DisputeRefused(
+            field="recordId", message="only an active warning record can be restored early"
+        )
+    from api.scores import scheme_for
+
+    scheme = scheme_for(info, kind, None)
+    months = scheme.restoration[record.severity.value]
+    earliest = add_months(record.decided_on, months)
+    if date.today() < earliest:
+        return DisputeRefused(
+            field="recordId",
+            message=f"{scheme.id} publishes a {record.severity.value} record at least {months} "
+            f"months: restoration can be asked for from {earliest.isoformat()}",
+        )
+    if await disputes.open_of_record(info.context.graph, record_id):
+        return DisputeRefused(field="recordId", message="a request for this record is already open")
+
+    async def work(graph: Graph) -> disputes.Dispute:
+        return await disputes.open_dispute(
+            graph, disputes.Kind.RESTORATION, record_id, subject, text, info.context.caller.key_id
+        )
+
+    args = {"recordId": record_id, "reason": text}
+    return DisputeType.of(
+        await audited(info, "requestRestoration", args, lambda _: [subject], work)
+    )
+
+
+async def decide_restoration(
+    info: Info, request_id: str, approve: bool, note: str
+) -> DisputeResult:
+    require(info, Can.RESOLVE_DISPUTES)
+    found = await disputes.by_id(info.context.graph, request_id)
+    if found is None or found.kind is not disputes.Kind.RESTORATION:
+        return DisputeRefused(field="id", message="no restoration request with this id")
+    if found.status is not disputes.Status.OPEN:
+        return DisputeRefused(field="id", message=f"the request is already {found.status.value}")
+    text = _text("note", note)
+    if isinstance(text, DisputeRefused):
+        return text
+    _, kind = await _record_subject(info, info.context.graph, found.record_id)
+    status = disputes.Status.APPROVED if approve else disputes.Status.REFUSED
+    return await _decide(
+        info, "decideRestoration", found, status, "restored" if approve else "active", text, kind
+    )
+
+
+async def dispute_list(
+    info: Info,
+    status: DisputeStatus | None,
+    kind: DisputeKind | None,
+    overdue: bool,
+    first: int | None,
+    after: str | None,
+) -> DisputeConnection:
+    caller = info.context.caller
+    subject = None
+    if not allowed(info, Can.RESOLVE_DISPUTES):
+        require(info, Can.DISPUTE, caller.subject)
+        subject = caller.subject  # a subject sees its own
+    size, start = page_size(first), parse_offset(after)
+    found, total = await disputes.listing(
+        info.context.graph,
+        status=disputes.Status(status.value) if status else None,
+        kind=disputes.Kind(kind.value) if kind else None,
+        subject=subject,
+        overdue_on=date.today() if overdue else None,
+        skip=start,
+        limit=size,
+    )
+    edges = [
+        DisputeEdge(cursor=offset_cursor(start + i), node=DisputeType.of(d))
+        for i, d in enumerate(found)
+    ]
+    return DisputeConnection(
+        edges=edges,
+        page_info=page_info(edges, has_next=start + size < total, has_previous=start > 0),
+        total_count=total,
+    )
+
+
+# ---- the audit log ----
+
+
+@strawberry.type(description="One entry of the tamper-evident audit log.")
+class AuditEntry:
+    seq: int = strawberry.field(description="Its place in the chain, from 1.")
+    at: datetime
+    key_id: str | None = strawberry.field(description="The API key that acted (null: public).")
+    role: str
+    operation: str = strawberry.field(description="The GraphQL field that ran.")
+    kind: str = strawberry.field(description="write or read.")
+    args_digest: str = strawberry.field(description="SHA-256 of the arguments' canonical JSON.")
+    subjects: list[str] = strawberry.field(
+        description="The USCCs and identity numbers (masked) the operation touched."
+    )
+    prev_hash: str
+    hash: str
+
+    @classmethod
+    def of(cls, e: audit.Entry) -> AuditEntry:
+        return cls(
+            seq=e.seq,
+            at=datetime.fromisoformat(e.at),
+            key_id=e.key_id,
+            role=e.role,
+            operation=e.operation,
+            kind=e.kind,
+            args_digest=e.args_digest,
+            subjects=[mask_id_number(s) if is_id_number(s) else s for s in e.subjects],
+            prev_hash=e.prev_hash,
+            hash=e.hash,
+        )
+
+
+@strawberry.type(description="An audit entry and its cursor.")
+class AuditEntryEdge:
+    cursor: str
+    node: AuditEntry
+
+
+@strawberry.type(description="A page of audit entries, newest first.")
+class AuditEntryConnection:
+    edges: list[AuditEntryEdge]
+    page_info: relay.PageInfo
+
+
+@strawberry.type(description="The audit chain checked from its first entry.")
+class AuditVerification:
+    entries: int = strawberry.field(description="How many entries hold, in order, from the first.")
+    intact: bool
+    broken_at: int | None = strawberry.field(description="The first broken entry's number.")
+    reason: str | None
+
+
+@strawberry.type(description="Someone who read the subject's file.")
+class FileRead:
+    at: datetime
+    role: str = strawberry.field(description="relying_party or investigator.")
+    who: str | None = strawberry.field(description="The name the reader's API key was issued to.")
+    operation: str
+
+
+def _before(after: str | None) -> int:
+    if after is None:
+        return 2**62
+    try:
+        return int(after)
+    except ValueError:
+        raise PublicError("after: not a cursor this API gave out") from None
+
+
+async def audit_log(
+    info: Info, first: int | None, after: str | None, subject: str | None
+) -> AuditEntryConnection:
+    require(info, Can.READ_AUDIT)
+    size = page_size(first)
+    found = await audit.page(info.context.graph, _before(after), size + 1, subject)
+    edges = [AuditEntryEdge(cursor=str(e.seq), node=AuditEntry.of(e)) for e in found[:size]]
+    return AuditEntryConnection(
+        edges=edges,
+        page_info=page_info(edges, has_next=len(found) > size, has_previous=after is not None),
+    )
+
+
+async def verify_chain(info: Info) -> AuditVerification:
+    require(info, Can.READ_AUDIT)
+    count, broken = await audit.verify(info.context.graph)
+    return AuditVerification(
+        entries=count,
+        intact=broken is None,
+        broken_at=broken.seq if broken else None,
+        reason=broken.reason if broken else None,
+    )
+
+
+async def who_looked(info: Info, first: int | None, after: str | None) -> list[FileRead]:
+    caller = info.context.caller
+    require(info, Can.SEE_WHO_LOOKED, caller.subject)
+    assert caller.subject is not None
+    from graph.repositories import keys
+
+    found = await audit.page(
+        info.context.graph, _before(after), page_size(first), caller.subject, "read"
+    )
+    names = {k.key_id: k.name for k in await keys.all_keys(info.context.graph)}
+    return [
+        FileRead(
+            at=datetime.fromisoformat(e.at),
+            role=e.role,
+            who=names.get(e.key_id or ""),
+            operation=e.operation,
+        )
+        for e in found
+    ]

@@ -1,0 +1,199 @@
+"""Disputes and restoration end to end with the score before and after, and the audit chain:
+every write leaves an entry, the chain verifies, and an edited entry is named by
+``credgraph audit verify``."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+
+from api.app import create_app
+from graph.driver import Graph
+from graph.server import EmbeddedServer
+from tests.conftest import make_server, settings_for
+from tests.factories import api_key, bearer, company_row, import_rows, person_row, record_row
+from tests.factories import id_number as number
+from tests.test_cli import env_for, run
+
+PERSON = number(680)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedServer]:
+    # A server of its own: the tamper test breaks its audit chain on purpose.
+    server = make_server(tmp_path_factory.mktemp("trust"))
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def world(
+    server: EmbeddedServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[TestClient, dict[str, dict[str, str]]]]:
+    settings = settings_for(server, allow_writes=True)
+    keys = {
+        "registrar": bearer(api_key(settings, "registrar", name="registry desk")),
+        "auditor": bearer(api_key(settings, "auditor", name="audit desk")),
+        "investigator": bearer(api_key(settings, "investigator", name="inv desk")),
+    }
+    import_rows(
+        settings,
+        [
+            person_row(680, name="申诉人"),
+            company_row(680, name="申诉测试有限公司", phone="010-68000000"),
+            # A serious judgment decided over a year ago: disputable, and restorable.
+            record_row("T-JUDG", PERSON, decided_on="2025-06-01"),
+            record_row("T-FARE", PERSON, code="FARE_EVASION", category="social",
+                       severity="minor", decided_on="2026-11-01"),
+        ],
+        tmp_path_factory.mktemp("trust-rows"),
+    )  # fmt: skip
+    keys["subject"] = bearer(api_key(settings, "subject", PERSON, name="申诉人本人"))
+    with TestClient(create_app(settings)) as client:
+        yield client, keys
+
+
+def call(client: TestClient, headers: dict[str, str], query: str, **variables: Any) -> Any:
+    body = client.post("/graphql", json={"query": query, "variables": variables}, headers=headers)
+    result = body.json()
+    assert "errors" not in result, result["errors"]
+    return result["data"]
+
+
+SCORE = """query($n: String!) { person(idNumber: $n) { score { value level
+  contributions(first: 20) { edges { node { recordId points status } } } } } }"""
+DISPUTE = """mutation($r: String!, $why: String!) { disputeRecord(recordId: $r, reason: $why) {
+  __typename ... on Dispute { id status dueOn overdue record { status } }
+  ... on DisputeRefused { field message } } }"""
+RESOLVE = """mutation($id: ID!, $o: DisputeOutcome!, $note: String!) {
+  resolveDispute(id: $id, outcome: $o, note: $note) {
+  __typename ... on Dispute { status note record { status } }
+  ... on DisputeRefused { field message } } }"""
+RESTORE = """mutation($r: String!, $why: String!) { requestRestoration(recordId: $r, reason: $why) {
+  __typename ... on Dispute { id kind status } ... on DisputeRefused { field message } } }"""
+DECIDE = """mutation($id: ID!, $ok: Boolean!, $note: String!) {
+  decideRestoration(id: $id, approve: $ok, note: $note) {
+  __typename ... on Dispute { status record { status } } ... on DisputeRefused { message } } }"""
+
+
+def published(client: TestClient) -> set[str]:
+    """The record ids the public announcement page lists."""
+    feed = call(client, {}, "{ publicity(first: 100) { edges { node { recordId } } } }")
+    return {e["node"]["recordId"] for e in feed["publicity"]["edges"]}
+
+
+def score(client: TestClient, keys: dict[str, dict[str, str]]) -> tuple[float, dict[str, Any]]:
+    found = call(client, keys["subject"], SCORE, n=PERSON)["person"]["score"]
+    parts = {e["node"]["recordId"]: e["node"] for e in found["contributions"]["edges"]}
+    return found["value"], parts
+
+
+def test_dispute_life_cycle_moves_the_score(
+    world: tuple[TestClient, dict[str, dict[str, str]]],
+) -> None:
+    client, keys = world
+    before, parts = score(client, keys)
+    judgment = parts["T-JUDG"]["points"]
+    assert judgment < 0 and parts["T-JUDG"]["status"] == "active"
+
+    opened = call(client, keys["subject"], DISPUTE, r="T-JUDG", why="已履行判决")["disputeRecord"]
+    assert opened["__typename"] == "Dispute" and opened["status"] == "OPEN"
+    assert opened["record"]["status"] == "DISPUTED" and opened["overdue"] is False
+    during, parts = score(client, keys)
+    assert parts["T-JUDG"] == {"recordId": "T-JUDG", "points": 0, "status": "disputed"}
+    assert during == before - judgment  # the judgment's points are suspended
+    again = call(client, keys["subject"], DISPUTE, r="T-JUDG", why="again")["disputeRecord"]
+    assert again == {"__typename": "DisputeRefused", "field": "recordId",
+                     "message": "only an active record can be disputed; it is disputed"}  # fmt: skip
+
+    listed = call(client, keys["registrar"], "{ disputes(status: OPEN) { totalCount } }")
+    assert listed["disputes"]["totalCount"] == 1
+    refused = client.post(
+        "/graphql",
+        json={"query": RESOLVE, "variables": {"id": opened["id"], "o": "REMOVED", "note": "x"}},
+        headers=keys["subject"],
+    ).json()
+    assert "needs the role registrar" in refused["errors"][0]["message"]
+
+    done = call(
+        client, keys["registrar"], RESOLVE, id=opened["id"], o="REMOVED", note="法院确认已履行"
+    )["resolveDispute"]
+    assert done["status"] == "REMOVED" and done["record"]["status"] == "REMOVED"
+    after, parts = score(client, keys)
+    assert parts["T-JUDG"]["points"] == 0 and parts["T-JUDG"]["status"] == "removed"
+    assert after == during
+    # Removed: kept in the history (above), out of public view.
+    assert "T-JUDG" not in published(client)
+    second = call(client, keys["registrar"], RESOLVE, id=opened["id"], o="UPHELD", note="x")
+    assert second["resolveDispute"]["message"] == "the dispute is already removed"
+
+
+def test_restoration_waits_for_the_minimum_then_a_registrar_decides(
+    world: tuple[TestClient, dict[str, dict[str, str]]],
+) -> None:
+    client, keys = world
+    # A minor record may be restored at once once corrected (minimum 0 months).
+    assert "T-FARE" in published(client)
+    asked = call(client, keys["subject"], RESTORE, r="T-FARE", why="已补票")["requestRestoration"]
+    assert asked["kind"] == "RESTORATION" and asked["status"] == "OPEN"
+    before, parts = score(client, keys)
+    assert parts["T-FARE"]["status"] == "active"  # asking changes nothing yet
+    decided = call(client, keys["registrar"], DECIDE, id=asked["id"], ok=True, note="核实")
+    assert decided["decideRestoration"] == {
+        "__typename": "Dispute",
+        "status": "APPROVED",
+        "record": {"status": "RESTORED"},
+    }
+    after, parts = score(client, keys)
+    assert parts["T-FARE"]["status"] == "restored" and parts["T-FARE"]["points"] == 0
+    assert after > before
+    assert "T-FARE" not in published(client)
+
+
+def test_audit_chain_records_writes_and_names_an_edited_entry(
+    world: tuple[TestClient, dict[str, dict[str, str]]], server: EmbeddedServer
+) -> None:
+    client, keys = world
+    log = call(
+        client,
+        keys["auditor"],
+        "{ auditLog(first: 50) { edges { node { seq operation kind role subjects prevHash hash } } } }",
+    )["auditLog"]["edges"]
+    entries = [e["node"] for e in log]
+    operations = [e["operation"] for e in entries]
+    for operation in ("disputeRecord", "resolveDispute", "requestRestoration", "decideRestoration"):
+        assert operation in operations
+    assert [e["seq"] for e in entries] == sorted((e["seq"] for e in entries), reverse=True)
+    for newer, older in itertools.pairwise(entries):
+        assert newer["prevHash"] == older["hash"]
+    masked = PERSON[:6] + "********" + PERSON[-4:]
+    assert all(e["subjects"] == [masked] for e in entries if e["operation"] == "disputeRecord")
+    assert call(client, keys["auditor"], "{ auditVerification { intact entries } }") == {
+        "auditVerification": {"intact": True, "entries": len(entries)}
+    }
+    env = env_for(server)
+    ok = run(["audit", "verify"], env)
+    assert ok.returncode == 0 and f"intact: {len(entries)} entries" in ok.stdout
+
+    # Someone edits entry 2 in the graph: verify names it.
+    async def tamper() -> None:
+        graph = await Graph.connect(settings_for(server).graph_config())
+        try:
+            await graph.write("MATCH (e:AuditEntry {seq: 2}) SET e.role = 'registrar-forged'")
+        finally:
+            await graph.close()
+
+    asyncio.run(tamper())
+    broken = run(["audit", "verify"], env)
+    assert broken.returncode == 1
+    assert "audit chain broken at entry 2: its content does not match its hash" in broken.stderr
+    state = call(client, keys["auditor"], "{ auditVerification { intact brokenAt reason } }")
+    assert state["auditVerification"]["brokenAt"] == 2 and not state["auditVerification"]["intact"]
