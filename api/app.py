@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any, cast
@@ -19,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
@@ -28,6 +29,7 @@ from strawberry.types.unset import UNSET, UnsetType
 
 from api.auth import PUBLIC, Authenticator, BadKey
 from api.context import Context
+from api.limits import RateLimiter
 from api.loaders import build_loaders
 from api.schema import build_schema
 from api.settings import Settings
@@ -48,6 +50,8 @@ class CredgraphGraphQL(GraphQL[Context, None]):
         super().__init__(build_schema(production=settings.production), **kwargs)
         self.settings = settings
         self.authenticator = Authenticator()
+        self.key_limiter = RateLimiter(settings.rate_limit)
+        self.public_limiter = RateLimiter(settings.public_rate_limit)
 
     def decode_json(self, data: str | bytes) -> object:
         return orjson.loads(data)
@@ -87,7 +91,42 @@ class CredgraphGraphQL(GraphQL[Context, None]):
                 await response(scope, receive, send)
                 return
             scope.setdefault("state", {})["caller"] = caller
+            who = caller.key_id or f"ip:{request.client.host if request.client else '-'}"
+            limiter = self.key_limiter if caller.key_id else self.public_limiter
+            wait = limiter.take(who)
+            if wait is not None:
+                seconds = max(1, math.ceil(wait))
+                whose = "key" if caller.key_id else "address"
+                reason = f"too many requests for this {whose}; retry in {seconds} s"
+                headers = {"Retry-After": str(seconds)}
+                await _refuse(scope, receive, send, 429, "rate_limited", reason, headers)
+                return
+            await self._within_timeout(scope, receive, send)
+            return
         await super().__call__(scope, receive, send)
+
+    async def _within_timeout(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Answer within ``CREDGRAPH_REQUEST_TIMEOUT``: past it the work is cancelled (the
+        graph transaction with it: the driver rolls it back) and the client gets a 504."""
+        started = False
+
+        async def tracking(message: Message) -> None:
+            nonlocal started
+            started = True
+            await send(message)
+
+        try:
+            async with asyncio.timeout(self.settings.request_timeout):
+                await super().__call__(scope, receive, tracking)
+        except TimeoutError:
+            if started:
+                raise
+            log.warning("request timed out after %.1fs", self.settings.request_timeout)
+            reason = (
+                f"the request took longer than {self.settings.request_timeout:g} s and was "
+                "stopped; nothing it was writing was kept"
+            )
+            await _refuse(scope, receive, send, 504, "timeout", reason, {})
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket | None = None
@@ -113,6 +152,19 @@ class CredgraphGraphQL(GraphQL[Context, None]):
         except BadKey:
             raise ConnectionRejectionError({"reason": "the API key is not valid"}) from None
         return cast(UnsetType, UNSET)
+
+
+async def _refuse(
+    scope: Scope,
+    receive: Receive,
+    send: Send,
+    status: int,
+    error: str,
+    reason: str,
+    headers: dict[str, str],
+) -> None:
+    response = JSONResponse({"error": error, "reason": reason}, status_code=status, headers=headers)
+    await response(scope, receive, send)
 
 
 def create_app(settings: Settings) -> Starlette:

@@ -18,8 +18,10 @@ from strawberry.extensions import (
     max_aliases,
     query_depth_limiter,
 )
+from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
+from api.cost import CostLimit
 from api.errors import should_mask_error
 from api.mutations import Mutation
 from api.queries import Query, Subscription
@@ -30,6 +32,7 @@ from api.types.record import RecordType
 MAX_DEPTH = 10
 MAX_ALIASES = 15
 MAX_TOKENS = 2000
+MAX_BATCH = 10
 CACHED_DOCUMENTS = 1024
 
 
@@ -64,6 +67,7 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
         # Factories: stateful extensions (MaskErrors) must not be shared between operations.
         QueryLimits,
         partial(MaxTokensLimiter, max_token_count=MAX_TOKENS),
+        CostLimit,
         partial(MaskErrors, should_mask_error=should_mask_error),
         # Clients send the same documents with new variables: parse and validate each once.
         partial(ParserCache, maxsize=CACHED_DOCUMENTS),
@@ -77,4 +81,6 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
         subscription=Subscription,
         extensions=extensions,
         types=[CompanyType, PersonType, RecordType],
+        # A client may send up to MAX_BATCH operations as one JSON list.
+        config=StrawberryConfig(batching_config={"max_operations": MAX_BATCH}),
     )

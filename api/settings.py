@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     console_dir: Path = Field(CONSOLE_DIR, validation_alias="CREDGRAPH_CONSOLE_DIR")
     allow_writes: bool | None = Field(None, validation_alias="CREDGRAPH_ALLOW_WRITES")
     access_log: bool | None = Field(None, validation_alias="CREDGRAPH_ACCESS_LOG")
+    request_timeout: float = Field(30.0, validation_alias="CREDGRAPH_REQUEST_TIMEOUT", gt=0)
+    rate_limit: float = Field(600, validation_alias="CREDGRAPH_RATE_LIMIT", gt=0)
+    public_rate_limit: float = Field(120, validation_alias="CREDGRAPH_PUBLIC_RATE_LIMIT", gt=0)
     watch_poll_seconds: float = Field(
         1.0, validation_alias="CREDGRAPH_WATCH_POLL_SECONDS", gt=0, le=60
     )

@@ -54,6 +54,10 @@ def settings_for(server: EmbeddedServer, **overrides: Any) -> Settings:
         "db_http_port": server.config.http_port,
         "db_password": server.config.password,
         "db_heap": TEST_HEAP,
+        # Tests send hundreds of requests a minute from one address; tests/test_api_hardening.py
+        # checks the limits with small ones.
+        "rate_limit": 1_000_000,
+        "public_rate_limit": 1_000_000,
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)
