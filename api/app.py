@@ -15,6 +15,7 @@ from contextlib import asynccontextmanager
 from typing import Any, cast
 
 import orjson
+from cross_web import HTTPException
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
@@ -25,6 +26,7 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLHTTPResponse
+from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
 from api.auth import PUBLIC, Authenticator, BadKey
@@ -34,7 +36,7 @@ from api.loaders import build_loaders
 from api.schema import build_schema
 from api.settings import Settings
 from graph.driver import Graph
-from graph.errors import GraphError
+from graph.errors import GraphError, GraphUnavailable
 from graph.migrate import Migration, apply_migrations, load_migrations, pending_migrations
 from scoring.scheme import load_schemes
 
@@ -54,7 +56,11 @@ class CredgraphGraphQL(GraphQL[Context, None]):
         self.public_limiter = RateLimiter(settings.public_rate_limit)
 
     def decode_json(self, data: str | bytes) -> object:
-        return orjson.loads(data)
+        decoded = orjson.loads(data)
+        # A batch is a list of operation objects; anything else in it is the client's mistake.
+        if isinstance(decoded, list) and not all(isinstance(item, dict) for item in decoded):
+            raise HTTPException(400, "a batch must be a list of objects with a query each")
+        return decoded
 
     def encode_json(self, data: object) -> str:
         # Text: WebSocket clients (graphql-ws in browsers) expect text frames, not binary ones.
@@ -117,7 +123,18 @@ class CredgraphGraphQL(GraphQL[Context, None]):
 
         try:
             async with asyncio.timeout(self.settings.request_timeout):
-                await super().__call__(scope, receive, tracking)
+                try:
+                    body = BodyLimit(receive, scope, MAX_BODY)
+                    response = await self.run(Request(scope, body.receive))
+                except HTTPException as exc:
+                    # Our errors and strawberry's (a malformed body, a wrong content type) alike:
+                    # JSON with the reason.
+                    response = JSONResponse(
+                        {"error": _ERROR_NAMES.get(exc.status_code, "bad_request"),
+                         "reason": exc.reason},
+                        status_code=exc.status_code,
+                    )  # fmt: skip
+                await response(scope, receive, tracking)
         except TimeoutError:
             if started:
                 raise
@@ -127,6 +144,17 @@ class CredgraphGraphQL(GraphQL[Context, None]):
                 "stopped; nothing it was writing was kept"
             )
             await _refuse(scope, receive, send, 504, "timeout", reason, {})
+
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        # The graph being away is not the client's fault and not a GraphQL error: 503, so that
+        # load balancers and clients retry, with the reason.
+        for error in result.errors or ():
+            if isinstance(error.original_error, GraphUnavailable):
+                log.warning("graph unavailable: %s", error.original_error)
+                raise HTTPException(503, "the graph backend is unavailable; retry shortly")
+        return await super().process_result(request, result)
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket | None = None
@@ -152,6 +180,41 @@ class CredgraphGraphQL(GraphQL[Context, None]):
         except BadKey:
             raise ConnectionRejectionError({"reason": "the API key is not valid"}) from None
         return cast(UnsetType, UNSET)
+
+
+MAX_BODY = 1 << 20  # bytes of one request body
+_ERROR_NAMES = {
+    400: "bad_request",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "too_large",
+    415: "unsupported_media_type",
+    503: "unavailable",
+}
+
+
+class BodyLimit:
+    """Passes a request body through, refusing one larger than ``limit`` bytes (413)."""
+
+    def __init__(self, receive: Receive, scope: Scope, limit: int) -> None:
+        self._receive = receive
+        self.limit = limit
+        self.seen = 0
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            raise_too_large(limit)
+
+    async def receive(self) -> Message:
+        message = await self._receive()
+        if message["type"] == "http.request":
+            self.seen += len(message.get("body", b""))
+            if self.seen > self.limit:
+                raise_too_large(self.limit)
+        return message
+
+
+def raise_too_large(limit: int) -> None:
+    raise HTTPException(413, f"the request body is larger than {limit // 1024} KiB")
 
 
 async def _refuse(

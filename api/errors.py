@@ -6,6 +6,8 @@ from __future__ import annotations
 from graphql.error import GraphQLError
 from strawberry.exceptions import StrawberryGraphQLError
 
+from graph.errors import GraphUnavailable
+
 
 class PublicError(Exception):
     """An error whose message is safe and useful to show to the client (bad ID, bad argument)."""
@@ -20,4 +22,5 @@ def should_mask_error(error: GraphQLError) -> bool:
     original = error.original_error
     if original is None:
         return False  # syntax and validation errors describe the client's query, not our state
-    return not isinstance(original, (PublicError, PermissionDenied))
+    # GraphUnavailable is kept for the HTTP layer, which answers 503 (never shown as GraphQL).
+    return not isinstance(original, (PublicError, PermissionDenied, GraphUnavailable))

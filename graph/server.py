@@ -204,6 +204,8 @@ class EmbeddedServer:
             self._check_reused_ports(pid)
             self._wait_ready(pid)
             return False
+        if self._process is not None and self._process.poll() is not None:
+            self._process = None  # ours died (killed, crashed): reaped, and started afresh
         for name, port in (
             ("CREDGRAPH_DB_BOLT_PORT", self.config.bolt_port),
             ("CREDGRAPH_DB_HTTP_PORT", self.config.http_port),
