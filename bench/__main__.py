@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from api.settings import Settings
-from bench import investigation, registry, scoring
+from bench import investigation, load, registry, report, scaling, scoring
 from bench.harness import Figure, save, show
 from cli.generator import Spec
 
@@ -24,6 +24,8 @@ def main() -> None:
         "--skip-registry", action="store_true", help="skip the import and lookup benchmarks"
     )
     parser.add_argument("--skip-scoring", action="store_true", help="skip the scoring benchmarks")
+    parser.add_argument("--skip-scaling", action="store_true", help="skip score --all at 10k/100k")
+    parser.add_argument("--skip-load", action="store_true", help="skip the 60 s load test")
     parser.add_argument(
         "--skip-investigation",
         action="store_true",
@@ -49,8 +51,22 @@ def main() -> None:
             figures.append(registry.generate_million(args.seed))
         show(figures)
         print(f"saved {save('registry', figures, extra)}", flush=True)
-    if args.skip_scoring:
-        return
+    if not args.skip_scoring:
+        run_scoring(args)
+    if not args.skip_scaling:
+        print("score --all at 10k and 100k entities ...", flush=True)
+        scaled = scaling.run(seed=args.seed)
+        show(scaled)
+        print(f"saved {save('scaling', scaled, {})}", flush=True)
+    if not args.skip_load:
+        print(f"load: 32 clients for 60 s on {args.entities:,} entities ...", flush=True)
+        loaded, extra = load.run(args.entities, seed=args.seed)
+        show(loaded)
+        print(f"saved {save('load', loaded, extra)}", flush=True)
+    print(f"wrote {report.write()}")
+
+
+def run_scoring(args: argparse.Namespace) -> None:
     print(f"rescoring on {args.entities:,} entities ...", flush=True)
     rescoring = scoring.run_rescore(args.entities, seed=args.seed)
     show(rescoring)

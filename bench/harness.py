@@ -102,7 +102,12 @@ def machine() -> dict[str, Any]:
 def save(name: str, figures: list[Figure], extra: dict[str, Any]) -> Path:
     OUT.mkdir(exist_ok=True)
     path = OUT / f"{name}.json"
-    payload = {"machine": machine(), **extra, "figures": [asdict(f) for f in figures]}
+    payload = {
+        "machine": machine(),
+        "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        **extra,
+        "figures": [asdict(f) for f in figures],
+    }
     path.write_text(json.dumps(payload, indent=2, ensure_ascii=False, default=str))
     return path
 
@@ -118,7 +123,7 @@ def show(figures: list[Figure]) -> None:
 
 
 @contextmanager
-def serving(settings: Settings) -> Iterator[int]:
+def serving(settings: Settings, extra_env: dict[str, str] | None = None) -> Iterator[int]:
     """``credgraph serve`` in a process of its own against the server of ``settings``, as
     deployed (production: no GraphiQL, no access log); yields its port once it is ready."""
     import subprocess
@@ -138,6 +143,7 @@ def serving(settings: Settings) -> Iterator[int]:
         "NEO4J_DATABASE": config.database,
         "CREDGRAPH_GRAPH_DIALECT": "arcadedb",
         "CREDGRAPH_ARCADEDB_HTTP_URL": f"http://127.0.0.1:{settings.db_http_port}",
+        **(extra_env or {}),
     }
     proc = subprocess.Popen(
         [sys.executable, "-m", "cli.main", "serve", "--port", str(port)],
@@ -159,3 +165,35 @@ def serving(settings: Settings) -> Iterator[int]:
     finally:
         proc.terminate()
         proc.wait(30)
+
+
+def load_and_score(settings: Settings, folder: Path) -> None:
+    """Migrate, import the generated ``folder`` and score everything, as ``make run`` would."""
+    import asyncio
+    from datetime import date
+
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from cli.scoring import score_all
+    from graph.driver import Graph
+    from graph.importer import Importer
+    from graph.migrate import apply_migrations, load_migrations
+    from graph.readers import expand_paths
+    from scoring.scheme import load_schemes
+
+    async def load() -> None:
+        graph = await Graph.connect(settings.graph_config())
+        try:
+            await apply_migrations(graph, load_migrations(settings.migrations_dir))
+            await Importer(graph).run(expand_paths([folder]))
+        finally:
+            await graph.close()
+
+    asyncio.run(load())
+    with Progress(console=Console(quiet=True)) as progress:
+        asyncio.run(
+            score_all(
+                settings.graph_config(), load_schemes(settings.schemes_dir), date.today(), progress
+            )
+        )

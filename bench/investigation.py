@@ -20,29 +20,21 @@ import http.client
 import random
 import tempfile
 import time
-from datetime import date
 from pathlib import Path
 from typing import Any, LiteralString
 
 import orjson
 from neo4j import AsyncGraphDatabase
-from rich.console import Console
-from rich.progress import Progress
 
 from api.settings import Settings
-from bench.harness import Figure, fresh_server, median, percentile, serving
+from bench.harness import Figure, fresh_server, load_and_score, median, percentile, serving
 from cli.generator import Spec, company_code
-from cli.scoring import score_all
 from cli.shards import generate
 from graph.driver import Graph
 from graph.identifiers import IdentifierError, parse_uscc
-from graph.importer import Importer
-from graph.migrate import apply_migrations, load_migrations
 from graph.models import EntityKind, RelType
-from graph.readers import expand_paths
 from graph.repositories import network
 from graph.traversal import simple_paths
-from scoring.scheme import load_schemes
 
 RELS = "LEGAL_REPRESENTATIVE_OF|SHAREHOLDER_OF|OFFICER_OF|BRANCH_OF"
 ONE_PATHS: dict[tuple[EntityKind, EntityKind], LiteralString] = {}
@@ -295,23 +287,5 @@ def run(entities: int, samples: int = 200, seed: int = 1) -> list[Figure]:
         root = Path(tmp)
         generate(spec, root / "data")
         with fresh_server(root / "graph") as settings:
-
-            async def load() -> None:
-                graph = await Graph.connect(settings.graph_config())
-                try:
-                    await apply_migrations(graph, load_migrations(settings.migrations_dir))
-                    await Importer(graph).run(expand_paths([root / "data"]))
-                finally:
-                    await graph.close()
-
-            asyncio.run(load())
-            with Progress(console=Console(quiet=True)) as progress:
-                asyncio.run(
-                    score_all(
-                        settings.graph_config(),
-                        load_schemes(settings.schemes_dir),
-                        date.today(),
-                        progress,
-                    )
-                )
+            load_and_score(settings, root / "data")
             return measure(settings, spec, samples, seed)
