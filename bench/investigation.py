@@ -33,7 +33,7 @@ from cli.shards import generate
 from graph.driver import Graph
 from graph.identifiers import IdentifierError, parse_uscc
 from graph.models import EntityKind, RelType
-from graph.repositories import network
+from graph.repositories import keys, network
 from graph.traversal import simple_paths
 
 RELS = "LEGAL_REPRESENTATIVE_OF|SHAREHOLDER_OF|OFFICER_OF|BRANCH_OF"
@@ -161,6 +161,8 @@ def measure(settings: Settings, spec: Spec, samples: int, seed: int = 1) -> list
             pairs, roots = await _pick(graph, spec, samples, rng)
             wanted = [(a, ka) for a, ka, _, _ in pairs] + [(b, kb) for _, _, b, kb in pairs]
             ids = await _ids(graph, wanted + roots)
+            _, key = await keys.create(graph, "bench", keys.Role.INVESTIGATOR, None)
+            ids["__key__"] = key
             return pairs, roots, ids
         finally:
             await graph.close()
@@ -178,7 +180,7 @@ def measure(settings: Settings, spec: Spec, samples: int, seed: int = 1) -> list
         )
     }
     found = {"paths": 0, "empty": 0, "one_timeouts": 0, "linkage_nodes": 0}
-    headers = {"Content-Type": "application/json"}
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {ids['__key__']}"}
 
     async def run(port: int) -> None:
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
@@ -240,7 +242,7 @@ def measure(settings: Settings, spec: Spec, samples: int, seed: int = 1) -> list
             await graph.close()
             await driver.close()
 
-    with serving(settings) as port:
+    with serving(settings, {"CREDGRAPH_RATE_LIMIT": "100000000"}) as port:
         asyncio.run(run(port))
     figures = []
     for name, label, goal in (

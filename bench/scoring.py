@@ -25,7 +25,7 @@ from rich.progress import Progress
 
 from api.scores import rescore_around
 from api.settings import Settings
-from bench.harness import Figure, Timer, fresh_server, percentile
+from bench.harness import Figure, Timer, fresh_server, percentile, show
 from cli.generator import Spec, company_code
 from cli.scoring import score_all
 from cli.shards import generate
@@ -157,8 +157,12 @@ def run_recompute(
                     met=compute["ours"] / compute["bare"] <= 3,
                 )
             )
+            show(figures)  # printed now: a failure in `after` must not lose them
             if after is not None:
-                figures += after(settings, spec)
+                try:
+                    figures += after(settings, spec)
+                except Exception as exc:
+                    print(f"the benchmarks on the same graph failed: {exc!r}", flush=True)
     return figures, {"entities": entities, "import_seconds": round(import_seconds, 1)}
 
 

@@ -88,7 +88,7 @@ def test_backend_killed_then_back(tmp_path: Path) -> None:
 @pytest.fixture(scope="module")
 def dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("faults-data")
-    generate(Spec(companies=6_000, persons=9_000, seed=7), folder)
+    generate(Spec(companies=2_500, persons=3_500, seed=7), folder)
     return folder
 
 
