@@ -10,7 +10,7 @@ history) or refuses. Every step is one transaction with its audit entry.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated
 
@@ -25,7 +25,7 @@ from api.types.pagination import offset_cursor, page_info, page_size, parse_offs
 from graph.driver import Graph
 from graph.identifiers import is_id_number, mask_id_number
 from graph.models import EntityKind
-from graph.repositories import audit, disputes
+from graph.repositories import audit, disputes, watch
 from graph.repositories.entities import entities_by_key
 from graph.repositories.records import records_by_id
 from scoring.engine import add_months
@@ -144,6 +144,12 @@ async def _rescore(info: Info, graph: Graph, key: str, kind: EntityKind) -> None
     await rescore_around(graph, info.context.request.app.state.schemes, key, kind, date.today())
 
 
+async def _notify(graph: Graph, kind: watch.EventKind, subject: str, record_id: str) -> None:
+    """A watch event for the subject's watchers, in the transaction of the change."""
+    event = watch.Event(kind=kind, subject_key=subject, at=datetime.now(UTC), record_id=record_id)
+    await watch.append(graph, [event])
+
+
 async def dispute_record(info: Info, record_id: str, reason: str) -> DisputeResult:
     subject, kind = await _record_subject(info, info.context.graph, record_id)
     require(info, Can.DISPUTE, subject)
@@ -164,6 +170,7 @@ async def dispute_record(info: Info, record_id: str, reason: str) -> DisputeResu
         opened = await disputes.open_dispute(
             graph, disputes.Kind.DISPUTE, record_id, subject, text, info.context.caller.key_id
         )
+        await _notify(graph, watch.EventKind.RECORD_DISPUTED, subject, record_id)
         await _rescore(info, graph, subject, kind)
         return opened
 
@@ -204,6 +211,9 @@ async def _decide(
             graph, found.dispute_id, status, record_status, note, info.context.caller.key_id
         )
         if decided is not None:
+            await _notify(
+                graph, watch.EventKind.DISPUTE_DECIDED, found.subject_key, found.record_id
+            )
             await _rescore(info, graph, found.subject_key, kind)
         return decided
 

@@ -39,6 +39,8 @@ class WatchEventKind(Enum):
     LEVEL_CHANGED = "level_changed"
     BLACKLIST_ENTERED = "blacklist_entered"
     BLACKLIST_LEFT = "blacklist_left"
+    RECORD_DISPUTED = "record_disputed"
+    DISPUTE_DECIDED = "dispute_decided"
 
 
 @strawberry.type(description="An entity the caller's key watches.")

@@ -84,6 +84,17 @@ DECIDE = """mutation($id: ID!, $ok: Boolean!, $note: String!) {
   __typename ... on Dispute { status record { status } } ... on DisputeRefused { message } } }"""
 
 
+def graph_rows(server: EmbeddedServer, query: Any, key: str) -> list[dict[str, Any]]:
+    async def read() -> list[dict[str, Any]]:
+        graph = await Graph.connect(settings_for(server).graph_config())
+        try:
+            return await graph.read(query, {"k": key})
+        finally:
+            await graph.close()
+
+    return asyncio.run(read())
+
+
 def published(client: TestClient) -> set[str]:
     """The record ids the public announcement page lists."""
     feed = call(client, {}, "{ publicity(first: 100) { edges { node { recordId } } } }")
@@ -97,9 +108,12 @@ def score(client: TestClient, keys: dict[str, dict[str, str]]) -> tuple[float, d
 
 
 def test_dispute_life_cycle_moves_the_score(
-    world: tuple[TestClient, dict[str, dict[str, str]]],
+    world: tuple[TestClient, dict[str, dict[str, str]]], server: EmbeddedServer
 ) -> None:
     client, keys = world
+    found = call(client, keys["investigator"], f'{{ person(idNumber: "{PERSON}") {{ id }} }}')
+    watch = "mutation($id: ID!) { watch(id: $id) { since } }"
+    call(client, keys["investigator"], watch, id=found["person"]["id"])
     before, parts = score(client, keys)
     judgment = parts["T-JUDG"]["points"]
     assert judgment < 0 and parts["T-JUDG"]["status"] == "active"
@@ -132,6 +146,10 @@ def test_dispute_life_cycle_moves_the_score(
     assert after == during
     # Removed: kept in the history (above), out of public view.
     assert "T-JUDG" not in published(client)
+    # The watchers heard of it: the dispute and its decision.
+    events = "MATCH (e:WatchEvent {subjectKey: $k}) RETURN e.kind AS kind"
+    kinds = {r["kind"] for r in graph_rows(server, events, PERSON)}
+    assert {"record_disputed", "dispute_decided"} <= kinds
     second = call(client, keys["registrar"], RESOLVE, id=opened["id"], o="UPHELD", note="x")
     assert second["resolveDispute"]["message"] == "the dispute is already removed"
 

@@ -25,6 +25,8 @@ class EventKind(StrEnum):
     LEVEL_CHANGED = "level_changed"
     BLACKLIST_ENTERED = "blacklist_entered"
     BLACKLIST_LEFT = "blacklist_left"
+    RECORD_DISPUTED = "record_disputed"
+    DISPUTE_DECIDED = "dispute_decided"
 
 
 @dataclass(frozen=True)
