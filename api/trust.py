@@ -181,20 +181,32 @@ async def dispute_record(info: Info, record_id: str, reason: str) -> DisputeResu
 async def resolve_dispute(
     info: Info, dispute_id: str, outcome: DisputeOutcome, note: str
 ) -> DisputeResult:
-    require(info, Can.RESOLVE_DISPUTES)
-    found = await disputes.by_id(info.context.graph, dispute_id)
-    if found is None or found.kind is not disputes.Kind.DISPUTE:
-        return DisputeRefused(field="id", message="no dispute with this id")
-    if found.status is not disputes.Status.OPEN:
-        return DisputeRefused(field="id", message=f"the dispute is already {found.status.value}")
-    text = _text("note", note)
-    if isinstance(text, DisputeRefused):
-        return text
+    opened = await _open_case(info, dispute_id, disputes.Kind.DISPUTE, "dispute", note)
+    if isinstance(opened, DisputeRefused):
+        return opened
+    found, text, kind = opened
     record_status = "removed" if outcome is DisputeOutcome.REMOVED else "active"
-    _, kind = await _record_subject(info, info.context.graph, found.record_id)
     return await _decide(
         info, "resolveDispute", found, disputes.Status(outcome.value), record_status, text, kind
     )
+
+
+async def _open_case(
+    info: Info, case_id: str, kind: disputes.Kind, noun: str, note: str
+) -> tuple[disputes.Dispute, str, EntityKind] | DisputeRefused:
+    """Where a registrar's decision starts: the open case of ``kind``, the note, the kind."""
+    require(info, Can.RESOLVE_DISPUTES)
+    found = await disputes.by_id(info.context.graph, case_id)
+    if found is None or found.kind is not kind:
+        return DisputeRefused(field="id", message=f"no {noun} with this id")
+    if found.status is not disputes.Status.OPEN:
+        word = "dispute" if kind is disputes.Kind.DISPUTE else "request"
+        return DisputeRefused(field="id", message=f"the {word} is already {found.status.value}")
+    text = _text("note", note)
+    if isinstance(text, DisputeRefused):
+        return text
+    _, subject_kind = await _record_subject(info, info.context.graph, found.record_id)
+    return found, text, subject_kind
 
 
 async def _decide(
@@ -264,16 +276,12 @@ async def request_restoration(info: Info, record_id: str, reason: str) -> Disput
 async def decide_restoration(
     info: Info, request_id: str, approve: bool, note: str
 ) -> DisputeResult:
-    require(info, Can.RESOLVE_DISPUTES)
-    found = await disputes.by_id(info.context.graph, request_id)
-    if found is None or found.kind is not disputes.Kind.RESTORATION:
-        return DisputeRefused(field="id", message="no restoration request with this id")
-    if found.status is not disputes.Status.OPEN:
-        return DisputeRefused(field="id", message=f"the request is already {found.status.value}")
-    text = _text("note", note)
-    if isinstance(text, DisputeRefused):
-        return text
-    _, kind = await _record_subject(info, info.context.graph, found.record_id)
+    opened = await _open_case(
+        info, request_id, disputes.Kind.RESTORATION, "restoration request", note
+    )
+    if isinstance(opened, DisputeRefused):
+        return opened
+    found, text, kind = opened
     status = disputes.Status.APPROVED if approve else disputes.Status.REFUSED
     return await _decide(
         info, "decideRestoration", found, status, "restored" if approve else "active", text, kind

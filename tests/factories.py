@@ -119,3 +119,20 @@ def api_key(settings: Any, role: str, subject: str | None = None, name: str = "t
 
 def bearer(key: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {key}"}
+
+
+def migrate(settings: Any) -> None:
+    """Apply every migration to the graph of ``settings`` (a fresh test server)."""
+    import asyncio
+
+    from graph.driver import Graph
+    from graph.migrate import apply_migrations, load_migrations
+
+    async def run() -> None:
+        graph = await Graph.connect(settings.graph_config())
+        try:
+            await apply_migrations(graph, load_migrations(settings.migrations_dir))
+        finally:
+            await graph.close()
+
+    asyncio.run(run())

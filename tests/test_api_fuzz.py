@@ -17,7 +17,7 @@ from api.app import create_app
 from api.schema import build_schema
 from graph.server import EmbeddedServer
 from tests.conftest import make_server, settings_for
-from tests.factories import api_key, bearer, import_rows
+from tests.factories import api_key, bearer, import_rows, migrate
 from tests.test_api_investigation import rows
 
 # When one field of an operation fails, graphql-core cancels its siblings; a sibling cancelled in
@@ -43,19 +43,7 @@ def fuzzed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClien
     server.start()
     try:
         config = settings_for(server, allow_writes=True)
-        import asyncio
-
-        from graph.driver import Graph
-        from graph.migrate import apply_migrations, load_migrations
-
-        async def migrate() -> None:
-            graph = await Graph.connect(config.graph_config())
-            try:
-                await apply_migrations(graph, load_migrations(config.migrations_dir))
-            finally:
-                await graph.close()
-
-        asyncio.run(migrate())
+        migrate(config)
         import_rows(config, rows(), tmp_path_factory.mktemp("fuzz-rows"))
         key = api_key(config, "registrar", name="fuzz")
         with TestClient(create_app(config), raise_server_exceptions=False) as client:

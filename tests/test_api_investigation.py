@@ -15,8 +15,6 @@ from starlette.testclient import TestClient
 
 from api.app import create_app
 from cli.scoring import score_all
-from graph.driver import Graph
-from graph.migrate import apply_migrations, load_migrations
 from graph.server import EmbeddedServer
 from scoring.scheme import load_schemes
 from tests.conftest import make_server, settings_for
@@ -27,6 +25,7 @@ from tests.factories import (
     id_number,
     import_rows,
     link_row,
+    migrate,
     person_row,
     record_row,
 )
@@ -103,14 +102,7 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     try:
         settings = settings_for(server)
 
-        async def prepare() -> None:
-            graph = await Graph.connect(settings.graph_config())
-            try:
-                await apply_migrations(graph, load_migrations(settings.migrations_dir))
-            finally:
-                await graph.close()
-
-        asyncio.run(prepare())
+        migrate(settings)
         import_rows(settings, rows(), tmp_path_factory.mktemp("investigation-rows"))
         schemes = load_schemes(settings.schemes_dir)
         with Progress(console=Console(quiet=True)) as progress:

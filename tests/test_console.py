@@ -20,11 +20,9 @@ from rich.progress import Progress
 
 from api.app import create_app
 from cli.scoring import score_all
-from graph.driver import Graph
-from graph.migrate import apply_migrations, load_migrations
 from scoring.scheme import load_schemes
 from tests.conftest import free_port, make_server, settings_for
-from tests.factories import api_key, import_rows
+from tests.factories import api_key, import_rows, migrate
 from tests.test_api_investigation import rows
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
@@ -62,14 +60,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     try:
         settings = settings_for(server)
 
-        async def prepare() -> None:
-            graph = await Graph.connect(settings.graph_config())
-            try:
-                await apply_migrations(graph, load_migrations(settings.migrations_dir))
-            finally:
-                await graph.close()
-
-        asyncio.run(prepare())
+        migrate(settings)
         import_rows(settings, rows(), tmp_path_factory.mktemp("console-rows"))
         with Progress(console=Console(quiet=True)) as progress:
             asyncio.run(
