@@ -10,7 +10,7 @@ from typing import Annotated
 import strawberry
 from strawberry import relay
 
-from api import investigation, trust, watching
+from api import auditing, investigation, trust, watching
 from api.access import Can, allowed, permission, require
 from api.context import Info
 from api.errors import PublicError
@@ -358,15 +358,15 @@ class Query:
         first: int | None = 50,
         after: str | None = None,
         subject: str | None = None,
-    ) -> trust.AuditEntryConnection:
-        return await trust.audit_log(info, first, after, subject)
+    ) -> auditing.AuditEntryConnection:
+        return await auditing.audit_log(info, first, after, subject)
 
     @strawberry.field(
         description="The audit chain checked from its first entry (auditors): the first "
         "edited, missing or reordered entry is named."
     )
-    async def audit_verification(self, info: Info) -> trust.AuditVerification:
-        return await trust.verify_chain(info)
+    async def audit_verification(self, info: Info) -> auditing.AuditVerification:
+        return await auditing.verify_chain(info)
 
     @strawberry.field(
         description="Who read the file of the person or company a subject key is bound to, "
@@ -374,8 +374,8 @@ class Query:
     )
     async def who_looked_at_me(
         self, info: Info, first: int | None = 50, after: str | None = None
-    ) -> list[trust.FileRead]:
-        return await trust.who_looked(info, first, after)
+    ) -> list[auditing.FileRead]:
+        return await auditing.who_looked(info, first, after)
 
 
 @strawberry.type(description="Live events over graphql-transport-ws on /graphql.")
