@@ -114,6 +114,7 @@ async def audited(
     args: Any,
     subjects: Callable[[T], Sequence[str]],
     work: Callable[[Graph], Awaitable[T]],
+    kind: str = "write",
 ) -> T:
     """Run ``work`` and append its audit entry in one transaction (retried when another writer
     took the chain's next number first); nothing is written when either fails."""
@@ -127,7 +128,7 @@ async def audited(
                     key_id=caller.key_id,
                     role=caller.role.value,
                     operation=operation,
-                    kind="write",
+                    kind=kind,
                     args=args,
                     subjects=subjects(result),
                 )
@@ -148,22 +149,10 @@ def _conflict(exc: Exception) -> bool:
 
 async def audit_read(info: Info, operation: str, subject: str, args: Any) -> None:
     """Record a read of a person's file when the caller's role is one whose reads are audited."""
-    caller = info.context.caller
-    if caller.role not in AUDITED_READERS:
+    if info.context.caller.role not in AUDITED_READERS:
         return
-    for attempt in range(RETRIES):
-        try:
-            async with bound(info.context.graph) as graph:
-                await audit.append(
-                    graph,
-                    key_id=caller.key_id,
-                    role=caller.role.value,
-                    operation=operation,
-                    kind="read",
-                    args=args,
-                    subjects=[subject],
-                )
-            return
-        except (audit.ChainConflict, GraphError) as exc:
-            if attempt == RETRIES - 1 or not _conflict(exc):
-                raise
+
+    async def nothing(graph: Graph) -> None:
+        return None
+
+    await audited(info, operation, args, lambda _: [subject], nothing, kind="read")
