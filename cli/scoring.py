@@ -17,8 +17,6 @@ from graph.repositories import bulk, snapshots
 from scoring.batch import BatchResult, evaluate_all
 from scoring.scheme import Scheme
 
-WRITE_BATCH = 5000
-
 
 @dataclass
 class SchemeSummary:
@@ -51,26 +49,30 @@ async def score_all(
         started = time.perf_counter()
         data = await bulk.load_graph(graph, lambda stage, rows: progress.advance(reading, rows))
         run.read_seconds = time.perf_counter() - started
-        run.entities, run.links, run.records = data.size, len(data.link_rel), len(data.record_ids)
+        run.entities, run.links, run.records = data.size, data.links, data.records
         progress.update(reading, total=1, completed=1)
-        computed: list[tuple[BatchResult, list[snapshots.ScoreSummary]]] = []
+        computed: list[BatchResult] = []
         started = time.perf_counter()
         for scheme_id in sorted(schemes):
-            result = evaluate_all(data, schemes[scheme_id], as_of)
-            computed.append((result, snapshots.from_batch(data, result, as_of)))
+            computed.append(evaluate_all(data, schemes[scheme_id], as_of))
         run.compute_seconds = time.perf_counter() - started
-        total = sum(len(rows) for _, rows in computed)
+        total = sum(int(result.scored.sum()) for result in computed)
         writing = progress.add_task("storing changed scores", total=max(total, 1))
         started = time.perf_counter()
-        for result, rows in computed:
-            summary = SchemeSummary(result.scheme_id, scored=len(rows))
-            for start in range(0, len(rows), WRITE_BATCH):
-                chunk = rows[start : start + WRITE_BATCH]
-                summary.written += await snapshots.record_summaries(graph, chunk)
-                progress.advance(writing, len(chunk))
-            summary.blacklisted = sum(1 for row in rows if row.blacklisted)
-            summary.levels = Counter(row.level for row in rows)
-            run.schemes.append(summary)
+        for result in computed:
+            stored = await snapshots.store_batch(
+                graph, data, result, as_of, lambda rows: progress.advance(writing, rows)
+            )
+            run.schemes.append(
+                SchemeSummary(
+                    result.scheme_id,
+                    scored=stored.scored,
+                    written=stored.written,
+                    blacklisted=stored.blacklisted,
+                    levels=stored.levels,
+                )
+            )
+        progress.update(writing, completed=max(total, 1))
         run.write_seconds = time.perf_counter() - started
     finally:
         await graph.close()

@@ -59,7 +59,7 @@ def build(
                 )
             )
     flat = [(k, f) for k, fs in facts.items() for f in fs]
-    data = GraphData(
+    data = GraphData.of(
         keys=keys,
         is_company=np.array(companies),
         link_from=np.array([index[a] for a, _, _, _ in links], dtype=np.int64),
@@ -68,10 +68,7 @@ def build(
         link_stake=np.array([np.nan if s is None else s for _, _, _, s in links]),
         record_ids=[f.record_id for _, f in flat],
         record_entity=np.array([index[k] for k, _ in flat], dtype=np.int64),
-        record_code=[f.code for _, f in flat],
-        record_category=[f.category for _, f in flat],
-        record_severity=[f.severity for _, f in flat],
-        record_polarity=[f.polarity for _, f in flat],
+        record_kinds=[(f.code, f.category, f.severity, f.polarity) for _, f in flat],
         record_decided=np.array([f.decided_on.isoformat() for _, f in flat], dtype="datetime64[D]"),
         record_status=np.array([STATUS_CODES[f.status] for _, f in flat], dtype=np.int64),
     )
@@ -123,6 +120,7 @@ def test_batch_agrees_with_the_engine(seed: int) -> None:
             assert result.values[i] == pytest.approx(score.value, abs=0.011), key
             assert result.levels[i] == score.level or abs(score.value - round(score.value)) < 0.02
             assert bool(result.blacklisted[i]) == score.blacklisted
+            assert result.reasons_for(i) == list(score.blacklist_reasons)
             assert result.reasons.get(i, []) == list(score.blacklist_reasons)
             checked += 1
         assert checked > 100

@@ -78,6 +78,7 @@ RETURN w.subjectKey AS key, w.createdAt AS createdAt
 ORDER BY w.createdAt, w.subjectKey
 """
 ANY_WATCH = "MATCH (w:Watch) RETURN w.watchId AS id LIMIT 1"
+WATCHED = "MATCH (w:Watch) RETURN collect(DISTINCT w.subjectKey) AS keys"
 # Events go only to watched subjects: the MATCH drops the others.
 APPEND = """
 UNWIND $events AS e
@@ -137,6 +138,12 @@ async def anyone_watches(target: Graph | Transaction) -> bool:
     if isinstance(target, Graph):
         return bool(await target.read(ANY_WATCH))
     return bool(await target.run(ANY_WATCH))
+
+
+async def watched_keys(graph: Graph) -> set[str]:
+    """Every subject someone watches."""
+    rows = await graph.read(WATCHED)
+    return set(rows[0]["keys"]) if rows else set()
 
 
 def _event(p: dict[str, Any]) -> Event:
