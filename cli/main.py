@@ -202,6 +202,14 @@ def score(
     as_of: Annotated[
         str | None, typer.Option(help="The day to score as of (YYYY-MM-DD); today by default.")
     ] = None,
+    batch_size: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="Changed scores written per transaction (an interrupted run keeps whole "
+            "batches; the next run writes the rest).",
+        ),
+    ] = 10_000,
 ) -> None:
     """Recompute scores for the whole graph with sparse matrices and store what changed.
 
@@ -224,7 +232,7 @@ def score(
     exit_on_sigterm()
     with graph_backend(settings, console):
         asyncio.run(_migrate(settings))  # snapshots need their indexes
-        run = run_score_all(settings.graph_config(), schemes, day, console)
+        run = run_score_all(settings.graph_config(), schemes, day, console, batch_size)
     out.print(summary_table(run, schemes))
     out.print(
         f"read {run.read_seconds:.1f}s, computed {run.compute_seconds:.1f}s, "

@@ -39,7 +39,11 @@ class ScoreRun:
 
 
 async def score_all(
-    config: GraphConfig, schemes: dict[str, Scheme], as_of: date, progress: Progress
+    config: GraphConfig,
+    schemes: dict[str, Scheme],
+    as_of: date,
+    progress: Progress,
+    batch_size: int = snapshots.WRITE_BATCH,
 ) -> ScoreRun:
     """The whole-graph pass: bulk read, compute per scheme, write snapshots in batches."""
     run = ScoreRun()
@@ -61,7 +65,7 @@ async def score_all(
         started = time.perf_counter()
         for result in computed:
             stored = await snapshots.store_batch(
-                graph, data, result, as_of, lambda rows: progress.advance(writing, rows)
+                graph, data, result, as_of, lambda rows: progress.advance(writing, rows), batch_size
             )
             run.schemes.append(
                 SchemeSummary(
@@ -80,7 +84,11 @@ async def score_all(
 
 
 def run_score_all(
-    config: GraphConfig, schemes: dict[str, Scheme], as_of: date, console: Console
+    config: GraphConfig,
+    schemes: dict[str, Scheme],
+    as_of: date,
+    console: Console,
+    batch_size: int = snapshots.WRITE_BATCH,
 ) -> ScoreRun:
     columns = (
         TextColumn("{task.description}"),
@@ -89,7 +97,7 @@ def run_score_all(
         TimeElapsedColumn(),
     )
     with Progress(*columns, console=console) as progress:
-        return asyncio.run(score_all(config, schemes, as_of, progress))
+        return asyncio.run(score_all(config, schemes, as_of, progress, batch_size))
 
 
 def summary_table(run: ScoreRun, schemes: dict[str, Scheme]) -> Table:

@@ -149,15 +149,15 @@ def test_recompute_killed_half_way_then_rerun_gives_the_same_scores(
         as_of = ["score", "--all", "--as-of", "2026-11-01"]
         assert run(as_of, env_for(clean)).returncode == 0
         expected = graph_state(clean, LATEST)[0]
-        proc = subprocess.Popen(
-            [*CREDGRAPH, *as_of], env=env_for(killed),
+        proc = subprocess.Popen(  # small batches: a kill between two is likely
+            [*CREDGRAPH, *as_of, "--batch-size", "50"], env=env_for(killed),
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
         try:
             deadline = time.monotonic() + 300
             while time.monotonic() < deadline:
                 time.sleep(0.2)
-                if len(graph_state(killed, LATEST)[0]) >= len(expected) // 3:
+                if graph_state(killed, LATEST)[0]:  # writing has begun
                     break
             else:
                 pytest.fail("the recompute never started writing")

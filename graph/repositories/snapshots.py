@@ -307,6 +307,7 @@ async def store_batch(
     result: BatchResult,
     as_of: date,
     on_progress: Callable[[int], None] | None = None,
+    batch_size: int = WRITE_BATCH,
 ) -> Stored:
     """Store a whole-graph result: the scores that differ from their subject's latest snapshot.
 
@@ -348,8 +349,8 @@ async def store_batch(
     now = datetime.now(UTC)
     ids = SnapshotIds()
     written = 0
-    for start in range(0, len(changed), WRITE_BATCH):
-        chunk = changed[start : start + WRITE_BATCH]
+    for start in range(0, len(changed), batch_size):
+        chunk = changed[start : start + batch_size]
         scores = [(_summary(data, result, int(i), as_of), bool(had[i])) for i in chunk]
         written += await write_snapshots(graph, scores, now, ids)
         tick(len(chunk))
