@@ -25,6 +25,7 @@ from graph.repositories import writes
 from graph.rows import PARSERS, ROW_TYPES, RowError
 
 ENTITY_TYPES = ("company", "person")
+YIELD_EVERY = 100  # lines parsed between two turns of the event loop
 UNTYPED = "unreadable"  # lines that are not JSON, or name no known type
 Progress = Callable[[int], None]
 
@@ -132,6 +133,10 @@ class Importer:
             since_progress = 0
             for line, raw in read_rows(path):
                 since_progress += 1
+                if since_progress % YIELD_EVERY == 0:
+                    # Parsing never awaits by itself: without this the batch in flight would
+                    # not even be sent until the next one is ready, and nothing would overlap.
+                    await asyncio.sleep(0)
                 if since_progress == 1000:
                     self.on_progress(since_progress)
                     since_progress = 0
