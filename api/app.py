@@ -326,3 +326,9 @@ async def _readiness(graph: Graph, migrations: list[Migration]) -> Response:
     return JSONResponse(
         {"status": "ready", "database": graph.database, "migrations": len(migrations)}
     )
+
+
+def app_from_environment() -> Starlette:
+    """The app for settings read from the environment: what each ``serve --workers`` process
+    builds for itself (uvicorn imports it by name there)."""
+    return create_app(Settings())

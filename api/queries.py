@@ -137,19 +137,20 @@ class Query:
             require(info, Can.LOOK_UP_PERSONS)
         elif kind is SearchKind.ANY and not allowed(info, Can.LOOK_UP_PERSONS):
             kind = SearchKind.COMPANY  # the public finds companies only
-        hits = await search.search(info.context.graph, text, kind, search.MAX_RESULTS)
-        window = hits[start : start + size]
+        graph = info.context.graph
+        hits = await search.search(graph, text, kind, search.MAX_RESULTS)
+        window = await search.entities(graph, hits[start : start + size])
         edges = [
             SearchResultEdge(
                 cursor=offset_cursor(start + i),
                 node=SearchResult(
-                    entity=entity_type(hit.entity),
+                    entity=entity_type(entity),
                     score=round(hit.score, 4),
                     matched_on=hit.matched_on,
                     via=hit.via,
                 ),
             )
-            for i, hit in enumerate(window)
+            for i, (hit, entity) in enumerate(window)
         ]
         return SearchResultConnection(
             edges=edges,

@@ -34,6 +34,7 @@ class Settings(BaseSettings):
     env: Environment = Field(Environment.DEVELOPMENT, validation_alias="CREDGRAPH_ENV")
     host: str = Field("127.0.0.1", validation_alias="CREDGRAPH_HOST")
     port: int = Field(8000, validation_alias="CREDGRAPH_PORT", ge=0, le=65535)
+    workers: int = Field(1, validation_alias="CREDGRAPH_WORKERS", ge=1, le=64)
 
     neo4j_uri: str | None = Field(None, validation_alias="NEO4J_URI")
     neo4j_user: str = Field("neo4j", validation_alias="NEO4J_USER")

@@ -49,10 +49,17 @@ async def _plan(settings: Any, spec: Spec, seed: int) -> tuple[dict[str, Any], s
 
 
 def run(
-    entities: int = 100_000, duration: float = 60, concurrency: int = 32, seed: int = 1
+    entities: int = 100_000,
+    duration: float = 60,
+    concurrency: int = 32,
+    seed: int = 1,
+    workers: tuple[int, ...] = (1, 2),
 ) -> tuple[list[Figure], dict[str, Any]]:
+    """The load test once per API worker count, on one loaded and scored graph."""
     companies = int(entities * 0.4)
     spec = Spec(companies=companies, persons=entities - companies, seed=seed)
+    figures: list[Figure] = []
+    latencies: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="credgraph-bench-load-") as tmp:
         root = Path(tmp)
         generate(spec, root / "data")
@@ -60,23 +67,36 @@ def run(
             load_and_score(settings, root / "data")
             plan, key = asyncio.run(_plan(settings, spec, seed))
             (root / "plan.json").write_bytes(orjson.dumps(plan))
-            # The limit guards production; here one key is the whole crowd.
-            with serving(settings, {"CREDGRAPH_RATE_LIMIT": "100000000"}) as port:
-                subprocess.run(
-                    [sys.executable, "-m", "bench.loadclient", "--port", str(port), "--key", key,
-                     "--plan", str(root / "plan.json"), "--duration", str(duration),
-                     "--concurrency", str(concurrency), "--out", str(root / "load.json")],
-                    check=True,
-                )  # fmt: skip
-            result = orjson.loads((root / "load.json").read_bytes())
+            for count in workers:
+                # The limit guards production; here one key is the whole crowd.
+                env = {"CREDGRAPH_RATE_LIMIT": "100000000", "CREDGRAPH_WORKERS": str(count)}
+                out = root / f"load-{count}.json"
+                with serving(settings, env) as port:
+                    subprocess.run(
+                        [sys.executable, "-m", "bench.loadclient", "--port", str(port),
+                         "--key", key, "--plan", str(root / "plan.json"),
+                         "--duration", str(duration), "--concurrency", str(concurrency),
+                         "--out", str(out)],
+                        check=True,
+                    )  # fmt: skip
+                result = orjson.loads(out.read_bytes())
+                figures += _figures(result, concurrency, duration, entities, count)
+                latencies[f"{count} worker{'s' if count > 1 else ''}"] = result["latencies"]
+    return figures, {"latencies": latencies, "entities": entities, "workers": list(workers)}
+
+
+def _figures(
+    result: dict[str, Any], concurrency: int, duration: float, entities: int, workers: int
+) -> list[Figure]:
     seconds = result["seconds"]
+    served = f"{workers} API worker{'s' if workers > 1 else ''}"
     figures = []
     total = 0
     for kind, values in result["latencies"].items():
         total += len(values)
         figures.append(
             Figure(
-                f"load: {kind} under {concurrency} clients, p95",
+                f"load: {kind} under {concurrency} clients, {served}, p95",
                 percentile(values, 95) if values else float("nan"),
                 "ms",
                 notes={
@@ -90,7 +110,7 @@ def run(
     failures = result["failures"]
     figures.append(
         Figure(
-            f"load: all kinds, {concurrency} clients for {duration:.0f} s",
+            f"load: all kinds, {concurrency} clients for {duration:.0f} s, {served}",
             total / seconds,
             "req/s",
             goal="no errors",
@@ -98,4 +118,4 @@ def run(
             notes={"errors": len(failures), "first_errors": failures[:3], "entities": entities},
         )
     )
-    return figures, {"latencies": result["latencies"], "entities": entities, "seconds": seconds}
+    return figures

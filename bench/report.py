@@ -80,11 +80,18 @@ def _plots(results: dict[str, dict[str, Any]]) -> list[str]:
     made = []
     load = results.get("load")
     if load and load.get("latencies"):
-        fig, ax = plt.subplots(figsize=(8, 4.5))
-        kinds = [k for k, v in load["latencies"].items() if v]
-        ax.boxplot(
-            [load["latencies"][k] for k in kinds], tick_labels=kinds, showfliers=False, whis=(1, 99)
-        )
+        fig, ax = plt.subplots(figsize=(10, 4.5))
+        runs = load["latencies"]
+        if all(isinstance(v, list) for v in runs.values()):  # one run: {kind: [ms]}
+            runs = {"": runs}
+        labels, series = [], []
+        for kind in next(iter(runs.values())):
+            for run, by_kind in runs.items():
+                if by_kind.get(kind):
+                    labels.append(f"{kind}\n{run}" if run else kind)
+                    series.append(by_kind[kind])
+        ax.boxplot(series, tick_labels=labels, showfliers=False, whis=(1, 99))
+        ax.tick_params(axis="x", labelsize=8)
         ax.set_ylabel("latency (ms), whiskers at p1 and p99")
         ax.set_title(f"Latency under load: {load.get('concurrency', 32)} clients, 100k entities")
         fig.tight_layout()

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
 from pydantic import ValidationError
@@ -58,6 +59,15 @@ def serve(
     demo_if_empty: Annotated[
         bool, typer.Option(help="Load a generated demo registry when the graph is empty.")
     ] = False,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            max=64,
+            help="API processes sharing the port (CREDGRAPH_WORKERS, 1): about one per core "
+            "the graph server leaves free.",
+        ),
+    ] = None,
 ) -> None:
     """Serve the GraphQL API (starting the embedded backend when NEO4J_URI is unset).
 
@@ -74,16 +84,24 @@ def serve(
             from cli.demo import load_demo_if_empty
 
             load_demo_if_empty(settings, console)
-        application = create_app(settings)
-        config = uvicorn.Config(
-            application,
-            host=host or settings.host,
-            port=settings.port if port is None else port,
-            log_level="info",
-            access_log=settings.access_log_on,
-            lifespan="on",
-            proxy_headers=False,
-        )
+        options: dict[str, Any] = {
+            "host": host or settings.host,
+            "port": settings.port if port is None else port,
+            "log_level": "info",
+            "access_log": settings.access_log_on,
+            "lifespan": "on",
+            "proxy_headers": False,
+        }
+        count = workers or settings.workers
+        if count > 1:
+            # Each worker builds its app from the environment; the migrations run once, here,
+            # not in every worker at the same time.
+            if settings.migrate_on_start:
+                asyncio.run(_migrate(settings))
+            os.environ["CREDGRAPH_MIGRATE_ON_START"] = "false"
+            uvicorn.run("api.app:app_from_environment", factory=True, workers=count, **options)
+            return
+        config = uvicorn.Config(create_app(settings), **options)
         server = uvicorn.Server(config)
         server.run()
         if not server.started:

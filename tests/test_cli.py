@@ -161,3 +161,55 @@ def test_cli_import_exit_codes_and_summary(graph_server: EmbeddedServer, tmp_pat
     missing = run(["import", str(tmp_path / "nope.jsonl")], env)
     assert missing.returncode == 1
     assert missing.stderr.startswith("error:") and "nope.jsonl" in missing.stderr
+
+
+def test_serve_with_two_workers(graph_server: EmbeddedServer) -> None:
+    """``serve --workers 2``: two API processes share the port, each building its app from the
+    environment, and they answer; SIGTERM stops them all cleanly."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [*CREDGRAPH, "serve", "--workers", "2", "--port", str(port)],
+        env=env_for(graph_server, CREDGRAPH_ACCESS_LOG="false"),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        else:
+            pytest.fail("serve --workers 2 did not become ready")
+        workers = _children(proc.pid)
+        assert len(workers) == 2, workers
+        query = {"query": '{ company(uscc: "91110105MA01234567") { name } }'}
+        answers = [httpx.post(f"{base}/graphql", json=query, timeout=10) for _ in range(20)]
+        assert {a.status_code for a in answers} == {200}
+        assert all(a.json() == {"data": {"company": None}} for a in answers)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    assert not any(_cmdline(pid) for pid in workers)  # no worker outlived the supervisor
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        children = (task / "children").read_text().split()
+        found += [int(c) for c in children]
+    # uvicorn's supervisor may start a resource tracker as well; workers run the app.
+    return [c for c in found if "multiprocessing.resource_tracker" not in _cmdline(c)]
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_text().replace("\0", " ")
+    except FileNotFoundError:
+        return ""

@@ -10,42 +10,47 @@ its company. Within a tier the full-text (BM25) score orders. A result's ``score
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any, LiteralString
 
 from graph.dialect import FulltextIndex
 from graph.driver import Graph
 from graph.identifiers import is_id_number
 from graph.models import Entity, EntityKind
-from graph.repositories import convert
+from graph.repositories import entities as entities_repo
 
 COMPANY_NAME_INDEX = FulltextIndex("company_name", "Company", "name")
 PERSON_NAME_INDEX = FulltextIndex("person_name", "Person", "name")
 MAX_RESULTS = 200
 MAX_QUERY = 100
 
+# Ranking needs a key, a name and a score per hit, not the whole node: each statement returns
+# them as columns (one row), and the caller loads whole entities for the page it shows only.
 SEARCH_NAMES = """
 CALL db.index.fulltext.queryNodes($index, $q) YIELD node, score
-RETURN labels(node) AS labels, properties(node) AS props, score
-LIMIT $limit
+WITH node, score LIMIT $limit
+RETURN collect(coalesce(node.uscc, node.idNumber)) AS keys, collect(node.name) AS names,
+       collect(score) AS scores
 """
 SEARCH_BY_REPRESENTATIVE = """
 CALL db.index.fulltext.queryNodes($index, $q) YIELD node, score
 WITH node, score LIMIT $limit
 MATCH (node)-[:LEGAL_REPRESENTATIVE_OF]->(c:Company)
-RETURN properties(c) AS props, node.name AS via, score
-LIMIT $limit
+WITH c, node, score LIMIT $limit
+RETURN collect(c.uscc) AS keys, collect(c.name) AS names, collect(node.name) AS vias,
+       collect(score) AS scores
 """
 USCC_PREFIX = """
 MATCH (c:Company) WHERE c.uscc STARTS WITH $prefix
-RETURN properties(c) AS props
-ORDER BY c.uscc
-LIMIT $limit
+WITH c ORDER BY c.uscc LIMIT $limit
+RETURN collect(c.uscc) AS keys, collect(c.name) AS names
 """
 EXACT_KEYS = """
 OPTIONAL MATCH (c:Company {registrationNumber: $q})
 OPTIONAL MATCH (p:Person {idNumber: $q})
-RETURN properties(c) AS company, properties(p) AS person
+RETURN c.uscc AS company, c.name AS companyName, p.idNumber AS person, p.name AS personName
 """
 
 
@@ -67,7 +72,11 @@ class MatchedOn(StrEnum):
 
 @dataclass(frozen=True)
 class SearchHit:
-    entity: Entity
+    """A ranked match: which entity (by key), why, and how well. ``entities`` loads a page's."""
+
+    kind: EntityKind
+    key: str
+    name: str
     score: float
     matched_on: MatchedOn
     via: str | None = None  # the representative's name, for LEGAL_REPRESENTATIVE matches
@@ -99,70 +108,76 @@ async def search(graph: Graph, text: str, kind: SearchKind, limit: int) -> list[
     hits: dict[str, SearchHit] = {}
 
     def offer(hit: SearchHit) -> None:
-        key = hit.entity.key
-        if key not in hits or hits[key].score < hit.score:
-            hits[key] = hit
+        if hit.key not in hits or hits[hit.key].score < hit.score:
+            hits[hit.key] = hit
 
+    company, person = EntityKind.COMPANY, EntityKind.PERSON
     companies = kind in (SearchKind.ANY, SearchKind.COMPANY)
     persons = kind in (SearchKind.ANY, SearchKind.PERSON)
     compact = query.upper().replace(" ", "")
     if _CODE_PREFIX.match(compact) and companies:
-        rows = await graph.read(USCC_PREFIX, {"prefix": compact, "limit": limit})
-        for row in rows:
-            exact = row["props"]["uscc"] == compact
-            offer(SearchHit(_company(row["props"]), 6.0 if exact else 5.0, MatchedOn.CODE))
+        found = await _columns(graph, USCC_PREFIX, {"prefix": compact, "limit": limit})
+        for key, name in zip(found.get("keys", []), found.get("names", []), strict=True):
+            score = 6.0 if key == compact else 5.0
+            offer(SearchHit(company, key, name or "", score, MatchedOn.CODE))
     if compact.isalnum() and len(compact) >= 6:
-        row = (await graph.read(EXACT_KEYS, {"q": compact}))[0]
-        if row["company"] and companies:
-            offer(SearchHit(_company(row["company"]), 6.0, MatchedOn.REGISTRATION_NUMBER))
-        if row["person"] and persons and is_id_number(compact):
-            person = Entity(EntityKind.PERSON, person=convert.person(row["person"]))
-            offer(SearchHit(person, 6.0, MatchedOn.ID_NUMBER))
+        row = await _columns(graph, EXACT_KEYS, {"q": compact})
+        if row.get("company") and companies:
+            name = row["companyName"] or ""
+            offer(SearchHit(company, row["company"], name, 6.0, MatchedOn.REGISTRATION_NUMBER))
+        if row.get("person") and persons and is_id_number(compact):
+            name = row["personName"] or ""
+            offer(SearchHit(person, row["person"], name, 6.0, MatchedOn.ID_NUMBER))
     lucene = lucene_query(query)
     if lucene is None:
         return _ranked(hits, limit)
     needle = query.lower()
+    person_index = graph.fulltext_index(PERSON_NAME_INDEX)
+    params = {"q": lucene, "limit": limit}
     if companies:
-        rows = await graph.read(
-            SEARCH_NAMES,
-            {"index": graph.fulltext_index(COMPANY_NAME_INDEX), "q": lucene, "limit": limit},
-        )
-        for row in rows:
-            whole = needle in (row["props"].get("name") or "").lower()
-            offer(
-                SearchHit(
-                    _company(row["props"]), _score(4 if whole else 2, row["score"]), MatchedOn.NAME
-                )
-            )
-    if companies or persons:
-        person_index = graph.fulltext_index(PERSON_NAME_INDEX)
-        if companies:
-            rows = await graph.read(
-                SEARCH_BY_REPRESENTATIVE, {"index": person_index, "q": lucene, "limit": limit}
-            )
-            for row in rows:
-                whole = needle in (row["via"] or "").lower()
-                offer(
-                    SearchHit(
-                        _company(row["props"]),
-                        _score(3 if whole else 1, row["score"]),
-                        MatchedOn.LEGAL_REPRESENTATIVE,
-                        via=row["via"],
-                    )
-                )
-        if persons:
-            rows = await graph.read(
-                SEARCH_NAMES, {"index": person_index, "q": lucene, "limit": limit}
-            )
-            for row in rows:
-                whole = needle in (row["props"].get("name") or "").lower()
-                person = Entity(EntityKind.PERSON, person=convert.person(row["props"]))
-                offer(SearchHit(person, _score(4 if whole else 2, row["score"]), MatchedOn.NAME))
+        index = graph.fulltext_index(COMPANY_NAME_INDEX)
+        found = await _columns(graph, SEARCH_NAMES, {**params, "index": index})
+        for key, name, bm25 in _zip(found, "keys", "names", "scores"):
+            tier = 4 if needle in (name or "").lower() else 2
+            offer(SearchHit(company, key, name or "", _score(tier, bm25), MatchedOn.NAME))
+        found = await _columns(graph, SEARCH_BY_REPRESENTATIVE, {**params, "index": person_index})
+        for key, name, via, bm25 in _zip(found, "keys", "names", "vias", "scores"):
+            tier = 3 if needle in (via or "").lower() else 1
+            matched = MatchedOn.LEGAL_REPRESENTATIVE
+            offer(SearchHit(company, key, name or "", _score(tier, bm25), matched, via=via))
+    if persons:
+        found = await _columns(graph, SEARCH_NAMES, {**params, "index": person_index})
+        for key, name, bm25 in _zip(found, "keys", "names", "scores"):
+            tier = 4 if needle in (name or "").lower() else 2
+            offer(SearchHit(person, key, name or "", _score(tier, bm25), MatchedOn.NAME))
     return _ranked(hits, limit)
 
 
-def _company(props: convert.Props) -> Entity:
-    return Entity(EntityKind.COMPANY, company=convert.company(props))
+async def entities(graph: Graph, hits: list[SearchHit]) -> list[tuple[SearchHit, Entity]]:
+    """The whole entities of ``hits`` (a page of them), in order; one gone since is left out."""
+    companies = await entities_repo.companies_by_uscc(
+        graph, [h.key for h in hits if h.kind is EntityKind.COMPANY]
+    )
+    persons = await entities_repo.persons_by_id_number(
+        graph, [h.key for h in hits if h.kind is EntityKind.PERSON]
+    )
+    found: dict[str, Entity] = {}
+    for c in companies:
+        if c is not None:
+            found[c.uscc] = Entity(EntityKind.COMPANY, company=c)
+    for p in persons:
+        if p is not None:
+            found[p.id_number] = Entity(EntityKind.PERSON, person=p)
+    return [(h, found[h.key]) for h in hits if h.key in found]
+
+
+async def _columns(graph: Graph, query: LiteralString, params: dict[str, Any]) -> dict[str, Any]:
+    rows = await graph.read(query, params)
+    return rows[0] if rows else {}
+
+
+def _zip(found: dict[str, Any], *columns: str) -> Iterator[tuple[Any, ...]]:
+    return zip(*(found.get(c, []) for c in columns), strict=True)
 
 
 def _score(tier: int, bm25: float) -> float:
@@ -170,10 +185,4 @@ def _score(tier: int, bm25: float) -> float:
 
 
 def _ranked(hits: dict[str, SearchHit], limit: int) -> list[SearchHit]:
-    def name(hit: SearchHit) -> str:
-        entity = hit.entity
-        return (
-            entity.company.name if entity.company else entity.person.name if entity.person else ""
-        )
-
-    return sorted(hits.values(), key=lambda h: (-h.score, name(h), h.entity.key))[:limit]
+    return sorted(hits.values(), key=lambda h: (-h.score, h.name, h.key))[:limit]
