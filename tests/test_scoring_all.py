@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import date
 from pathlib import Path
 
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from rich.console import Console
 from rich.progress import Progress
 
@@ -17,7 +21,7 @@ from graph.importer import Importer
 from graph.migrate import apply_migrations, load_migrations
 from graph.models import Category, EntityKind, Polarity, RecordInput, Severity
 from graph.readers import expand_paths
-from graph.repositories import snapshots
+from graph.repositories import bulk, snapshots
 from graph.repositories.scoring import neighbourhood
 from graph.repositories.writes import upsert_records
 from graph.server import EmbeddedServer
@@ -27,8 +31,25 @@ from tests.conftest import settings_for
 AS_OF = date(2026, 11, 1)
 
 
-async def test_score_all_matches_live_scores(fresh_server: EmbeddedServer, tmp_path: Path) -> None:
+@given(
+    keys=st.sets(st.text(alphabet="0123456789ABCX", min_size=1, max_size=18), max_size=200),
+    chunk=st.integers(min_value=1, max_value=50),
+)
+def test_key_ranges_put_every_key_in_exactly_one_range(keys: set[str], chunk: int) -> None:
+    ranges = bulk.key_ranges(keys, chunk)
+    assert ranges[0][0] == bulk.LOWEST and ranges[-1][1] == bulk.HIGHEST
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(ranges))  # no gap, no overlap
+    for key in keys:
+        assert sum(lo <= key < hi for lo, hi in ranges) == 1
+    assert len(ranges) == max(len(keys) - 1, 0) // chunk + 1
+
+
+async def test_score_all_matches_live_scores(
+    fresh_server: EmbeddedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     settings = settings_for(fresh_server)
+    # Small ranges and batches: the first run reads about 10 ranges and writes about 20 batches.
+    monkeypatch.setattr(bulk, "CHUNK", 16)
     generate(Spec(companies=60, persons=90, seed=3), tmp_path / "data", workers=1)
     graph = await Graph.connect(settings.graph_config())
     try:
@@ -36,7 +57,7 @@ async def test_score_all_matches_live_scores(fresh_server: EmbeddedServer, tmp_p
         await Importer(graph).run(expand_paths([tmp_path / "data"]))
         schemes = load_schemes()
         with Progress(console=Console(quiet=True)) as progress:
-            run = await score_all(settings.graph_config(), schemes, AS_OF, progress)
+            run = await score_all(settings.graph_config(), schemes, AS_OF, progress, batch_size=7)
         by_scheme = {s.scheme_id: s for s in run.schemes}
         assert by_scheme["enterprise"].scored == 60
         assert by_scheme["enterprise"].written == 60
@@ -58,6 +79,7 @@ async def test_score_all_matches_live_scores(fresh_server: EmbeddedServer, tmp_p
                 checked += 1
         assert checked >= 140
 
+        monkeypatch.setattr(bulk, "CHUNK", 50_000)  # one range: the same answer
         with Progress(console=Console(quiet=True)) as progress:
             again = await score_all(settings.graph_config(), schemes, AS_OF, progress)
         assert [s.written for s in again.schemes] == [0, 0]

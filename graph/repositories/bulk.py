@@ -102,9 +102,10 @@ class GraphArrays:
         )
 
 
-def key_ranges(keys: Iterable[str], chunk: int = CHUNK) -> list[tuple[str, str]]:
-    """Half-open ranges ``[lo, hi)`` of keys, each holding about ``chunk`` of them, that
-    together cover every string (the first starts below, the last ends above every key)."""
+def key_ranges(keys: Iterable[str], chunk: int | None = None) -> list[tuple[str, str]]:
+    """Half-open ranges ``[lo, hi)`` of keys, each holding about ``chunk`` (``CHUNK``) of them,
+    that together cover every string (the first starts below, the last ends above every key)."""
+    chunk = chunk or CHUNK
     ordered = sorted(keys)
     bounds = [LOWEST, *ordered[chunk::chunk], HIGHEST]
     return list(itertools.pairwise(bounds))
