@@ -66,7 +66,11 @@ def _rows(figures: list[dict[str, Any]]) -> list[str]:
         )
         notes = f.get("notes") or {}
         if notes:
-            detail = ", ".join(f"{k} {v}" for k, v in notes.items() if k != "first_errors")
+            detail = ", ".join(
+                f"{k} {round(v, 2) if isinstance(v, float) else v}"
+                for k, v in notes.items()
+                if k != "first_errors"
+            )
             lines.append(f"| &nbsp;&nbsp;{detail} | | | | | |")
     return lines
 
@@ -137,8 +141,10 @@ def write() -> Path:
         if data is None:
             continue
         sizes = {k: v for k, v in data.items() if k in ("entities", "import_seconds", "seconds")}
-        lines += [f"## {title}", "", f"Measured {data.get('measured_at', '(time not recorded)')}; "
-                  + ", ".join(f"{k} {_number(v)}" for k, v in sizes.items()), ""]  # fmt: skip
+        measured = f"Measured {data.get('measured_at', '(time not recorded)')}"
+        if sizes:
+            measured += "; " + ", ".join(f"{k} {_number(v)}" for k, v in sizes.items())
+        lines += [f"## {title}", "", measured, ""]
         lines += [*_rows(data["figures"]), ""]
     plots = _plots(results)
     for plot in plots:

@@ -158,9 +158,14 @@ class Graph:
 
     @asynccontextmanager
     async def transaction(self, *, timeout: float | None = None) -> AsyncIterator[Transaction]:
-        """An explicit write transaction: committed when the block ends, rolled back on error."""
+        """An explicit write transaction: committed when the block ends, rolled back on error.
+
+        It shares the driver's bookmarks with ``read`` and ``write``: on a cluster, a read after
+        it sees what it wrote."""
         with translate_errors():
-            async with self.driver.session(database=self.database) as session:
+            async with self.driver.session(
+                database=self.database, bookmark_manager=self.driver.execute_query_bookmark_manager
+            ) as session:
                 tx = await session.begin_transaction(timeout=timeout or self.config.query_timeout)
                 try:
                     yield Transaction(tx, self)
@@ -176,7 +181,10 @@ class Graph:
         self.statements += 1
         with translate_errors():
             async with self.driver.session(
-                database=self.database, default_access_mode=neo4j.READ_ACCESS, fetch_size=10_000
+                database=self.database,
+                default_access_mode=neo4j.READ_ACCESS,
+                fetch_size=10_000,
+                bookmark_manager=self.driver.execute_query_bookmark_manager,
             ) as session:
                 result = await session.run(query, dict(params or {}))
                 async for record in result:
