@@ -55,12 +55,26 @@ async def rescore_around(
 
     Called when a record is added or amended: the subject's score moves, and so do the scores
     of the entities within the hop limit, through propagation. Returns the snapshots written.
+    Schemes the matrix pass computes exactly run on the subgraph around the subject; a scheme
+    with a longer reach (three hops) is evaluated entity by entity by the engine.
     """
-    hops = max((s.propagation.max_hops for s in schemes.values()), default=0)
-    # Everyone within ``hops`` of the subject can move; risk reaches them from ``hops`` further.
-    data, distance = await ball_around(graph, key, kind, 2 * hops)
+    batched = {i: s for i, s in schemes.items() if batch.handles(s)}
     summaries = []
-    for scheme_id in sorted(schemes):
-        result = batch.evaluate_all(data, schemes[scheme_id], as_of)
-        summaries += snapshots.from_batch(data, result, as_of, lambda k: distance[k] <= hops)
+    if batched:
+        hops = max(s.propagation.max_hops for s in batched.values())
+        # Everyone within ``hops`` of the subject can move; risk reaches them from ``hops``
+        # further.
+        data, distance = await ball_around(graph, key, kind, 2 * hops)
+        for scheme_id in sorted(batched):
+            result = batch.evaluate_all(data, batched[scheme_id], as_of)
+            summaries += snapshots.from_batch(data, result, as_of, lambda k: distance[k] <= hops)
+    for scheme_id in sorted(set(schemes) - set(batched)):
+        scheme = schemes[scheme_id]
+        for other, other_kind in await inputs.neighbourhood(
+            graph, key, kind, scheme.propagation.max_hops
+        ):
+            if _SUBJECT[other_kind] not in scheme.subjects:
+                continue
+            score = await evaluate_in(graph, other, other_kind, scheme, as_of)
+            summaries.append(snapshots.ScoreSummary.of(score))
     return await snapshots.record_summaries(graph, summaries)

@@ -13,8 +13,9 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from graph.driver import Graph, GraphConfig
+from graph.errors import CredgraphError
 from graph.repositories import bulk, snapshots
-from scoring.batch import BatchResult, evaluate_all
+from scoring.batch import MAX_HOPS, BatchResult, evaluate_all, handles
 from scoring.scheme import Scheme
 
 
@@ -46,6 +47,14 @@ async def score_all(
     batch_size: int = snapshots.WRITE_BATCH,
 ) -> ScoreRun:
     """The whole-graph pass: bulk read, compute per scheme, write snapshots in batches."""
+    for scheme in schemes.values():
+        if not handles(scheme):
+            raise CredgraphError(
+                f"scheme {scheme.id}: propagation.max_hops is {scheme.propagation.max_hops}; "
+                f"the whole-graph pass computes at most {MAX_HOPS} hops exactly, so score --all "
+                "cannot store its scores (the API computes them live, and rescores the "
+                "neighbourhood of each new record)"
+            )
     run = ScoreRun()
     graph = await Graph.connect(config)
     try:

@@ -227,12 +227,27 @@ def propagate(w: sp.csr_matrix, risk: Floats, hops: int, decay: float) -> Floats
     return spread(w.T.tocsr(), returning(w), risk, hops, decay)
 
 
+MAX_HOPS = 2  # propagation the matrix pass computes exactly (see ``handles``)
+
+
+def handles(scheme: Scheme) -> bool:
+    """Whether the whole-graph pass computes this scheme exactly.
+
+    Up to two hops, every walk that is not a confirmed path returns to its start, and
+    ``diag(W²)`` takes those out. At three, walks that use one link twice (out and back, or the
+    same link at the first and the last step) have to go as well, and whether a walk does
+    depends on which of several parallel links it took, which ``W`` no longer knows; the
+    per-subject engine handles such a scheme instead.
+    """
+    return scheme.propagation.max_hops <= MAX_HOPS
+
+
 def spread(wt: sp.csr_matrix, back: Floats, risk: Floats, hops: int, decay: float) -> Floats:
     """``propagate`` from a prepared ``Wᵀ`` and ``returning(W)``."""
     if hops <= 0:
         return np.zeros_like(risk)
-    if hops > 2:
-        raise ValueError("the whole-graph pass handles at most 2 hops")
+    if hops > MAX_HOPS:
+        raise ValueError(f"the whole-graph pass handles at most {MAX_HOPS} hops")
     one = wt @ risk
     if hops == 1:
         return np.asarray(one)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from datetime import date
 from pathlib import Path
@@ -17,6 +18,7 @@ from cli.generator import Spec
 from cli.scoring import score_all
 from cli.shards import generate
 from graph.driver import Graph
+from graph.errors import CredgraphError
 from graph.importer import Importer
 from graph.migrate import apply_migrations, load_migrations
 from graph.models import Category, EntityKind, Polarity, RecordInput, Severity
@@ -117,5 +119,63 @@ async def test_score_all_matches_live_scores(
                 live.level,
                 live.blacklisted,
             ), key
+    finally:
+        await graph.close()
+
+
+async def test_a_three_hop_scheme_is_rescored_by_the_engine_and_refused_by_score_all(
+    fresh_server: EmbeddedServer, tmp_path: Path
+) -> None:
+    settings = settings_for(fresh_server)
+    generate(Spec(companies=40, persons=60, seed=5), tmp_path / "data", workers=1)
+    graph = await Graph.connect(settings.graph_config())
+    try:
+        await apply_migrations(graph, load_migrations())
+        await Importer(graph).run(expand_paths([tmp_path / "data"]))
+        shipped = load_schemes()
+        enterprise = shipped["enterprise"]
+        far = dataclasses.replace(
+            enterprise, propagation=dataclasses.replace(enterprise.propagation, max_hops=3)
+        )
+        schemes = {"enterprise": far, "individual": shipped["individual"]}
+        with (
+            Progress(console=Console(quiet=True)) as progress,
+            pytest.raises(CredgraphError) as refused,
+        ):
+            await score_all(settings.graph_config(), schemes, AS_OF, progress)
+        assert "scheme enterprise: propagation.max_hops is 3" in str(refused.value)
+
+        today = date.today()
+        rows = await graph.read(
+            "MATCH (c:Company)<-[:LEGAL_REPRESENTATIVE_OF]-(:Person) RETURN c.uscc AS k "
+            "ORDER BY k LIMIT 1"
+        )
+        subject = rows[0]["k"]
+        record = RecordInput(
+            record_id="FAR-1",
+            subject=subject,
+            authority="测试法院",
+            category=Category.JUDICIAL,
+            code="WAGE_ARREARS",
+            polarity=Polarity.WARNING,
+            severity=Severity.SERIOUS,
+            decided_on=today,
+            subject_kind=EntityKind.COMPANY,
+        )
+        await upsert_records(graph, [record])
+        written = await rescore_around(graph, schemes, subject, EntityKind.COMPANY, today)
+        around = await neighbourhood(graph, subject, EntityKind.COMPANY, 3)
+        companies = [key for key, kind in around if kind is EntityKind.COMPANY]
+        assert written >= len(companies) >= 2
+        for key, kind in around:
+            scheme = schemes["enterprise" if kind is EntityKind.COMPANY else "individual"]
+            live = await evaluate_in(graph, key, kind, scheme, today)
+            stored, _ = await snapshots.history(graph, key, scheme.id, 0, 1)
+            if kind is EntityKind.PERSON and not stored:
+                continue  # a person three links away is outside the 2-hop scheme's reach
+            assert (stored[0].value, stored[0].level) == (live.value, live.level), key
+        # The 3-hop score of the subject counts the risk of a company three links away.
+        mine = await evaluate_in(graph, subject, EntityKind.COMPANY, far, today)
+        assert max(len(c.path) for c in mine.contributions if c.path) == 3
     finally:
         await graph.close()

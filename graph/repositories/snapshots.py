@@ -20,6 +20,7 @@ import numpy as np
 from graph.driver import Graph, bound
 from graph.repositories import bulk, convert, watch
 from scoring.batch import BatchResult, GraphData
+from scoring.engine import Score
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,20 @@ class ScoreSummary:
     blacklisted: bool
     blacklist_reasons: tuple[str, ...]
     as_of: date
+
+    @classmethod
+    def of(cls, score: Score) -> ScoreSummary:
+        """The stored form of a score the engine computed."""
+        return cls(
+            subject=score.subject,
+            scheme_id=score.scheme_id,
+            scheme_version=score.scheme_version,
+            value=score.value,
+            level=score.level,
+            blacklisted=score.blacklisted,
+            blacklist_reasons=score.blacklist_reasons,
+            as_of=score.as_of,
+        )
 
 
 def from_batch(
