@@ -136,3 +136,21 @@ def migrate(settings: Any) -> None:
             await graph.close()
 
     asyncio.run(run())
+
+
+def wait_until_ready(base: str, seconds: float = 30) -> None:
+    """Poll ``base``/readyz until the API answers 200; fail the test after ``seconds``."""
+    import time
+
+    import httpx
+    import pytest
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    pytest.fail(f"the API at {base} did not become ready within {seconds:g} s")

@@ -15,6 +15,7 @@ import pytest
 
 from graph.server import EmbeddedServer
 from tests.conftest import free_port
+from tests.factories import wait_until_ready
 
 CREDGRAPH = [sys.executable, "-m", "cli.main"]
 
@@ -176,16 +177,7 @@ def test_serve_with_two_workers(graph_server: EmbeddedServer) -> None:
     )
     try:
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        else:
-            pytest.fail("serve --workers 2 did not become ready")
+        wait_until_ready(base, 60)
         workers = _children(proc.pid)
         assert len(workers) == 2, workers
         query = {"query": '{ company(uscc: "91110105MA01234567") { name } }'}

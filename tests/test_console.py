@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import threading
-import time
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -22,7 +21,7 @@ from api.app import create_app
 from cli.scoring import score_all
 from scoring.scheme import load_schemes
 from tests.conftest import free_port, make_server, settings_for
-from tests.factories import api_key, import_rows, migrate
+from tests.factories import api_key, import_rows, migrate, wait_until_ready
 from tests.test_api_investigation import rows
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
@@ -79,16 +78,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
         thread = threading.Thread(target=web.run, daemon=True)
         thread.start()
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        else:
-            pytest.fail("the API did not become ready")
+        wait_until_ready(base)
         try:
             yield base, key
         finally:
