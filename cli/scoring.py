@@ -14,7 +14,7 @@ from rich.table import Table
 
 from graph.driver import Graph, GraphConfig
 from graph.errors import CredgraphError
-from graph.repositories import bulk, snapshots
+from graph.repositories import bulk, score_store
 from scoring.batch import MAX_HOPS, BatchResult, evaluate_all, handles
 from scoring.scheme import Scheme
 
@@ -44,7 +44,7 @@ async def score_all(
     schemes: dict[str, Scheme],
     as_of: date,
     progress: Progress,
-    batch_size: int = snapshots.WRITE_BATCH,
+    batch_size: int = score_store.WRITE_BATCH,
 ) -> ScoreRun:
     """The whole-graph pass: bulk read, compute per scheme, write snapshots in batches."""
     for scheme in schemes.values():
@@ -73,7 +73,7 @@ async def score_all(
         writing = progress.add_task("storing changed scores", total=max(total, 1))
         started = time.perf_counter()
         for result in computed:
-            stored = await snapshots.store_batch(
+            stored = await score_store.store_batch(
                 graph, data, result, as_of, lambda rows: progress.advance(writing, rows), batch_size
             )
             run.schemes.append(
@@ -97,7 +97,7 @@ def run_score_all(
     schemes: dict[str, Scheme],
     as_of: date,
     console: Console,
-    batch_size: int = snapshots.WRITE_BATCH,
+    batch_size: int = score_store.WRITE_BATCH,
 ) -> ScoreRun:
     columns = (
         TextColumn("{task.description}"),

@@ -11,7 +11,8 @@ import pytest
 
 from cli.generator import Spec, company, company_links, person, records
 from graph.identifiers import is_id_number
-from scoring.batch import STATUS_CODES, GraphData, evaluate_all, propagate
+from scoring.arrays import STATUS_CODES, GraphData
+from scoring.batch import evaluate_all, propagate
 from scoring.engine import Reach, RecordFact, Step, evaluate
 from scoring.scheme import load_schemes
 

@@ -13,7 +13,7 @@ from typing import LiteralString
 from graph.driver import Graph
 from graph.models import EntityKind
 from graph.repositories.bulk import GraphArrays
-from scoring.batch import GraphData
+from scoring.arrays import GraphData
 
 MAX_BALL = 20_000  # entities; a hub's surroundings are cut here
 

@@ -18,7 +18,7 @@ import numpy as np
 
 from graph.driver import Graph
 from graph.repositories import convert
-from scoring.batch import STATUS_CODES, STATUS_OFF, GraphData, RecordKind
+from scoring.arrays import STATUS_CODES, STATUS_OFF, GraphData, RecordKind
 
 CHUNK = 50_000  # entities per ranged statement
 READERS = 2  # ranged statements in flight

@@ -9,17 +9,15 @@ snapshot of a blacklisted subject) lists a scheme's blacklist through an index.
 from __future__ import annotations
 
 import uuid
-from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-import numpy as np
-
 from graph.driver import Graph, bound
-from graph.repositories import bulk, convert, watch
-from scoring.batch import BatchResult, GraphData
+from graph.repositories import convert, watch
+from scoring.arrays import GraphData
+from scoring.batch import BatchResult
 from scoring.engine import Score
 
 
@@ -118,14 +116,6 @@ CREATE (s:ScoreSnapshot {
 })
 RETURN count(s) AS written
 """
-# The latest snapshots of a scheme for a range of subject keys (``subjectScheme`` is the key,
-# "|" and the scheme id, so the key range is a range of that index).
-LATEST_IN_RANGE = """
-MATCH (s:ScoreSnapshot)
-WHERE s.subjectScheme >= $lo AND s.subjectScheme < $hi AND s.latest AND s.schemeId = $scheme
-RETURN collect(s.subjectKey) AS keys, collect(s.value) AS values, collect(s.level) AS levels,
-       collect(s.blacklisted) AS blacklisted
-"""
 HISTORY = """
 MATCH (s:ScoreSnapshot {subjectScheme: $key})
 RETURN properties(s) AS props
@@ -182,7 +172,7 @@ async def record_summaries(graph: Graph, scores: Sequence[ScoreSummary]) -> int:
             score.blacklisted,
         ):
             continue
-        events += _changes(score, last, now)
+        events += changes(score, last, now)
         changed.append((score, last is not None))
     if not changed:
         return 0
@@ -239,7 +229,7 @@ async def write_snapshots(
     return written
 
 
-def _changes(score: ScoreSummary, last: dict[str, Any] | None, now: datetime) -> list[watch.Event]:
+def changes(score: ScoreSummary, last: dict[str, Any] | None, now: datetime) -> list[watch.Event]:
     """The watch events a new snapshot makes: a level change, a blacklist entry or exit."""
     kinds = []
     if last is not None and last["level"] != score.level:
@@ -301,104 +291,3 @@ async def latest(graph: Graph, pairs: Sequence[tuple[str, str]]) -> dict[tuple[s
         wanted[row["key"]]: Standing(float(row["value"]), row["level"], bool(row["blacklisted"]))
         for row in rows
     }
-
-
-@dataclass
-class Stored:
-    """What storing a whole-graph result did."""
-
-    scored: int
-    written: int
-    blacklisted: int
-    levels: Counter[str]
-
-
-WRITE_BATCH = 10_000
-
-
-async def store_batch(
-    graph: Graph,
-    data: GraphData,
-    result: BatchResult,
-    as_of: date,
-    on_progress: Callable[[int], None] | None = None,
-    batch_size: int = WRITE_BATCH,
-) -> Stored:
-    """Store a whole-graph result: the scores that differ from their subject's latest snapshot.
-
-    The latest snapshots are read by key ranges as columns and compared as arrays, so a day on
-    which little changed costs a read, not a statement per subject; the changed ones are
-    written in batches, each its own transaction (an interrupted run leaves whole batches, and
-    running it again writes the rest).
-    """
-    tick = on_progress or (lambda rows: None)
-    n = data.size
-    scored = np.flatnonzero(result.scored)
-    had = np.zeros(n, dtype=bool)
-    value = np.full(n, np.nan)
-    level = np.full(n, -1, dtype=np.int64)
-    black = np.zeros(n, dtype=bool)
-    lookup = data.index.get
-    level_index = {name: i for i, name in enumerate(result.level_names)}.get
-
-    def take(_: int, chunk: dict[str, Any]) -> None:
-        where = np.fromiter((lookup(k, -1) for k in chunk["keys"]), dtype=np.int64)
-        known = where >= 0
-        where = where[known]
-        had[where] = True
-        value[where] = np.asarray(chunk["values"], dtype=np.float64)[known]
-        level[where] = np.fromiter((level_index(v, -1) for v in chunk["levels"]), dtype=np.int64)[
-            known
-        ]
-        black[where] = np.asarray(chunk["blacklisted"], dtype=bool)[known]
-
-    ranges = bulk.key_ranges(data.keys[i] for i in scored)
-    await bulk.ranged(graph, LATEST_IN_RANGE, ranges, take, {"scheme": result.scheme_id})
-    same = (
-        had
-        & (value == result.values)
-        & (level == result.level_codes)
-        & (black == result.blacklisted)
-    )
-    changed = np.flatnonzero(result.scored & ~same)
-    now = datetime.now(UTC)
-    ids = SnapshotIds()
-    written = 0
-    for start in range(0, len(changed), batch_size):
-        chunk = changed[start : start + batch_size]
-        scores = [(_summary(data, result, int(i), as_of), bool(had[i])) for i in chunk]
-        written += await write_snapshots(graph, scores, now, ids)
-        tick(len(chunk))
-    if len(changed) and await watch.anyone_watches(graph):
-        watched = await watch.watched_keys(graph)
-        events: list[watch.Event] = []
-        for i in changed:
-            if data.keys[i] not in watched:
-                continue
-            last = None
-            if had[i]:
-                name = result.level_names[level[i]] if level[i] >= 0 else None
-                last = {"value": value[i], "level": name, "blacklisted": bool(black[i])}
-            events += _changes(_summary(data, result, int(i), as_of), last, now)
-        await watch.append(graph, events)
-    counts = np.bincount(result.level_codes[scored], minlength=len(result.level_names))
-    return Stored(
-        scored=len(scored),
-        written=written,
-        blacklisted=int(result.blacklisted[scored].sum()),
-        levels=Counter(dict(zip(result.level_names, (int(c) for c in counts), strict=True))),
-    )
-
-
-def _summary(data: GraphData, result: BatchResult, i: int, as_of: date) -> ScoreSummary:
-    blacklisted = bool(result.blacklisted[i])
-    return ScoreSummary(
-        subject=data.keys[i],
-        scheme_id=result.scheme_id,
-        scheme_version=result.scheme_version,
-        value=float(result.values[i]),
-        level=result.level(i),
-        blacklisted=blacklisted,
-        blacklist_reasons=tuple(result.reasons_for(i)) if blacklisted else (),
-        as_of=as_of,
-    )
