@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -96,6 +97,26 @@ def _import(server: EmbeddedServer, folder: Path) -> subprocess.CompletedProcess
     return run(["import", str(folder)], env_for(server))
 
 
+def _kill_when(
+    args: list[str], server: EmbeddedServer, reached: Callable[[], bool], never: str
+) -> None:
+    """Run ``credgraph args`` against ``server`` and SIGKILL it once ``reached()`` holds."""
+    proc = subprocess.Popen(
+        [*CREDGRAPH, *args], env=env_for(server),
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:
+            time.sleep(0.2)
+            if reached():
+                return
+        pytest.fail(never)
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+
+
 def test_import_killed_half_way_then_rerun_matches_a_clean_import(
     dataset: Path, tmp_path: Path
 ) -> None:
@@ -107,23 +128,12 @@ def test_import_killed_half_way_then_rerun_matches_a_clean_import(
         assert _import(clean, dataset).returncode in (0, 3)
         expected = graph_state(clean, COUNTS, REL_COUNTS)
         total = sum(n for (n,) in expected[0].values())
-        env = env_for(killed)
-        proc = subprocess.Popen(
-            [*CREDGRAPH, "import", str(dataset)], env=env,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        try:
-            deadline = time.monotonic() + 300
-            while time.monotonic() < deadline:
-                time.sleep(0.5)
-                now = graph_state(killed, COUNTS)[0]
-                if sum(n for (n,) in now.values()) >= total // 2:
-                    break
-            else:
-                pytest.fail("the import never got half-way")
-        finally:
-            proc.send_signal(signal.SIGKILL)
-            proc.wait()
+        _kill_when(
+            ["import", str(dataset)],
+            killed,
+            lambda: sum(n for (n,) in graph_state(killed, COUNTS)[0].values()) >= total // 2,
+            "the import never got half-way",
+        )
         half = graph_state(killed, COUNTS, REL_COUNTS)
         assert half != expected  # it really stopped part-way
         again = _import(killed, dataset)
@@ -149,21 +159,13 @@ def test_recompute_killed_half_way_then_rerun_gives_the_same_scores(
         as_of = ["score", "--all", "--as-of", "2026-11-01"]
         assert run(as_of, env_for(clean)).returncode == 0
         expected = graph_state(clean, LATEST)[0]
-        proc = subprocess.Popen(  # small batches: a kill between two is likely
-            [*CREDGRAPH, *as_of, "--batch-size", "50"], env=env_for(killed),
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        try:
-            deadline = time.monotonic() + 300
-            while time.monotonic() < deadline:
-                time.sleep(0.2)
-                if graph_state(killed, LATEST)[0]:  # writing has begun
-                    break
-            else:
-                pytest.fail("the recompute never started writing")
-        finally:
-            proc.send_signal(signal.SIGKILL)
-            proc.wait()
+        # Small batches: a kill between two is likely; killed once writing has begun.
+        _kill_when(
+            [*as_of, "--batch-size", "50"],
+            killed,
+            lambda: bool(graph_state(killed, LATEST)[0]),
+            "the recompute never started writing",
+        )
         assert len(graph_state(killed, LATEST)[0]) < len(expected)
         assert run(as_of, env_for(killed)).returncode == 0
         assert graph_state(killed, LATEST)[0] == expected

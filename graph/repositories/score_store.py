@@ -16,7 +16,7 @@ import numpy as np
 
 from graph.driver import Graph
 from graph.repositories import bulk, watch
-from graph.repositories.snapshots import ScoreSummary, SnapshotIds, changes, write_snapshots
+from graph.repositories.snapshots import SnapshotIds, changes, summary_at, write_snapshots
 from scoring.arrays import GraphData
 from scoring.batch import BatchResult
 
@@ -93,7 +93,7 @@ async def store_batch(
     written = 0
     for start in range(0, len(changed), batch_size):
         chunk = changed[start : start + batch_size]
-        scores = [(_summary(data, result, int(i), as_of), bool(had[i])) for i in chunk]
+        scores = [(summary_at(data, result, int(i), as_of), bool(had[i])) for i in chunk]
         written += await write_snapshots(graph, scores, now, ids)
         tick(len(chunk))
     if len(changed) and await watch.anyone_watches(graph):
@@ -106,7 +106,7 @@ async def store_batch(
             if had[i]:
                 name = result.level_names[level[i]] if level[i] >= 0 else None
                 last = {"value": value[i], "level": name, "blacklisted": bool(black[i])}
-            events += changes(_summary(data, result, int(i), as_of), last, now)
+            events += changes(summary_at(data, result, int(i), as_of), last, now)
         await watch.append(graph, events)
     counts = np.bincount(result.level_codes[scored], minlength=len(result.level_names))
     return Stored(
@@ -114,18 +114,4 @@ async def store_batch(
         written=written,
         blacklisted=int(result.blacklisted[scored].sum()),
         levels=Counter(dict(zip(result.level_names, (int(c) for c in counts), strict=True))),
-    )
-
-
-def _summary(data: GraphData, result: BatchResult, i: int, as_of: date) -> ScoreSummary:
-    blacklisted = bool(result.blacklisted[i])
-    return ScoreSummary(
-        subject=data.keys[i],
-        scheme_id=result.scheme_id,
-        scheme_version=result.scheme_version,
-        value=float(result.values[i]),
-        level=result.level(i),
-        blacklisted=blacklisted,
-        blacklist_reasons=tuple(result.reasons_for(i)) if blacklisted else (),
-        as_of=as_of,
     )

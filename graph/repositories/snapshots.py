@@ -54,23 +54,26 @@ def from_batch(
 ) -> list[ScoreSummary]:
     """The stored form of the scores in a whole-graph (or subgraph) result, optionally only for
     the entities ``keep`` accepts."""
-    out = []
-    for i, key in enumerate(data.keys):
-        if not result.scored[i] or (keep is not None and not keep(key)):
-            continue
-        out.append(
-            ScoreSummary(
-                subject=key,
-                scheme_id=result.scheme_id,
-                scheme_version=result.scheme_version,
-                value=float(result.values[i]),
-                level=result.level(i),
-                blacklisted=bool(result.blacklisted[i]),
-                blacklist_reasons=tuple(result.reasons_for(i)) if result.blacklisted[i] else (),
-                as_of=as_of,
-            )
-        )
-    return out
+    return [
+        summary_at(data, result, i, as_of)
+        for i, key in enumerate(data.keys)
+        if result.scored[i] and (keep is None or keep(key))
+    ]
+
+
+def summary_at(data: GraphData, result: BatchResult, i: int, as_of: date) -> ScoreSummary:
+    """The stored form of entity ``i``'s score in a whole-graph (or subgraph) result."""
+    blacklisted = bool(result.blacklisted[i])
+    return ScoreSummary(
+        subject=data.keys[i],
+        scheme_id=result.scheme_id,
+        scheme_version=result.scheme_version,
+        value=float(result.values[i]),
+        level=result.level(i),
+        blacklisted=blacklisted,
+        blacklist_reasons=tuple(result.reasons_for(i)) if blacklisted else (),
+        as_of=as_of,
+    )
 
 
 @dataclass(frozen=True)
