@@ -13,8 +13,6 @@ from collections.abc import Awaitable, Callable, Sequence
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from strawberry.permission import BasePermission
-
 from api.context import Info
 from api.errors import PermissionDenied
 from graph.driver import Graph, bound
@@ -92,20 +90,6 @@ def require(info: Info, can: Can, subject: str | None = None) -> None:
         f"{info.field_name}: needs the role {' or '.join(roles)}{own} to {can.value}; "
         f"the caller's role is {role}"
     )
-
-
-def permission(can: Can, field: str) -> type[BasePermission]:
-    """A permission class for ``can`` (for subscriptions, refused before they start)."""
-    roles = " or ".join(sorted(r.value for r in MATRIX[can]))
-
-    class Allowed(BasePermission):
-        message = f"{field}: needs the role {roles} to {can.value}"
-        error_class = PermissionDenied
-
-        def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-            return allowed(info, can)
-
-    return Allowed
 
 
 async def audited(

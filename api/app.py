@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any, cast
@@ -27,15 +26,21 @@ from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
+from strawberry.types.execution import PreExecutionError
 from strawberry.types.unset import UNSET, UnsetType
 
-from api.auth import PUBLIC, Authenticator, BadKey
+from api.auth import PUBLIC, Authenticator, BadKey, Caller
 from api.context import Context
-from api.limits import RateLimiter
+from api.cost import BUDGET, refusal, request_cost
+from api.errors import RateLimited
+from api.limits import Caps, RateLimiter, retry_after
 from api.loaders import build_loaders
+from api.lookups import MissBudget
+from api.middleware import SecurityHeaders
 from api.schema import build_schema
 from api.settings import Settings
-from graph.driver import Graph
+from api.websocket import LimitedTransportWS
+from graph.driver import Graph, LimitedGraph
 from graph.errors import GraphError, GraphUnavailable
 from graph.migrate import Migration, apply_migrations, load_migrations, pending_migrations
 from scoring.scheme import load_schemes
@@ -45,8 +50,32 @@ log = logging.getLogger("credgraph.api")
 READY_TIMEOUT = 5.0
 
 
+class Refused(HTTPException):
+    """An answer given before GraphQL runs, or instead of its result: JSON with the reason."""
+
+    def __init__(
+        self, status: int, error: str, reason: str, headers: dict[str, str] | None = None
+    ) -> None:
+        super().__init__(status, reason)
+        self.error = error
+        self.headers = headers or {}
+
+    def response(self) -> JSONResponse:
+        return JSONResponse(
+            {"error": self.error, "reason": self.reason},
+            status_code=self.status_code,
+            headers=self.headers,
+        )
+
+
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+UNAVAILABLE = "the graph backend is unavailable; retry shortly"
+
+
 class CredgraphGraphQL(GraphQL[Context, None]):
-    """Strawberry's ASGI app with our per-request context."""
+    """Strawberry's ASGI app with our per-request context, limits and refusals."""
+
+    graphql_transport_ws_handler_class = LimitedTransportWS
 
     def __init__(self, settings: Settings, **kwargs: Any) -> None:
         super().__init__(build_schema(production=settings.production), **kwargs)
@@ -54,6 +83,10 @@ class CredgraphGraphQL(GraphQL[Context, None]):
         self.authenticator = Authenticator()
         self.key_limiter = RateLimiter(settings.rate_limit)
         self.public_limiter = RateLimiter(settings.public_rate_limit)
+        self.bad_keys = RateLimiter(settings.bad_key_limit)
+        self.misses = MissBudget(settings.lookup_misses)
+        self.ws_connections = Caps(settings.ws_connections)
+        self.ws_operations = Caps(settings.ws_subscriptions)
 
     def decode_json(self, data: str | bytes) -> object:
         decoded = orjson.loads(data)
@@ -72,7 +105,8 @@ class CredgraphGraphQL(GraphQL[Context, None]):
         sub_response: Response,
     ) -> Response:
         # HTTP answers skip the decode: orjson's bytes go out as they are.
-        response = Response(orjson.dumps(response_data), media_type="application/json")
+        media_type = sub_response.media_type or "application/json"
+        response = Response(orjson.dumps(response_data), media_type=media_type)
         response.headers.raw.extend(sub_response.headers.raw)
         if sub_response.background:
             response.background = sub_response.background
@@ -80,33 +114,72 @@ class CredgraphGraphQL(GraphQL[Context, None]):
             response.status_code = sub_response.status_code
         return response
 
+    async def get_sub_response(self, request: Request | WebSocket) -> Response:
+        sub_response = await super().get_sub_response(request)
+        # The GraphQL-over-HTTP media type when the client asks for it (its status codes
+        # then say what happened: 400 for a request that could not run).
+        if GRAPHQL_RESPONSE in request.headers.get("accept", ""):
+            sub_response.media_type = f"{GRAPHQL_RESPONSE}; charset=utf-8"
+        _state(request)["sub_response"] = sub_response
+        return sub_response
+
+    async def identify(self, graph: Graph, header: str | None, address: str) -> Caller:
+        """The caller behind an ``Authorization`` header; ``Refused`` for a bad key (401, or
+        429 once the address has sent ``CREDGRAPH_BAD_KEY_LIMIT`` bad keys in a minute) or
+        when the graph cannot check the key (503)."""
+        known = self.authenticator.remembered(header)
+        if known is not None:
+            return known
+        if header is not None and (wait := self.bad_keys.blocked(address)) is not None:
+            seconds = retry_after(wait)
+            raise Refused(
+                429,
+                "rate_limited",
+                f"too many invalid API keys from this address; retry in {seconds} s",
+                {"Retry-After": str(seconds)},
+            )
+        try:
+            return await self.authenticator.caller(graph, header)
+        except BadKey as exc:
+            self.bad_keys.take(address)
+            headers = {"WWW-Authenticate": 'Bearer realm="credgraph"'}
+            raise Refused(401, "unauthorized", str(exc), headers) from None
+        except GraphError as exc:
+            log.warning("could not check an API key: %s", exc)
+            raise Refused(
+                503,
+                "unavailable",
+                "the graph backend is unavailable, so the API key could not be checked; "
+                "retry shortly",
+                {"Retry-After": "1"},
+            ) from None
+
+    def admit(self, caller: Caller, address: str) -> None:
+        """Take a token from the caller's bucket (its key's, or its address's for the
+        public); ``Refused`` with 429 when it is empty."""
+        who = caller.key_id or address
+        limiter = self.key_limiter if caller.key_id else self.public_limiter
+        wait = limiter.take(who)
+        if wait is not None:
+            seconds = retry_after(wait)
+            whose = "key" if caller.key_id else "address"
+            reason = f"too many requests for this {whose}; retry in {seconds} s"
+            raise Refused(429, "rate_limited", reason, {"Retry-After": str(seconds)})
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         # Keys are checked before GraphQL runs: a bad one is a 401, never a silent public call.
         if scope["type"] == "http":
             request = Request(scope, receive)
+            address = client_address(request)
             try:
-                caller = await self.authenticator.caller(
-                    request.app.state.graph, request.headers.get("authorization")
+                caller = await self.identify(
+                    request.app.state.graph, request.headers.get("authorization"), address
                 )
-            except BadKey as exc:
-                response = JSONResponse(
-                    {"error": "unauthorized", "reason": str(exc)},
-                    status_code=401,
-                    headers={"WWW-Authenticate": 'Bearer realm="credgraph"'},
-                )
-                await response(scope, receive, send)
+                self.admit(caller, address)
+            except Refused as refused:
+                await refused.response()(scope, receive, send)
                 return
-            scope.setdefault("state", {})["caller"] = caller
-            who = caller.key_id or f"ip:{request.client.host if request.client else '-'}"
-            limiter = self.key_limiter if caller.key_id else self.public_limiter
-            wait = limiter.take(who)
-            if wait is not None:
-                seconds = max(1, math.ceil(wait))
-                whose = "key" if caller.key_id else "address"
-                reason = f"too many requests for this {whose}; retry in {seconds} s"
-                headers = {"Retry-After": str(seconds)}
-                await _refuse(scope, receive, send, 429, "rate_limited", reason, headers)
-                return
+            _state(request)["caller"] = caller
             await self._within_timeout(scope, receive, send)
             return
         await super().__call__(scope, receive, send)
@@ -126,8 +199,10 @@ class CredgraphGraphQL(GraphQL[Context, None]):
                 try:
                     body = BodyLimit(receive, scope, MAX_BODY)
                     response = await self.run(Request(scope, body.receive))
+                except Refused as refused:
+                    response = refused.response()
                 except HTTPException as exc:
-                    # Our errors and strawberry's (a malformed body, a wrong content type) alike:
+                    # Strawberry's refusals (a malformed body, a wrong content type) alike:
                     # JSON with the reason.
                     response = JSONResponse(
                         {"error": _ERROR_NAMES.get(exc.status_code, "bad_request"),
@@ -139,47 +214,119 @@ class CredgraphGraphQL(GraphQL[Context, None]):
             if started:
                 raise
             log.warning("request timed out after %.1fs", self.settings.request_timeout)
-            reason = (
-                f"the request took longer than {self.settings.request_timeout:g} s and was "
-                "stopped; nothing it was writing was kept"
+            await Refused(504, "timeout", timeout_reason(self.settings)).response()(
+                scope, receive, send
             )
-            await _refuse(scope, receive, send, 504, "timeout", reason, {})
+
+    async def execute_operation(
+        self,
+        request: Request,
+        request_adapter: Any,
+        request_data: Any,
+        context: Context,
+        root_value: None,
+        sub_response: Response,
+    ) -> Any:
+        # A batch is costed as a whole before any of its operations runs.
+        if isinstance(request_data, list):
+            _state(request)["batch"] = True
+            cost = request_cost(self.schema._schema, request_data)  # type: ignore[attr-defined]
+            if cost > BUDGET:
+                raise Refused(400, "cost_exceeded", str(refusal(cost, "batch")))
+        return await super().execute_operation(
+            request=request,
+            request_adapter=request_adapter,
+            request_data=request_data,
+            context=context,
+            root_value=root_value,
+            sub_response=sub_response,
+        )
 
     async def process_result(
         self, request: Request, result: ExecutionResult
     ) -> GraphQLHTTPResponse:
-        # The graph being away is not the client's fault and not a GraphQL error: 503, so that
-        # load balancers and clients retry, with the reason.
+        state = _state(request)
         for error in result.errors or ():
-            if isinstance(error.original_error, GraphUnavailable):
-                log.warning("graph unavailable: %s", error.original_error)
-                raise HTTPException(503, "the graph backend is unavailable; retry shortly")
-        return await super().process_result(request, result)
+            original = error.original_error
+            if isinstance(original, RateLimited):
+                seconds = str(original.retry_after)
+                raise Refused(429, "rate_limited", str(original), {"Retry-After": seconds})
+            if isinstance(original, GraphUnavailable):
+                log.warning("graph unavailable: %s", original)
+                if not state.get("batch"):
+                    # Not the client's fault and not a GraphQL error: 503, so that load
+                    # balancers and clients retry.
+                    raise Refused(503, "unavailable", UNAVAILABLE, {"Retry-After": "1"})
+                # In a batch the other operations' answers stand: this one says it failed
+                # (a write in it was rolled back whole).
+                error.message = f"{UNAVAILABLE}; nothing of this operation was written"
+        processed = await super().process_result(request, result)
+        sub_response = state.get("sub_response")
+        if (
+            isinstance(result, PreExecutionError)
+            and sub_response is not None
+            and sub_response.media_type
+            and not state.get("batch")
+        ):
+            # A request that could not run (syntax, validation, variables): 400, no data.
+            sub_response.status_code = 400
+            processed.pop("data", None)
+        return processed
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket | None = None
     ) -> Context:
+        # A bulkhead per request (per connection over WebSocket): a few statements in
+        # flight, never the whole driver pool.
+        graph = LimitedGraph(request.app.state.graph, self.settings.request_statements)
         return Context(
             request=request,
             response=response if isinstance(response, Response) else None,
-            graph=request.app.state.graph,
+            graph=graph,
             settings=self.settings,
-            loaders=build_loaders(request.app.state.graph),
+            loaders=build_loaders(graph),
             caller=request.scope.get("state", {}).get("caller", PUBLIC),
+            misses=self.misses,
         )
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         """A WebSocket client names its key in the connection_init payload (browsers cannot
-        set headers on a WebSocket) or in the Authorization header of the upgrade request."""
+        set headers on a WebSocket) or in the Authorization header of the upgrade request;
+        a key holds at most ``CREDGRAPH_WS_CONNECTIONS`` connections at once."""
         params = context.connection_params or {}
         header = params.get("Authorization") or params.get("authorization")
         if not isinstance(header, str):
             header = context.request.headers.get("authorization")
+        address = client_address(context.request)
         try:
-            context.caller = await self.authenticator.caller(context.graph, header)
-        except BadKey:
-            raise ConnectionRejectionError({"reason": "the API key is not valid"}) from None
+            context.caller = await self.identify(context.graph, header, address)
+        except Refused as refused:
+            raise ConnectionRejectionError({"reason": refused.reason}) from None
+        who = context.caller.key_id or address
+        if not self.ws_connections.acquire(who):
+            raise ConnectionRejectionError(
+                {"reason": f"at most {self.ws_connections.limit} WebSocket connections at "
+                 "once for this key (CREDGRAPH_WS_CONNECTIONS)"}
+            )  # fmt: skip
+        context.ws_holder = who
         return cast(UnsetType, UNSET)
+
+
+def _state(request: Request | WebSocket) -> dict[str, Any]:
+    state: dict[str, Any] = request.scope.setdefault("state", {})
+    return state
+
+
+def client_address(request: Request | WebSocket) -> str:
+    """The bucket name of a caller without a key: its address."""
+    return f"ip:{request.client.host if request.client else '-'}"
+
+
+def timeout_reason(settings: Settings) -> str:
+    return (
+        f"the request took longer than {settings.request_timeout:g} s and was stopped; "
+        "nothing it was writing was kept"
+    )
 
 
 MAX_BODY = 1 << 20  # bytes of one request body
@@ -217,19 +364,6 @@ def raise_too_large(limit: int) -> None:
     raise HTTPException(413, f"the request body is larger than {limit // 1024} KiB")
 
 
-async def _refuse(
-    scope: Scope,
-    receive: Receive,
-    send: Send,
-    status: int,
-    error: str,
-    reason: str,
-    headers: dict[str, str],
-) -> None:
-    response = JSONResponse({"error": error, "reason": reason}, status_code=status, headers=headers)
-    await response(scope, receive, send)
-
-
 def create_app(settings: Settings) -> Starlette:
     """Build the credgraph ASGI app for ``settings`` (the graph is reached in the lifespan)."""
     migrations = load_migrations(settings.migrations_dir)
@@ -264,7 +398,7 @@ def create_app(settings: Settings) -> Starlette:
         Mount("/console", app=ConsoleFiles(directory=settings.console_dir, check_dir=False)),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
-        Route("/graphql", graphql, methods=["GET", "POST"]),
+        Route("/graphql", SecurityHeaders(graphql), methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)

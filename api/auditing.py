@@ -8,14 +8,14 @@ from datetime import datetime
 import strawberry
 from strawberry import relay
 
-from api.access import Can, require
 from api.context import Info
-from api.errors import PublicError
-from api.types.pagination import page_info, page_size
+from api.permissions import Inherited, fields_need
+from api.types.pagination import page_info, page_size, parse_number
 from graph.identifiers import is_id_number, mask_id_number
 from graph.repositories import audit
 
 
+@fields_need(Inherited)
 @strawberry.type(description="One entry of the tamper-evident audit log.")
 class AuditEntry:
     seq: int = strawberry.field(description="Its place in the chain, from 1.")
@@ -47,18 +47,21 @@ class AuditEntry:
         )
 
 
+@fields_need(Inherited)
 @strawberry.type(description="An audit entry and its cursor.")
 class AuditEntryEdge:
     cursor: str
     node: AuditEntry
 
 
+@fields_need(Inherited)
 @strawberry.type(description="A page of audit entries, newest first.")
 class AuditEntryConnection:
     edges: list[AuditEntryEdge]
     page_info: relay.PageInfo
 
 
+@fields_need(Inherited)
 @strawberry.type(description="The audit chain checked from its first entry.")
 class AuditVerification:
     entries: int = strawberry.field(description="How many entries hold, in order, from the first.")
@@ -67,6 +70,7 @@ class AuditVerification:
     reason: str | None
 
 
+@fields_need(Inherited)
 @strawberry.type(description="Someone who read the subject's file.")
 class FileRead:
     at: datetime
@@ -78,16 +82,12 @@ class FileRead:
 def _before(after: str | None) -> int:
     if after is None:
         return 2**62
-    try:
-        return int(after)
-    except ValueError:
-        raise PublicError("after: not a cursor this API gave out") from None
+    return parse_number(after, "after")
 
 
 async def audit_log(
     info: Info, first: int | None, after: str | None, subject: str | None
 ) -> AuditEntryConnection:
-    require(info, Can.READ_AUDIT)
     size = page_size(first)
     found = await audit.page(info.context.graph, _before(after), size + 1, subject)
     edges = [AuditEntryEdge(cursor=str(e.seq), node=AuditEntry.of(e)) for e in found[:size]]
@@ -98,7 +98,6 @@ async def audit_log(
 
 
 async def verify_chain(info: Info) -> AuditVerification:
-    require(info, Can.READ_AUDIT)
     count, broken = await audit.verify(info.context.graph)
     return AuditVerification(
         entries=count,
@@ -110,7 +109,6 @@ async def verify_chain(info: Info) -> AuditVerification:
 
 async def who_looked(info: Info, first: int | None, after: str | None) -> list[FileRead]:
     caller = info.context.caller
-    require(info, Can.SEE_WHO_LOOKED, caller.subject)
     assert caller.subject is not None
     from graph.repositories import keys
 

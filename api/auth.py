@@ -50,6 +50,17 @@ class Authenticator:
     def __init__(self) -> None:
         self._cache: dict[str, tuple[float, Caller]] = {}
 
+    def remembered(self, header: str | None) -> Caller | None:
+        """The caller of a key verified within ``CACHE_SECONDS`` (no graph read), else None."""
+        try:
+            text = bearer(header)
+        except BadKey:
+            return None
+        if text is None:
+            return PUBLIC
+        cached = self._cache.get(text)
+        return cached[1] if cached and cached[0] > time.monotonic() else None
+
     async def caller(self, graph: Graph, header: str | None) -> Caller:
         text = bearer(header)
         if text is None:

@@ -28,6 +28,9 @@ class Context:
     caller: Caller = PUBLIC
     connection_params: dict[str, Any] | None = None  # a WebSocket's connection_init payload
     audited_reads: set[str] = field(default_factory=set)  # subjects whose read is logged already
+    misses: Any = None  # the worker's api.lookups.MissBudget (Any: lookups imports this module)
+    ws_holder: str | None = None  # over WebSocket: whose connection cap this connection holds
+    logged_error: bool = False  # an unexpected error of this request was logged already
 
 
 Info = StrawberryInfo[Context, Any]

@@ -1,38 +1,53 @@
-"""A cost budget per operation, checked before it runs.
+"""A cost budget per request, checked before anything runs.
 
-Every field costs 1; a field that reads the graph hard costs more (``FIELD_COSTS``); a list field
-paged with ``first`` (or ``limit``) multiplies what is under it by that size (by the argument's
-default when it is left out). An operation above ``BUDGET`` is refused with its cost, before any
-resolver runs, so one request cannot ask for 100 pages of 100 entities with their scores.
+Every field costs 1; a field that reads the graph hard costs more (``FIELD_COSTS``). A list
+multiplies what is under it by its length: ``nodes(ids:)`` by the number of ids, a field paged
+with ``first`` or ``limit`` by that size (by the argument's default when it is left out; the
+list right under it, a connection's ``edges`` or a linkage's ``nodes``, is that page), any
+other list by ``DEFAULT_LIST``. An operation above ``BUDGET`` is refused with its cost; so is a
+batch whose operations cost more than ``BUDGET`` together, before any of them runs. Over
+WebSocket every operation is costed the same way.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from functools import lru_cache
 from typing import Any
 
 from graphql import (
+    DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLError,
+    GraphQLInterfaceType,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLSchema,
+    GraphQLType,
     InlineFragmentNode,
     OperationDefinitionNode,
     SelectionSetNode,
     ValueNode,
     VariableNode,
+    get_named_type,
+    parse,
     value_from_ast_untyped,
 )
 from strawberry.extensions import SchemaExtension
 
+from api.errors import PublicError
+
 BUDGET = 20_000
-DEFAULT_PAGE = 20
+DEFAULT_LIST = 20
 MAX_MULTIPLIER = 1000
 # Fields that do real work in the graph: a live score reads the neighbourhood, a path search
 # walks two balls, and so on.
 FIELD_COSTS: Mapping[str, int] = {
-    "score": 20,
-    "eligibility": 20,
+    "score": 50,
+    "eligibility": 50,
     "search": 10,
     "riskPaths": 100,
     "linkage": 100,
@@ -48,6 +63,17 @@ FIELD_COSTS: Mapping[str, int] = {
 PAGE_ARGUMENTS = ("first", "limit")
 
 
+class CostExceeded(PublicError):
+    """The operation, or the batch, would cost more than the budget."""
+
+
+def refusal(cost: int, what: str = "operation") -> CostExceeded:
+    return CostExceeded(
+        f"the {what} would cost {cost:,} and the budget is {BUDGET:,}: ask for smaller "
+        "pages (first), fewer ids, fewer aliases or fewer nested lists"
+    )
+
+
 class CostLimit(SchemaExtension):
     """Refuses an operation whose estimated cost is above ``BUDGET``."""
 
@@ -55,89 +81,145 @@ class CostLimit(SchemaExtension):
         context = self.execution_context
         document = context.graphql_document
         if document is not None:
-            fragments = {
-                d.name.value: d
-                for d in document.definitions
-                if isinstance(d, FragmentDefinitionNode)
-            }
-            operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-            chosen = [
-                op
-                for op in operations
-                if context.operation_name is None
-                or (op.name is not None and op.name.value == context.operation_name)
-            ]
-            if chosen:
-                cost = selection_cost(
-                    chosen[0].selection_set, fragments, context.variables or {}, 0
-                )
-                if cost > BUDGET:
-                    raise GraphQLError(
-                        f"the operation would cost {cost:,} and the budget is {BUDGET:,}: ask "
-                        "for smaller pages (first) or fewer nested lists"
-                    )
+            cost = operation_cost(
+                context.schema._schema, document, context.operation_name, context.variables
+            )
+            if cost > BUDGET:
+                raise GraphQLError(str(refusal(cost)))
         yield
 
 
-def _argument(field: FieldNode, variables: Mapping[str, Any]) -> int | None:
-    for argument in field.arguments or ():
-        if argument.name.value in PAGE_ARGUMENTS:
-            value = _value(argument.value, variables)
+@lru_cache(maxsize=1024)
+def parsed(query: str) -> DocumentNode | None:
+    try:
+        return parse(query, max_tokens=5000)
+    except GraphQLError:
+        return None  # the operation itself answers the syntax error
+
+
+def request_cost(schema: GraphQLSchema, operations: list[Any]) -> int:
+    """The cost of a batch: its operations' costs added up (malformed ones count nothing,
+    they fail on their own)."""
+    total = 0
+    for data in operations:
+        if not isinstance(data.query, str):
+            continue
+        document = parsed(data.query)
+        if document is not None:
+            variables = data.variables if isinstance(data.variables, dict) else {}
+            total += operation_cost(schema, document, data.operation_name, variables)
+    return total
+
+
+def operation_cost(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    operation_name: str | None,
+    variables: Mapping[str, Any] | None,
+) -> int:
+    """The cost of the operation of ``document`` that would run (0 when there is none)."""
+    fragments = {
+        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+    }
+    for op in document.definitions:
+        if not isinstance(op, OperationDefinitionNode):
+            continue
+        if operation_name is not None and (op.name is None or op.name.value != operation_name):
+            continue
+        root = schema.get_root_type(op.operation)
+        if root is None:
+            return 0
+        walk = _Walk(schema, fragments, variables or {})
+        return walk.cost(op.selection_set, root, paged=False, depth=0)
+    return 0
+
+
+class _Walk:
+    def __init__(
+        self,
+        schema: GraphQLSchema,
+        fragments: Mapping[str, FragmentDefinitionNode],
+        variables: Mapping[str, Any],
+    ) -> None:
+        self.schema = schema
+        self.fragments = fragments
+        self.variables = variables
+
+    def cost(
+        self, selections: SelectionSetNode | None, parent: Any, *, paged: bool, depth: int
+    ) -> int:
+        """The cost of ``selections`` on ``parent``; ``paged``: the field above set the page
+        size, so a list right here is that page (depth guards fragment cycles)."""
+        if selections is None or depth > 50:
+            return 0
+        total = 0
+        for selection in selections.selections:
+            if isinstance(selection, FieldNode):
+                total += self._field(selection, parent, paged=paged, depth=depth)
+            elif isinstance(selection, InlineFragmentNode):
+                on = self._type(
+                    selection.type_condition.name.value if selection.type_condition else None,
+                    parent,
+                )
+                total += self.cost(selection.selection_set, on, paged=paged, depth=depth + 1)
+            elif isinstance(selection, FragmentSpreadNode):
+                fragment = self.fragments.get(selection.name.value)
+                if fragment is not None:
+                    on = self._type(fragment.type_condition.name.value, parent)
+                    total += self.cost(fragment.selection_set, on, paged=paged, depth=depth + 1)
+        return total
+
+    def _type(self, name: str | None, parent: Any) -> Any:
+        return self.schema.get_type(name) if name else parent
+
+    def _field(self, node: FieldNode, parent: Any, *, paged: bool, depth: int) -> int:
+        name = node.name.value
+        own = FIELD_COSTS.get(name, 1)
+        if node.selection_set is None:
+            return own
+        definition = None
+        if isinstance(parent, (GraphQLObjectType, GraphQLInterfaceType)):
+            definition = parent.fields.get(name)
+        if definition is None:
+            return own
+        size = self._size(node, definition)
+        listed = _is_list(definition.type)
+        if size is not None:
+            multiplier, below_paged = size, not listed
+        elif listed and not paged:
+            multiplier, below_paged = DEFAULT_LIST, False
+        else:
+            multiplier, below_paged = 1, False
+        inner = get_named_type(definition.type)
+        below = self.cost(node.selection_set, inner, paged=below_paged, depth=depth + 1)
+        return own + max(1, min(multiplier, MAX_MULTIPLIER)) * below
+
+    def _size(self, node: FieldNode, definition: Any) -> int | None:
+        """The number of items a field asks for: its ids, or its page size."""
+        given = {a.name.value: a.value for a in node.arguments or ()}
+        if "ids" in given:
+            ids = _value(given["ids"], self.variables)
+            return len(ids) if isinstance(ids, list) else 1
+        for argument in PAGE_ARGUMENTS:
+            if argument in given:
+                value = _value(given[argument], self.variables)
+            elif argument in definition.args:
+                value = definition.args[argument].default_value
+            else:
+                continue
             if isinstance(value, int) and not isinstance(value, bool):
-                return max(1, min(value, MAX_MULTIPLIER))
-            return None
-    return None
+                return value
+            return DEFAULT_LIST
+        return None
+
+
+def _is_list(kind: GraphQLType) -> bool:
+    while isinstance(kind, GraphQLNonNull):
+        kind = kind.of_type
+    return isinstance(kind, GraphQLList)
 
 
 def _value(node: ValueNode, variables: Mapping[str, Any]) -> Any:
     if isinstance(node, VariableNode):
         return variables.get(node.name.value)
     return value_from_ast_untyped(node, dict(variables))
-
-
-def selection_cost(
-    selections: SelectionSetNode | None,
-    fragments: Mapping[str, FragmentDefinitionNode],
-    variables: Mapping[str, Any],
-    depth: int,
-) -> int:
-    """The cost of a selection set (fragments expanded; depth guards fragment cycles)."""
-    if selections is None or depth > 50:
-        return 0
-    total = 0
-    for selection in selections.selections:
-        if isinstance(selection, FieldNode):
-            own = FIELD_COSTS.get(selection.name.value, 1)
-            if selection.selection_set is None:
-                total += own
-                continue
-            paged = _argument(selection, variables)
-            multiplier = (
-                paged if paged is not None else (DEFAULT_PAGE if _is_paged(selection) else 1)
-            )
-            total += own + multiplier * selection_cost(
-                selection.selection_set, fragments, variables, depth + 1
-            )
-        elif isinstance(selection, InlineFragmentNode):
-            total += selection_cost(selection.selection_set, fragments, variables, depth + 1)
-        elif isinstance(selection, FragmentSpreadNode):
-            fragment = fragments.get(selection.name.value)
-            if fragment is not None:
-                total += selection_cost(fragment.selection_set, fragments, variables, depth + 1)
-    return total
-
-
-def _is_paged(field: FieldNode) -> bool:
-    """Connections and lists that page by default, even when ``first`` is left out."""
-    return field.name.value in {
-        "records",
-        "search",
-        "publicity",
-        "blacklist",
-        "scoreHistory",
-        "contributions",
-        "disputes",
-        "auditLog",
-        "whoLookedAtMe",
-        "riskScan",
-    }

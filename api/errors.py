@@ -24,3 +24,11 @@ def should_mask_error(error: GraphQLError) -> bool:
         return False  # syntax and validation errors describe the client's query, not our state
     # GraphUnavailable is kept for the HTTP layer, which answers 503 (never shown as GraphQL).
     return not isinstance(original, (PublicError, PermissionDenied, GraphUnavailable))
+
+
+class RateLimited(PublicError):
+    """A limit of the caller's was reached: HTTP answers 429 with ``Retry-After``."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

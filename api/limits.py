@@ -1,4 +1,5 @@
-"""Per-caller rate limits (token buckets) and the request timeout.
+"""Per-caller rate limits (token buckets) and counted caps (WebSocket connections and
+operations per key).
 
 Each API key, or each client address for the public, has a bucket of ``per_minute`` tokens that
 refills continuously; a request takes one, and an empty bucket answers 429 with Retry-After.
@@ -37,3 +38,42 @@ class RateLimiter:
         if allowed:
             return None
         return (1.0 - tokens) / self.rate if self.rate > 0 else math.inf
+
+    def blocked(self, who: str) -> float | None:
+        """Like ``take`` without taking: the seconds until ``who`` has a token, or None."""
+        tokens, last = self._buckets.get(who, (self.capacity, time.monotonic()))
+        tokens = min(self.capacity, tokens + (time.monotonic() - last) * self.rate)
+        if tokens >= 1.0:
+            return None
+        return (1.0 - tokens) / self.rate if self.rate > 0 else math.inf
+
+
+def retry_after(wait: float) -> int:
+    """Whole seconds for a ``Retry-After`` header (at least 1)."""
+    return max(1, math.ceil(wait)) if math.isfinite(wait) else 3600
+
+
+class Caps:
+    """How many of something each key holds at once (WebSocket connections, operations)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._held: dict[str, int] = {}
+
+    def acquire(self, who: str) -> bool:
+        """Take one for ``who``; False (nothing taken) when it holds ``limit`` already."""
+        held = self._held.get(who, 0)
+        if held >= self.limit:
+            return False
+        self._held[who] = held + 1
+        return True
+
+    def release(self, who: str) -> None:
+        held = self._held.get(who, 0) - 1
+        if held > 0:
+            self._held[who] = held
+        else:
+            self._held.pop(who, None)
+
+    def held(self, who: str) -> int:
+        return self._held.get(who, 0)

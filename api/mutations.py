@@ -15,9 +15,10 @@ import strawberry
 from strawberry.permission import BasePermission
 
 from api import trust, watching
-from api.access import Can, audited, require
+from api.access import Can, audited
 from api.context import Info
 from api.errors import PermissionDenied
+from api.permissions import Inherited, fields_need, needs, record_subject
 from api.scores import rescore_around
 from api.types.company import CompanyType
 from api.types.entity import Entity
@@ -48,6 +49,7 @@ class WritesAllowed(BasePermission):
         return info.context.settings.writes_allowed
 
 
+@fields_need(Inherited)
 @strawberry.type(description="The input was refused; nothing was written.")
 class InvalidInput:
     field: str = strawberry.field(description="The input field at fault (camelCase).")
@@ -127,18 +129,21 @@ class AddRecordInput:
     source: str | None = None
 
 
+@fields_need(Inherited)
 @strawberry.type(description="The company as stored after the write.")
 class UpsertCompanySuccess:
     company: CompanyType
     created: bool = strawberry.field(description="True when the company was new.")
 
 
+@fields_need(Inherited)
 @strawberry.type(description="The person as stored after the write.")
 class UpsertPersonSuccess:
     person: PersonType
     created: bool
 
 
+@fields_need(Inherited)
 @strawberry.type(description="The link as stored, with both ends.")
 class LinkEntitiesSuccess:
     rel: RelType
@@ -147,6 +152,7 @@ class LinkEntitiesSuccess:
     created: bool
 
 
+@fields_need(Inherited)
 @strawberry.type(description="The record as stored.")
 class AddRecordSuccess:
     record: RecordType
@@ -177,10 +183,10 @@ async def _unmatched(info: Info, parsed: LinkInput | RecordInput) -> InvalidInpu
 @strawberry.type(description="Writes to the registry.")
 class Mutation:
     @strawberry.mutation(
-        description="Create or update a company by its USCC.", permission_classes=[WritesAllowed]
+        description="Create or update a company by its USCC.",
+        permission_classes=[WritesAllowed, needs(Can.WRITE)],
     )
     async def upsert_company(self, info: Info, input: UpsertCompanyInput) -> UpsertCompanyResult:
-        require(info, Can.WRITE)
         raw = _raw(input)
         try:
             company = parse_company(raw, SOURCE)
@@ -199,10 +205,9 @@ class Mutation:
 
     @strawberry.mutation(
         description="Create or update a person by their identity number.",
-        permission_classes=[WritesAllowed],
+        permission_classes=[WritesAllowed, needs(Can.WRITE)],
     )
     async def upsert_person(self, info: Info, input: UpsertPersonInput) -> UpsertPersonResult:
-        require(info, Can.WRITE)
         raw = _raw(input)
         try:
             person = parse_person(raw, SOURCE)
@@ -219,10 +224,9 @@ class Mutation:
 
     @strawberry.mutation(
         description="Link two entities that are both in the registry (never by name).",
-        permission_classes=[WritesAllowed],
+        permission_classes=[WritesAllowed, needs(Can.WRITE)],
     )
     async def link_entities(self, info: Info, input: LinkEntitiesInput) -> LinkEntitiesResult:
-        require(info, Can.WRITE)
         raw = _raw(input)
         try:
             link = parse_link(raw, SOURCE)
@@ -253,10 +257,9 @@ class Mutation:
 
     @strawberry.mutation(
         description="Add (or amend) a record about a person or company in the registry.",
-        permission_classes=[WritesAllowed],
+        permission_classes=[WritesAllowed, needs(Can.WRITE)],
     )
     async def add_record(self, info: Info, input: AddRecordInput) -> AddRecordResult:
-        require(info, Can.WRITE)
         raw = _raw(input)
         try:
             record = parse_record(raw, SOURCE)
@@ -298,28 +301,30 @@ class Mutation:
     @strawberry.mutation(
         description="Watch an entity: `watchEvents` then reports its new records, level "
         "changes and blacklist moves. Needs an API key; watching twice changes nothing.",
+        permission_classes=[needs(Can.WATCH)],
     )
     async def watch(self, info: Info, id: strawberry.ID) -> WatchEntry:
-        require(info, Can.WATCH)
         return await watching.watch(info, id)
 
     @strawberry.mutation(
         description="Stop watching an entity; false when it was not watched.",
+        permission_classes=[needs(Can.WATCH)],
     )
     async def unwatch(self, info: Info, id: strawberry.ID) -> bool:
-        require(info, Can.WATCH)
         return await watching.unwatch(info, id)
 
     @strawberry.mutation(
         description="Dispute a record (its subject, or a registrar): it becomes DISPUTED, its "
-        "points are suspended as its scheme says, and a registrar decides within 30 days."
+        "points are suspended as its scheme says, and a registrar decides within 30 days.",
+        permission_classes=[record_subject(Can.DISPUTE)],
     )
     async def dispute_record(self, info: Info, record_id: str, reason: str) -> trust.DisputeResult:
         return await trust.dispute_record(info, record_id, reason)
 
     @strawberry.mutation(
         description="Decide a dispute (registrars): UPHELD or AMENDED keep the record, "
-        "REMOVED takes it out of the score and of public view (it stays in the history)."
+        "REMOVED takes it out of the score and of public view (it stays in the history).",
+        permission_classes=[needs(Can.RESOLVE_DISPUTES)],
     )
     async def resolve_dispute(
         self, info: Info, id: strawberry.ID, outcome: trust.DisputeOutcome, note: str
@@ -328,7 +333,8 @@ class Mutation:
 
     @strawberry.mutation(
         description="Ask to end a warning record's publication early, the conduct being "
-        "corrected (its subject); allowed once the scheme's minimum publication has passed."
+        "corrected (its subject); allowed once the scheme's minimum publication has passed.",
+        permission_classes=[record_subject(Can.DISPUTE)],
     )
     async def request_restoration(
         self, info: Info, record_id: str, reason: str
@@ -337,7 +343,8 @@ class Mutation:
 
     @strawberry.mutation(
         description="Approve (the record becomes RESTORED: no longer published or counted) or "
-        "refuse a restoration request, with the reason (registrars)."
+        "refuse a restoration request, with the reason (registrars).",
+        permission_classes=[needs(Can.RESOLVE_DISPUTES)],
     )
     async def decide_restoration(
         self, info: Info, id: strawberry.ID, approve: bool, note: str

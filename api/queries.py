@@ -11,9 +11,18 @@ import strawberry
 from strawberry import relay
 
 from api import auditing, investigation, trust, watching
-from api.access import Can, allowed, permission, require
+from api.access import Can, allowed, require
 from api.context import Info
 from api.errors import PublicError
+from api.lookups import find_person
+from api.permissions import (
+    BlacklistAccess,
+    EligibilityAccess,
+    Open,
+    PersonLookup,
+    SearchAccess,
+    needs,
+)
 from api.scores import compute, scheme_for
 from api.types.company import CompanyType
 from api.types.eligibility import Eligibility
@@ -36,7 +45,7 @@ from api.types.score import ScoreType
 from api.types.search import SearchResult, SearchResultConnection, SearchResultEdge
 from api.types.snapshot import ScoreSnapshotConnection, snapshot_page
 from api.watching import WatchEntry, WatchEvent
-from graph.identifiers import IdentifierError, parse_id_number, parse_uscc
+from graph.identifiers import IdentifierError, is_id_number, parse_id_number, parse_uscc
 from graph.repositories import records, search, snapshots
 from scoring import engine
 from scoring.scheme import Scheme
@@ -67,23 +76,34 @@ def _version() -> str:
 
 @strawberry.type(description="The entry points for reading the credit graph.")
 class Query:
-    @strawberry.field(description="Any object by its global id; null when it does not exist.")
+    @strawberry.field(
+        description="Any object by its global id; null when it does not exist. What the "
+        "caller may read of it is the object's own rule (a person's fields need a person "
+        "lookup, a record not published a full file).",
+        permission_classes=[Open],
+    )
     async def node(self, info: Info, id: strawberry.ID) -> relay.Node | None:
         return await visible(info, (await resolve_nodes(info, [id]))[0])
 
-    @strawberry.field(description="Objects by their global ids, in order; null where none.")
+    @strawberry.field(
+        description="Objects by their global ids (at most 100), in order; null where none.",
+        permission_classes=[Open],
+    )
     async def nodes(self, info: Info, ids: list[strawberry.ID]) -> list[relay.Node | None]:
         if len(ids) > MAX_NODES:
             raise PublicError(f"ids: at most {MAX_NODES} at once")
         return [await visible(info, node) for node in await resolve_nodes(info, ids)]
 
-    @strawberry.field(description="The version of the credgraph service answering.")
+    @strawberry.field(
+        description="The version of the credgraph service answering.", permission_classes=[Open]
+    )
     def service_version(self) -> str:
         return _version()
 
     @strawberry.field(
         description="A company by its Unified Social Credit Code or its registration number "
-        "(give exactly one). Null when the registry does not hold it."
+        "(give exactly one). Null when the registry does not hold it.",
+        permission_classes=[Open],
     )
     async def company(
         self, info: Info, uscc: str | None = None, registration_number: str | None = None
@@ -101,14 +121,27 @@ class Query:
             found = await info.context.loaders.company_by_registration.load(key)
         return CompanyType.of(found) if found else None
 
-    @strawberry.field(description="A person by their resident identity number.")
-    async def person(self, info: Info, id_number: str) -> PersonType | None:
+    @strawberry.field(
+        description="A person by their resident identity number and name together: null when "
+        "the two do not match one person (never which of them failed). The name is required "
+        "for roles that may not see whole identity numbers; their misses are audited and "
+        "limited per key (CREDGRAPH_LOOKUP_MISSES an hour, then 429).",
+        permission_classes=[PersonLookup],
+    )
+    async def person(
+        self,
+        info: Info,
+        id_number: str,
+        name: Annotated[
+            str | None,
+            strawberry.argument(description="The person's name as registered."),
+        ] = None,
+    ) -> PersonType | None:
         try:
             number = parse_id_number(id_number)
         except IdentifierError as exc:
             raise PublicError(f"idNumber: {exc}") from None
-        require(info, Can.LOOK_UP_PERSONS, number)
-        found = await info.context.loaders.person.load(number)
+        found = await find_person(info, number, name)
         if found is None:
             return None
         await audit_once(info, number)
@@ -116,7 +149,10 @@ class Query:
 
     @strawberry.field(
         description="Ranked search by a name fragment, a legal representative's name, a USCC "
-        "prefix, a registration or identity number; tolerates a typo. At most 200 results."
+        "prefix, a registration number, or (for roles that see whole identity numbers) an "
+        "identity number; tolerates a typo. At most 200 results. People are found only by "
+        "roles that may look them up; `kind: ANY` finds companies alone for the others.",
+        permission_classes=[SearchAccess],
     )
     async def search(
         self,
@@ -133,12 +169,14 @@ class Query:
             raise PublicError(f"query: at most {MAX_SEARCH_TEXT} characters")
         size = page_size(first)
         start = parse_offset(after)
-        if kind is SearchKind.PERSON:
-            require(info, Can.LOOK_UP_PERSONS)
-        elif kind is SearchKind.ANY and not allowed(info, Can.LOOK_UP_PERSONS):
+        if kind is SearchKind.ANY and not allowed(info, Can.LOOK_UP_PERSONS):
             kind = SearchKind.COMPANY  # the public finds companies only
+        by_number = allowed(info, Can.SEE_ID_NUMBERS)
+        if not by_number and kind is not SearchKind.COMPANY and is_id_number(text):
+            # A number found by search would confirm a guessed identity number outright.
+            require(info, Can.SEE_ID_NUMBERS)
         graph = info.context.graph
-        hits = await search.search(graph, text, kind, search.MAX_RESULTS)
+        hits = await search.search(graph, text, kind, search.MAX_RESULTS, by_id_number=by_number)
         window = await search.entities(graph, hits[start : start + size])
         edges = [
             SearchResultEdge(
@@ -164,7 +202,8 @@ class Query:
 
     @strawberry.field(
         description="The entities whose current stored score under a scheme puts them on its "
-        "blacklist, each with the reasons."
+        "blacklist, each with the reasons. A scheme for people needs a full-file reader.",
+        permission_classes=[BlacklistAccess],
     )
     async def blacklist(
         self, info: Info, scheme: str, first: int | None = 20, after: str | None = None
@@ -176,14 +215,18 @@ class Query:
         found, total = await snapshots.blacklist(info.context.graph, scheme, start, size)
         return snapshot_page(found, total, start)
 
-    @strawberry.field(description="The installed scoring schemes, with their rules and bands.")
+    @strawberry.field(
+        description="The installed scoring schemes, with their rules and bands.",
+        permission_classes=[Open],
+    )
     def schemes(self, info: Info) -> list[SchemeType]:
         installed = info.context.request.app.state.schemes
         return [SchemeType.of(installed[key]) for key in sorted(installed)]
 
     @strawberry.field(
         description="Whether an entity may have a privilege, or is under a restriction, "
-        "by a scheme's consequences (`deposit_free_rental`, `air_travel`, `bank_loan` ...)."
+        "by a scheme's consequences (`deposit_free_rental`, `air_travel`, `bank_loan` ...).",
+        permission_classes=[EligibilityAccess],
     )
     async def eligibility(
         self,
@@ -196,7 +239,6 @@ class Query:
         (node,) = await resolve_nodes(info, [id])
         if not isinstance(node, (CompanyType, PersonType)):
             raise PublicError("id: not a company or a person in the registry")
-        require(info, Can.CHECK_ELIGIBILITY, node.record_subject())
         if isinstance(node, PersonType):
             await audit_once(info, node.record_subject())
         chosen = scheme_for(info, node.entity_kind(), scheme)
@@ -228,13 +270,16 @@ class Query:
             level=result.level,
             blacklisted=result.blacklisted,
             reasons=reasons,
-            records=[RecordType.of(r) for r in found if r is not None],
+            # Disclosed by the answer: the caller may check this entity's eligibility.
+            records=[RecordType.of(r, cleared=True) for r in found if r is not None],
             score=score,
         )
 
     @strawberry.field(
         description="The newest published warning records across the registry, as a public "
-        "announcement page lists them (subject, case number, cause, date, penalty)."
+        "announcement page lists them (subject, case number, cause, date, penalty). "
+        "Companies' records for everyone; people's too for full-file readers.",
+        permission_classes=[Open],
     )
     async def publicity(
         self,
@@ -246,7 +291,11 @@ class Query:
         size = page_size(first)
         cursor = parse_keyset(after)
         found = await records.publicity(
-            info.context.graph, since=since, after=cursor, limit=size + 1
+            info.context.graph,
+            since=since,
+            after=cursor,
+            limit=size + 1,
+            companies_only=not allowed(info, Can.READ_FULL_FILES),
         )
         page = found[:size]
         edges: list[relay.Edge[RecordType]] = [
@@ -266,7 +315,8 @@ class Query:
     @strawberry.field(
         description="Paths between two entities over confirmed relationships, shortest first "
         "and, among paths of one length, the riskiest first. Empty when none is within "
-        "`maxHops` (at most 6)."
+        "`maxHops` (at most 6).",
+        permission_classes=[needs(Can.INVESTIGATE)],
     )
     async def risk_paths(
         self,
@@ -277,12 +327,12 @@ class Query:
         rel_types: list[RelType] | None = None,
         first: int = 5,
     ) -> list[RiskPath]:
-        require(info, Can.INVESTIGATE)
         return await investigation.risk_paths(info, from_, to, max_hops, rel_types, first)
 
     @strawberry.field(
         description="The entities within `hops` links of one (at most 3) and the links among "
-        "them, at most `limit` entities, ready for drawing. Hubs are drawn, not expanded."
+        "them, at most `limit` entities, ready for drawing. Hubs are drawn, not expanded.",
+        permission_classes=[needs(Can.INVESTIGATE)],
     )
     async def linkage(
         self,
@@ -292,50 +342,50 @@ class Query:
         rel_types: list[RelType] | None = None,
         limit: int = 200,
     ) -> Linkage:
-        require(info, Can.INVESTIGATE)
         return await investigation.linkage(info, id, hops, rel_types, limit)
 
     @strawberry.field(
         description="What connects two entities: a direct link, a party linked to both, or a "
-        "registered address or phone both companies share."
+        "registered address or phone both companies share.",
+        permission_classes=[needs(Can.INVESTIGATE)],
     )
     async def common_links(
         self, info: Info, a: strawberry.ID, b: strawberry.ID
     ) -> list[CommonLink]:
-        require(info, Can.INVESTIGATE)
         return await investigation.common_links(info, a, b)
 
     @strawberry.field(
         description="The ultimate owners of a company by equity penetration (up to 10 levels), "
-        "with an effective stake of at least `minStake`, largest first."
+        "with an effective stake of at least `minStake`, largest first.",
+        permission_classes=[needs(Can.INVESTIGATE)],
     )
     async def ultimate_owners(
         self, info: Info, uscc: str, min_stake: float = 0.1
     ) -> list[Ownership]:
-        require(info, Can.INVESTIGATE)
         return await investigation.ultimate_owners(info, uscc, min_stake)
 
     @strawberry.field(
         description="Entities within `hops` links (at most 3) with warning records that count "
-        "or on a blacklist: nearest first, then blacklisted, then the gravest."
+        "or on a blacklist: nearest first, then blacklisted, then the gravest.",
+        permission_classes=[needs(Can.INVESTIGATE)],
     )
     async def risk_scan(
         self, info: Info, id: strawberry.ID, hops: int = 2, first: int = 50
     ) -> list[RiskScanHit]:
-        require(info, Can.INVESTIGATE)
         return await investigation.risk_scan(info, id, hops, first)
 
     @strawberry.field(
         description="The entities the caller's API key watches, oldest watch first.",
+        permission_classes=[needs(Can.WATCH)],
     )
     async def watchlist(self, info: Info) -> list[WatchEntry]:
-        require(info, Can.WATCH)
         return await watching.watchlist(info)
 
     @strawberry.field(
         description="Disputes and restoration requests, newest first: all of them for "
         "registrars, a subject's own for a subject key. `overdue`: only open ones past their "
-        "due day."
+        "due day.",
+        permission_classes=[needs(Can.DISPUTE)],
     )
     async def disputes(
         self,
@@ -351,7 +401,8 @@ class Query:
     @strawberry.field(
         description="The audit log, newest first (auditors): every write, and every read of "
         "a person's file by a relying party or an investigator. `subject`: a USCC or identity "
-        "number, to see only the entries that touched it."
+        "number, to see only the entries that touched it.",
+        permission_classes=[needs(Can.READ_AUDIT)],
     )
     async def audit_log(
         self,
@@ -364,14 +415,16 @@ class Query:
 
     @strawberry.field(
         description="The audit chain checked from its first entry (auditors): the first "
-        "edited, missing or reordered entry is named."
+        "edited, missing or reordered entry is named.",
+        permission_classes=[needs(Can.READ_AUDIT)],
     )
     async def audit_verification(self, info: Info) -> auditing.AuditVerification:
         return await auditing.verify_chain(info)
 
     @strawberry.field(
         description="Who read the file of the person or company a subject key is bound to, "
-        "newest first."
+        "newest first.",
+        permission_classes=[needs(Can.SEE_WHO_LOOKED)],
     )
     async def who_looked_at_me(
         self, info: Info, first: int | None = 50, after: str | None = None
@@ -385,7 +438,7 @@ class Subscription:
         description="Events of the entities the caller's key watches, from now on: a new "
         "record, a level change, a move onto or off a blacklist. Needs an API key (send it as "
         "`Authorization` in the connection_init payload).",
-        permission_classes=[permission(Can.WATCH, "watchEvents")],
+        permission_classes=[needs(Can.WATCH)],
     )
     async def watch_events(self, info: Info) -> AsyncGenerator[WatchEvent, None]:
         async for event in watching.events(info):

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+import re
+from collections.abc import Callable, Iterator
 from functools import partial
 
 import strawberry
 from graphql import ASTValidationRule, GraphQLError
+from strawberry import relay
 from strawberry.extensions import (
     AddValidationRules,
     DisableIntrospection,
@@ -24,11 +27,19 @@ from strawberry.types import ExecutionContext
 from api.cost import CostLimit
 from api.errors import should_mask_error
 from api.mutations import Mutation
+from api.permissions import Inherited, fields_need
 from api.queries import Query, Subscription
 from api.types.company import CompanyType
 from api.types.person import PersonType
 from api.types.record import RecordType
 
+# strawberry's own relay types carry whatever the field that returned them allowed. Declared
+# here, once every type of ours is defined: our node types already hold their own copies of
+# ``id`` with their own rules, which this must not reach.
+for _relay_type in (relay.Node, relay.Edge, relay.PageInfo):
+    fields_need(Inherited)(_relay_type)
+
+log = logging.getLogger("credgraph.api")
 MAX_DEPTH = 10
 MAX_ALIASES = 15
 MAX_TOKENS = 2000
@@ -37,13 +48,32 @@ CACHED_DOCUMENTS = 1024
 
 
 class CredgraphSchema(strawberry.Schema):
-    """Strawberry's schema, logging only the errors that are not the client's doing."""
+    """Strawberry's schema, logging only the errors that are not the client's doing, and
+    those once per request (with the operation's name and how many there were), not once per
+    field: a request that fails on 10,000 fields writes one traceback."""
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
         unexpected = [e for e in errors if should_mask_error(e)]
-        super().process_errors(unexpected, execution_context)
+        if not unexpected:
+            return
+        context = execution_context.context if execution_context else None
+        if getattr(context, "logged_error", False):
+            return
+        if context is not None:
+            context.logged_error = True
+        name = (execution_context.operation_name if execution_context else None) or "-"
+        first = unexpected[0]
+        cause = first.original_error or first
+        log.error(
+            "operation %s: %d unexpected error(s); the first at %s: %s",
+            name,
+            len(unexpected),
+            ".".join(str(p) for p in first.path or ()) or "-",
+            first.message,
+            exc_info=(type(cause), cause, cause.__traceback__),
+        )
 
 
 # The rule classes are made once: ValidationCache keys on them, and strawberry's limiter
@@ -52,6 +82,25 @@ _LIMIT_RULES: list[type[ASTValidationRule]] = [
     query_depth_limiter.create_validator(MAX_DEPTH, None, None),
     max_aliases.create_validator(MAX_ALIASES),
 ]
+
+
+_SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
+
+
+class HideSuggestions(SchemaExtension):
+    """Production: no "Did you mean ...?" in any error, so that field, argument, type and enum
+    names cannot be rebuilt by guessing while introspection is off."""
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        context = self.execution_context
+        errors = list(context.pre_execution_errors or [])
+        if context.result is not None:
+            errors += list(context.result.errors or [])
+        for error in errors:
+            error.message = _SUGGESTION.sub("", error.message)
+            if error.args:
+                error.args = (error.message, *error.args[1:])
 
 
 class QueryLimits(AddValidationRules):
@@ -74,7 +123,7 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
         partial(ValidationCache, maxsize=CACHED_DOCUMENTS),
     ]
     if production:
-        extensions.append(DisableIntrospection)
+        extensions += [DisableIntrospection, HideSuggestions]
     return CredgraphSchema(
         query=Query,
         mutation=Mutation,

@@ -59,6 +59,11 @@ class Settings(BaseSettings):
     request_timeout: float = Field(30.0, validation_alias="CREDGRAPH_REQUEST_TIMEOUT", gt=0)
     rate_limit: float = Field(600, validation_alias="CREDGRAPH_RATE_LIMIT", gt=0)
     public_rate_limit: float = Field(120, validation_alias="CREDGRAPH_PUBLIC_RATE_LIMIT", gt=0)
+    bad_key_limit: float = Field(10, validation_alias="CREDGRAPH_BAD_KEY_LIMIT", gt=0)
+    lookup_misses: int = Field(20, validation_alias="CREDGRAPH_LOOKUP_MISSES", ge=1)
+    request_statements: int = Field(4, validation_alias="CREDGRAPH_REQUEST_STATEMENTS", ge=1)
+    ws_connections: int = Field(5, validation_alias="CREDGRAPH_WS_CONNECTIONS", ge=1)
+    ws_subscriptions: int = Field(20, validation_alias="CREDGRAPH_WS_SUBSCRIPTIONS", ge=1)
     watch_poll_seconds: float = Field(
         1.0, validation_alias="CREDGRAPH_WATCH_POLL_SECONDS", gt=0, le=60
     )

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 
 from api.context import Info
+from api.permissions import EventScoreField, Inherited, fields_need
 from api.types.nodes import entity_type
 from graph.repositories import watch as watches
 from graph.repositories.entities import entities_by_key
@@ -43,23 +44,43 @@ class WatchEventKind(Enum):
     DISPUTE_DECIDED = "dispute_decided"
 
 
+@fields_need(Inherited)
 @strawberry.type(description="An entity the caller's key watches.")
 class WatchEntry:
     entity: LazyEntity
     since: datetime = strawberry.field(description="When the watch began.")
 
 
+@fields_need(Inherited)
 @strawberry.type(description="Something that happened to a watched entity.")
 class WatchEvent:
     id: strawberry.ID = strawberry.field(description="The event's id (unique).")
     kind: WatchEventKind
     at: datetime
     entity: LazyEntity
-    record: LazyRecord | None = strawberry.field(description="The record, for RECORD_ADDED.")
-    scheme: str | None = strawberry.field(description="The scheme, for level and blacklist.")
-    level: str | None = strawberry.field(description="The level after the change.")
-    previous_level: str | None
-    value: float | None = strawberry.field(description="The score after the change.")
+    record: LazyRecord | None = strawberry.field(
+        description="The record, for RECORD_ADDED and the dispute events (its own rule "
+        "decides what the watcher may read of it)."
+    )
+    # A person's score is in their full file: a watcher that may not read it gets none of it.
+    scheme: str | None = strawberry.field(
+        description="The scheme, for level and blacklist events; a person's for full-file "
+        "readers only.",
+        permission_classes=[EventScoreField],
+    )
+    level: str | None = strawberry.field(
+        description="The level after the change (a person's for full-file readers only).",
+        permission_classes=[EventScoreField],
+    )
+    previous_level: str | None = strawberry.field(
+        description="The level before the change (a person's for full-file readers only).",
+        permission_classes=[EventScoreField],
+    )
+    value: float | None = strawberry.field(
+        description="The score after the change (a person's for full-file readers only).",
+        permission_classes=[EventScoreField],
+    )
+    subject_key: strawberry.Private[str]
 
 
 async def _entity(info: Info, id: strawberry.ID) -> tuple[str, Any]:
@@ -138,6 +159,7 @@ async def events(info: Info) -> AsyncGenerator[WatchEvent, None]:
                     level=event.level,
                     previous_level=event.previous_level,
                     value=event.value,
+                    subject_key=event.subject_key,
                 )
         horizon = datetime.now(UTC) - OVERLAP - OVERLAP
         seen = {k: at for k, at in seen.items() if at > horizon}

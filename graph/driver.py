@@ -268,3 +268,46 @@ async def bound(graph: Graph, *, timeout: float | None = None) -> AsyncIterator[
     """A transaction, as a ``Graph`` that runs everything in it; committed at the end."""
     async with graph.transaction(timeout=timeout) as tx:
         yield BoundGraph(tx, graph)
+
+
+class LimitedGraph(Graph):
+    """One request's view of a ``Graph``: at most ``limit`` of its statements (or open
+    transactions) at once, the rest wait their turn. A bulkhead: one request with many
+    aliases or a batch cannot take the whole connection pool from everyone else.
+
+    Everything else is the parent's (driver, settings, statement count); the statements of an
+    open transaction (a ``BoundGraph`` over it) run on its connection without a second slot.
+    """
+
+    def __init__(self, graph: Graph, limit: int) -> None:
+        super().__init__(graph.driver, graph.config)
+        self._parent = graph
+        self._slots = asyncio.Semaphore(limit)
+
+    async def _execute(
+        self,
+        query: LiteralString,
+        params: Mapping[str, Any] | None,
+        routing: RoutingControl,
+        timeout: float | None,
+    ) -> list[Row]:
+        async with self._slots:
+            return await self._parent._execute(query, params, routing, timeout)
+
+    async def _read(
+        self, query: LiteralString, params: Mapping[str, Any] | None, timeout: float | None
+    ) -> list[Row]:
+        async with self._slots:
+            return await self._parent._read(query, params, timeout)
+
+    @asynccontextmanager
+    async def transaction(self, *, timeout: float | None = None) -> AsyncIterator[Transaction]:
+        async with self._slots, self._parent.transaction(timeout=timeout) as tx:
+            yield tx
+
+    async def stream(
+        self, query: LiteralString, params: Mapping[str, Any] | None = None
+    ) -> AsyncIterator[list[Any]]:
+        async with self._slots:
+            async for row in self._parent.stream(query, params):
+                yield row

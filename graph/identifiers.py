@@ -102,7 +102,7 @@ def parse_uscc(value: str) -> Uscc:
     if not _USCC_SHAPE.match(code):
         if len(code) != 18:
             raise IdentifierError(f"a USCC has 18 characters, got {len(code)}")
-        if not code[:8].isdigit():
+        if not (code[:8].isascii() and code[:8].isdigit()):
             raise IdentifierError("characters 1-8 of a USCC must be digits")
         bad = sorted({c for c in code[8:] if c not in USCC_ALPHABET})
         raise IdentifierError(
@@ -130,6 +130,8 @@ def parse_id_number(value: str) -> str:
         raise IdentifierError("the identity number's birth date does not exist") from None
     if born > date.today():
         raise IdentifierError("the identity number's birth date is in the future")
+    if born.year < 1900:
+        raise IdentifierError(f"the identity number's birth date {born.isoformat()} is before 1900")
     if not _division_existed(number[:6], born.year):
         raise IdentifierError(
             f"the identity number's administrative division {number[:6]} did not exist in "
@@ -178,13 +180,18 @@ def is_id_number(value: str) -> bool:
 def looks_like_uscc(value: str) -> bool:
     """True when ``value`` could be a USCC rather than an identity number (cheap check)."""
     code = value.strip().upper()
-    return len(code) == 18 and code[:8].isdigit() and all(c in USCC_ALPHABET for c in code[8:])
+    return (
+        len(code) == 18
+        and code[:8].isascii()
+        and code[:8].isdigit()
+        and all(c in USCC_ALPHABET for c in code[8:])
+    )
 
 
 @lru_cache(maxsize=4096)
 def division_name(code: str) -> str | None:
     """The province, prefecture and county of an administrative division code, if known."""
-    if len(code) != 6 or not code.isdigit():
+    if len(code) != 6 or not (code.isascii() and code.isdigit()):
         return None
     info: dict[str, str] = {}
     for _part, props in numdb.get("cn/loc").info(code):

@@ -26,6 +26,7 @@ from graph.models import (
     RelType,
     Severity,
 )
+from scoring.catalogue import load_catalogue
 
 E = TypeVar("E", bound=StrEnum)
 
@@ -35,8 +36,20 @@ _RECORD_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-:./]{0,63}$")
 _CODE = re.compile(r"^[A-Z][A-Z0-9_]{1,63}$")
 _REGISTRATION = re.compile(r"^[0-9A-Z\-]{6,30}$")
 MAX_TEXT = 2000
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-_PLAIN = re.compile(r"^[^\x00-\x1f\x7f\s](?:[^\x00-\x1f\x7f]*[^\x00-\x1f\x7f\s])?$")
+# Characters no name or text may hold: C0 and C1 controls (U+0085 among them), the invisible
+# format characters (zero-width spaces and joiners, U+FEFF, the bidirectional embeddings,
+# overrides and isolates that make text read differently from how it is stored), line and
+# paragraph separators, lone surrogates and non-characters. Free text may still hold tabs and
+# line breaks (\t \n \r).
+_HIDDEN = (
+    r"\x7f-\x9f\u00ad\u0600-\u0605\u061c\u06dd\u070f\u180e\u200b-\u200f\u2028-\u202e"
+    r"\u2060-\u2064\u2066-\u206f\ud800-\udfff\ufeff\ufff9-\ufffb\ufffe\uffff"
+    r"\U000e0001\U000e0020-\U000e007f"
+)
+_FORBIDDEN = re.compile(rf"[\x00-\x1f{_HIDDEN}]")
+_FORBIDDEN_IN_PROSE = re.compile(rf"[\x00-\x08\x0b\x0c\x0e-\x1f{_HIDDEN}]")
+_OK, _OK_EDGE = rf"[^\x00-\x1f{_HIDDEN}]", rf"[^\x00-\x1f{_HIDDEN}\s]"
+_PLAIN = re.compile(rf"^{_OK_EDGE}(?:{_OK}*{_OK_EDGE})?$")  # clean one-line text, trimmed
 
 
 class RowError(ValueError):
@@ -49,7 +62,12 @@ class RowError(ValueError):
 
 
 def _text(
-    raw: Mapping[str, Any], field: str, *, required: bool = False, limit: int = 200
+    raw: Mapping[str, Any],
+    field: str,
+    *,
+    required: bool = False,
+    limit: int = 200,
+    prose: bool = False,
 ) -> str | None:
     value = raw.get(field)
     if type(value) is str and value and len(value) <= limit and _PLAIN.match(value):
@@ -63,8 +81,20 @@ def _text(
     text = str(value).strip()
     if len(text) > limit:
         raise RowError(field, f"is longer than {limit} characters")
-    if _CONTROL.search(text):
-        raise RowError(field, "holds control characters")
+    return check_text(field, text, prose=prose)
+
+
+def check_text(field: str, text: str, *, prose: bool = False) -> str:
+    """``text`` unless it holds a control, invisible or bidirectional-override character
+    (``prose`` allows tabs and line breaks); the ``RowError`` names the first one found."""
+    found = (_FORBIDDEN_IN_PROSE if prose else _FORBIDDEN).search(text)
+    if found is not None:
+        char = found.group()
+        raise RowError(
+            field,
+            f"holds the invisible or control character U+{ord(char):04X} at position "
+            f"{found.start() + 1}; names and texts must read as they are stored",
+        )
     return text
 
 
@@ -228,6 +258,15 @@ def parse_record(raw: Mapping[str, Any], source: str | None = None) -> RecordInp
     code = _required(raw, "code", limit=64).upper()
     if not _CODE.match(code):
         raise RowError("code", "must be upper-case letters, digits and underscores")
+    known = load_catalogue().get(code)
+    if known is None:
+        raise RowError("code", f"{code} is not in the record-code catalogue")
+    polarity = _enum(raw, "polarity", Polarity)
+    if polarity.value != known.polarity:
+        raise RowError(
+            "polarity",
+            f"{code} is a {known.polarity} record in the catalogue, not {polarity.value}",
+        )
     decided_on = _date(raw, "decided_on", required=True)
     assert decided_on is not None
     subject, subject_kind = _entity_key(raw, "subject")
@@ -238,12 +277,12 @@ def parse_record(raw: Mapping[str, Any], source: str | None = None) -> RecordInp
         authority=_required(raw, "authority", limit=100),
         category=_enum(raw, "category", Category),
         code=code,
-        polarity=_enum(raw, "polarity", Polarity),
+        polarity=polarity,
         severity=_enum(raw, "severity", Severity),
         decided_on=decided_on,
         case_number=_text(raw, "case_number", limit=100),
-        description=_text(raw, "description", limit=MAX_TEXT),
-        penalty=_text(raw, "penalty", limit=500),
+        description=_text(raw, "description", limit=MAX_TEXT, prose=True),
+        penalty=_text(raw, "penalty", limit=500, prose=True),
         source=_text(raw, "source") or source,
     )
 

@@ -75,48 +75,112 @@ def world(
 
 
 OPERATIONS: dict[str, str] = {
-    "company": '{ company(uscc: "%(C)s") { name } }',
-    "person": '{ person(idNumber: "%(OWN)s") { name } }',
+    # Query
+    "node": '{ node(id: "%(company)s") { id } }',
+    "node_person": '{ node(id: "%(own)s") { ... on Person { name } } }',
+    "nodes": '{ nodes(ids: ["%(company)s", "%(company2)s"]) { id } }',
+    "service_version": "{ serviceVersion }",
+    "company": '{ company(uscc: "%(C)s") { name legalRepresentativeName } }',
+    "person": '{ person(idNumber: "%(OWN)s", name: "权限本人") { name } }',
     "person_records": '{ node(id: "%(own)s") { ... on Person { records { totalCount } } } }',
     "person_score": '{ node(id: "%(own)s") { ... on Person { score { value } } } }',
     "person_history": '{ node(id: "%(own)s") { ... on Person { scoreHistory { totalCount } } } }',
-    "eligibility": '{ eligibility(id: "%(own)s", consequence: "air_travel") { allowed } }',
+    "search": '{ search(query: "权限") { totalCount } }',
     "search_persons": '{ search(query: "权限", kind: PERSON) { totalCount } }',
+    "blacklist": '{ blacklist(scheme: "enterprise") { totalCount } }',
+    "blacklist_persons": '{ blacklist(scheme: "individual") { totalCount } }',
+    "schemes": "{ schemes { id } }",
+    "eligibility": '{ eligibility(id: "%(own)s", consequence: "air_travel") { allowed } }',
+    "publicity": "{ publicity(first: 3) { edges { cursor } } }",
     "linkage": '{ linkage(id: "%(company)s") { truncated } }',
     "risk_paths": '{ riskPaths(from: "%(company)s", to: "%(company2)s") { length } }',
     "common_links": '{ commonLinks(a: "%(company)s", b: "%(company2)s") { kind } }',
     "ultimate_owners": '{ ultimateOwners(uscc: "%(C)s", minStake: 0) { effectiveStake } }',
     "risk_scan": '{ riskScan(id: "%(company)s") { warnings } }',
     "watchlist": "{ watchlist { since } }",
-    "upsert_company": 'mutation { upsertCompany(input: {uscc: "%(C2)s", name: "权限测试乙有限公司"}) '
-    "{ __typename } }",
+    "disputes": "{ disputes { totalCount } }",
     "audit_log": "{ auditLog(first: 1) { edges { cursor } } }",
     "audit_verification": "{ auditVerification { intact } }",
     "who_looked_at_me": "{ whoLookedAtMe { role } }",
-    "disputes": "{ disputes { totalCount } }",
+    # Mutation (the allowed ones write what is there already, or are refused in their union)
+    "upsert_company": 'mutation { upsertCompany(input: {uscc: "%(C2)s", name: "权限测试乙有限公司", '
+    'phone: "010-67100000"}) { __typename } }',
+    "upsert_person": 'mutation { upsertPerson(input: {idNumber: "%(OTHER)s", name: "权限他人"}) '
+    "{ __typename } }",
+    "link_entities": 'mutation { linkEntities(input: {rel: LEGAL_REPRESENTATIVE_OF, from: "%(OTHER)s", '
+    'to: "%(C2)s"}) { __typename } }',
+    "add_record": 'mutation { addRecord(input: {subject: "%(C2)s", recordId: "ACL-C2", '
+    'authority: "北京市朝阳区人民法院", category: JUDICIAL, code: "JUDGMENT_DEFAULT", '
+    "polarity: WARNING, severity: SERIOUS, decidedOn: \"2026-09-01\"}) { __typename } }",
+    "watch": 'mutation { watch(id: "%(company)s") { since } }',
+    "unwatch": 'mutation { unwatch(id: "%(company2)s") }',
+    "dispute_record": 'mutation { disputeRecord(recordId: "ACL-P", reason: "不是我") { __typename } }',
+    "resolve_dispute": 'mutation { resolveDispute(id: "no-such-dispute", outcome: UPHELD, note: "-") '
+    "{ __typename } }",
+    "request_restoration": 'mutation { requestRestoration(recordId: "ACL-P", reason: "已改正") '
+    "{ __typename } }",
+    "decide_restoration": 'mutation { decideRestoration(id: "no-such-request", approve: false, '
+    'note: "-") { __typename } }',
 }
 EVERYONE = set(ROLES)
 INVESTIGATORS = {"investigator", "registrar"}
+LOOKUP = {"relying_party", "investigator", "registrar", "subject_own"}
+FULL_FILE = {"investigator", "registrar", "subject_own"}
+WATCHERS = {"relying_party", "investigator", "registrar"}
 EXPECTED: dict[str, set[str]] = {
+    "node": EVERYONE,
+    "node_person": LOOKUP,
+    "nodes": EVERYONE,
+    "service_version": EVERYONE,
     "company": EVERYONE,
-    "person": {"relying_party", "investigator", "registrar", "subject_own"},
-    "person_records": {"investigator", "registrar", "subject_own"},
-    "person_score": {"investigator", "registrar", "subject_own"},
-    "person_history": {"investigator", "registrar", "subject_own"},
-    "eligibility": {"relying_party", "investigator", "registrar", "subject_own"},
-    "search_persons": {"relying_party", "investigator", "registrar"},
+    "person": LOOKUP,
+    "person_records": FULL_FILE,
+    "person_score": FULL_FILE,
+    "person_history": FULL_FILE,
+    "search": EVERYONE,
+    "search_persons": WATCHERS,
+    "blacklist": EVERYONE,
+    "blacklist_persons": INVESTIGATORS,
+    "schemes": EVERYONE,
+    "eligibility": LOOKUP,
+    "publicity": EVERYONE,
     "linkage": INVESTIGATORS,
     "risk_paths": INVESTIGATORS,
     "common_links": INVESTIGATORS,
     "ultimate_owners": INVESTIGATORS,
     "risk_scan": INVESTIGATORS,
-    "watchlist": {"relying_party", "investigator", "registrar"},
-    "upsert_company": {"registrar"},
+    "watchlist": WATCHERS,
+    "disputes": {"registrar", "subject_own", "subject_other"},
     "audit_log": {"auditor"},
     "audit_verification": {"auditor"},
     "who_looked_at_me": {"subject_own", "subject_other"},
-    "disputes": {"registrar", "subject_own", "subject_other"},
+    "upsert_company": {"registrar"},
+    "upsert_person": {"registrar"},
+    "link_entities": {"registrar"},
+    "add_record": {"registrar"},
+    "watch": WATCHERS,
+    "unwatch": WATCHERS,
+    "dispute_record": {"registrar", "subject_own"},
+    "resolve_dispute": {"registrar"},
+    "request_restoration": {"registrar", "subject_own"},
+    "decide_restoration": {"registrar"},
 }
+# Every root field has a row above (the subscription's is in test_subscription_matrix).
+FIELDS = {
+    "node": "node", "node_person": "node", "nodes": "nodes", "service_version": "serviceVersion",
+    "company": "company", "person": "person", "person_records": "node", "person_score": "node",
+    "person_history": "node", "search": "search", "search_persons": "search",
+    "blacklist": "blacklist", "blacklist_persons": "blacklist", "schemes": "schemes",
+    "eligibility": "eligibility", "publicity": "publicity", "linkage": "linkage",
+    "risk_paths": "riskPaths", "common_links": "commonLinks", "ultimate_owners": "ultimateOwners",
+    "risk_scan": "riskScan", "watchlist": "watchlist", "disputes": "disputes",
+    "audit_log": "auditLog", "audit_verification": "auditVerification",
+    "who_looked_at_me": "whoLookedAtMe", "upsert_company": "upsertCompany",
+    "upsert_person": "upsertPerson", "link_entities": "linkEntities", "add_record": "addRecord",
+    "watch": "watch", "unwatch": "unwatch", "dispute_record": "disputeRecord",
+    "resolve_dispute": "resolveDispute", "request_restoration": "requestRestoration",
+    "decide_restoration": "decideRestoration",
+}  # fmt: skip
 CELLS = [(op, role) for op in OPERATIONS for role in ROLES]
 
 
@@ -127,7 +191,7 @@ def test_role_matrix(
     role: str,
 ) -> None:
     client, headers, ids = world
-    query = OPERATIONS[operation] % {"C": C, "C2": C2, "OWN": OWN, **ids}
+    query = OPERATIONS[operation] % {"C": C, "C2": C2, "OWN": OWN, "OTHER": OTHER, **ids}
     response = client.post("/graphql", json={"query": query}, headers=headers[role])
     assert response.status_code == 200
     body = response.json()
@@ -141,6 +205,20 @@ def test_role_matrix(
         assert "needs the role" in message and "the caller's role is" in message, message
 
 
+def test_role_matrix_covers_every_root_field() -> None:
+    from api.schema import build_schema
+
+    schema = build_schema()._schema
+    roots = {
+        name
+        for root in (schema.query_type, schema.mutation_type)
+        if root is not None
+        for name in root.fields
+    }
+    assert set(FIELDS.values()) == roots
+    assert set(FIELDS) == set(OPERATIONS) == set(EXPECTED)
+
+
 def test_id_numbers_are_masked_unless_the_role_needs_them(
     world: tuple[TestClient, dict[str, dict[str, str]], dict[str, str]],
 ) -> None:
@@ -148,17 +226,21 @@ def test_id_numbers_are_masked_unless_the_role_needs_them(
     query = f'{{ company(uscc: "{C}") {{ legalRepresentative {{ idNumber }} }} }}'
     masked = OWN[:6] + "********" + OWN[-4:]
     expected = {
-        "public": masked,
+        "public": None,  # no person at all, masked or not
         "relying_party": masked,
         "investigator": OWN,
         "registrar": OWN,
-        "auditor": masked,
+        "auditor": None,
         "subject_own": OWN,
-        "subject_other": masked,
+        "subject_other": None,  # another person's
     }
     for role, number in expected.items():
         body = client.post("/graphql", json={"query": query}, headers=headers[role]).json()
-        assert body["data"]["company"]["legalRepresentative"]["idNumber"] == number, role
+        if number is None:
+            assert body["data"]["company"]["legalRepresentative"] is None, role
+            assert "needs the role" in body["errors"][0]["message"], role
+        else:
+            assert body["data"]["company"]["legalRepresentative"]["idNumber"] == number, role
 
 
 def test_public_search_finds_companies_only(
@@ -191,7 +273,7 @@ def test_who_looked_at_me_lists_audited_reads(
     world: tuple[TestClient, dict[str, dict[str, str]], dict[str, str]],
 ) -> None:
     client, headers, _ = world
-    lookup = f'{{ person(idNumber: "{OWN}") {{ name }} }}'
+    lookup = f'{{ person(idNumber: "{OWN}", name: "权限本人") {{ name }} }}'
     assert client.post("/graphql", json={"query": lookup}, headers=headers["relying_party"])
     query = "{ whoLookedAtMe { role who operation } }"
     own = client.post("/graphql", json={"query": query}, headers=headers["subject_own"]).json()

@@ -9,7 +9,9 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 from strawberry import relay
 
+from api.access import Can
 from api.context import Info
+from api.permissions import Open, fields_need, needs
 from api.types.entity import Entity
 from api.types.enums import CompanyStatus
 from api.types.relations import Officer, Shareholding, shareholding
@@ -22,6 +24,7 @@ if TYPE_CHECKING:
 LazyPerson = Annotated["PersonType", strawberry.lazy("api.types.person")]
 
 
+@fields_need(Open)
 @strawberry.type(
     name="Company",
     description="An organisation registered under an 18-character Unified Social Credit Code.",
@@ -79,16 +82,34 @@ class CompanyType(Entity):
     def record_subject(self) -> str:
         return self.uscc
 
-    @strawberry.field(description="The current legal representative (法定代表人).")
+    @strawberry.field(
+        description="The current legal representative (法定代表人), for roles that may look "
+        "people up; everyone else has `legalRepresentativeName`.",
+        permission_classes=[needs(Can.LOOK_UP_PERSONS)],
+    )
     async def legal_representative(self, info: Info) -> LazyPerson | None:
         from api.types.person import PersonType
 
-        links = await info.context.loaders.legal_representatives.load(self.uscc)
-        current = [link for link in links if link.until is None] or links
-        person = current[0].other.person if current else None
+        person = await self._representative(info)
         return PersonType.of(person) if person else None
 
-    @strawberry.field(description="Who holds shares in this company, largest stake first.")
+    @strawberry.field(
+        description="The current legal representative's name, as a public registry shows it "
+        "(nothing else about the person)."
+    )
+    async def legal_representative_name(self, info: Info) -> str | None:
+        person = await self._representative(info)
+        return person.name if person else None
+
+    async def _representative(self, info: Info) -> models.Person | None:
+        links = await info.context.loaders.legal_representatives.load(self.uscc)
+        current = [link for link in links if link.until is None] or links
+        return current[0].other.person if current else None
+
+    @strawberry.field(
+        description="Who holds shares in this company, largest stake first. A person "
+        "holder's fields follow the person rule (the public sees none of them)."
+    )
     async def shareholders(self, info: Info) -> list[Shareholding]:
         from api.types.nodes import entity_type
 
@@ -104,7 +125,11 @@ class CompanyType(Entity):
             if link.other.company
         ]
 
-    @strawberry.field(description="The company's officers (directors, supervisors, managers).")
+    @strawberry.field(
+        description="The company's officers (directors, supervisors, managers), for roles "
+        "that may look people up.",
+        permission_classes=[needs(Can.LOOK_UP_PERSONS)],
+    )
     async def officers(self, info: Info) -> list[Officer]:
         from api.types.person import PersonType
 

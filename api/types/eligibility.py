@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import strawberry
 
+from api.permissions import Inherited, fields_need
 from api.types.record import RecordType
 from api.types.scheme import SchemeConsequence
 from api.types.score import ScoreType
 
 
+@fields_need(Inherited)
 @strawberry.type(
     description="The answer to 'may this entity ...?': allowed or not, with the level, the "
     "blacklist and the records behind the answer."

@@ -9,6 +9,7 @@ import strawberry
 from strawberry import relay
 
 from api.context import Info
+from api.permissions import FileField, Open, fields_need
 from api.types.enums import Category, Polarity, RecordStatus
 from graph.models import EntityKind
 
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
     from api.types.snapshot import ScoreSnapshotConnection
 
 
+@fields_need(Open)  # Company keeps these; Person gives its copies of id and name its own rule
 @strawberry.interface(
     description="A person or a company: anything the registry holds records about."
 )
@@ -31,21 +33,17 @@ class Entity(relay.Node):
     def entity_kind(self) -> EntityKind:
         raise NotImplementedError
 
-    async def guard_file(self, info: Info) -> bool:
-        """For a person: allow only full-file readers (a subject key for its own file) and
-        audit the read; for a company: say whether the caller sees more than public records."""
-        from api.access import Can, allowed, require
+    def full_file(self, info: Info) -> bool:
+        """Whether the caller sees more of this file than a company's published records
+        (``FileField`` has already refused a person's file to anyone else)."""
+        from api.access import Can, allowed
 
-        subject = self.record_subject()
-        if self.entity_kind() is EntityKind.PERSON:
-            require(info, Can.READ_FULL_FILES, subject)
-            await audit_once(info, subject)
-            return True
-        return allowed(info, Can.READ_FULL_FILES, subject)
+        return allowed(info, Can.READ_FULL_FILES, self.record_subject())
 
     @strawberry.field(
         description="The stored scores of this entity under a scheme, newest first: one "
-        "snapshot for every change of value, level or blacklist standing."
+        "snapshot for every change of value, level or blacklist standing.",
+        permission_classes=[FileField],
     )
     async def score_history(
         self,
@@ -59,7 +57,6 @@ class Entity(relay.Node):
         from api.types.snapshot import snapshot_page
         from graph.repositories import snapshots
 
-        await self.guard_file(info)
         chosen = scheme_for(info, self.entity_kind(), scheme)
         size, start = page_size(first), parse_offset(after)
         found, total = await snapshots.history(
@@ -70,7 +67,8 @@ class Entity(relay.Node):
     @strawberry.field(
         description="The explained score under a scheme (by default the installed scheme for "
         "this kind of entity) as of a day (by default today): every point traceable to a "
-        "record and a rule, or to a propagation path."
+        "record and a rule, or to a propagation path.",
+        permission_classes=[FileField],
     )
     async def score(
         self, info: Info, scheme: str | None = None, as_of: date | None = None
@@ -78,7 +76,6 @@ class Entity(relay.Node):
         from api.scores import compute, scheme_for
         from api.types.score import ScoreType
 
-        await self.guard_file(info)
         chosen = scheme_for(info, self.entity_kind(), scheme)
         day = as_of or date.today()
         result = await compute(info, self.record_subject(), self.entity_kind(), chosen, day)
@@ -86,7 +83,8 @@ class Entity(relay.Node):
 
     @strawberry.field(
         description="The entity's records, newest first. All filters are optional; "
-        "`status: ACTIVE` gives what is published and counted."
+        "`status: ACTIVE` gives what is published and counted (all the public sees).",
+        permission_classes=[FileField],
     )
     async def records(
         self,
@@ -99,7 +97,7 @@ class Entity(relay.Node):
     ) -> Annotated[RecordConnection, strawberry.lazy("api.types.record")]:
         from api.types.record import records_connection
 
-        if not await self.guard_file(info):
+        if not self.full_file(info):
             # The public sees a company's published records only.
             if status not in (None, RecordStatus.ACTIVE):
                 return records_connection_empty()

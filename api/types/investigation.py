@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
+from api.permissions import Inherited, fields_need
 from api.types.enums import RelType, Severity
 
 if TYPE_CHECKING:
@@ -21,6 +22,7 @@ LazyCompany = Annotated["CompanyType", strawberry.lazy("api.types.company")]
 LazyRecord = Annotated["RecordType", strawberry.lazy("api.types.record")]
 
 
+@fields_need(Inherited)
 @strawberry.type(
     description="A confirmed relationship between two entities, as the registry holds it: it "
     "goes from `startId` to `endId` (a legal representative to the company, a shareholder to "
@@ -45,6 +47,7 @@ class Direction(Enum):
     BACKWARD = "backward"
 
 
+@fields_need(Inherited)
 @strawberry.type(description="A latest stored score: its value, level and blacklist standing.")
 class Standing:
     scheme: str = strawberry.field(description="The scheme it was scored under.")
@@ -53,6 +56,7 @@ class Standing:
     blacklisted: bool
 
 
+@fields_need(Inherited)
 @strawberry.type(description="An entity on a path or in a subgraph, with its latest standing.")
 class GraphNode:
     id: strawberry.ID = strawberry.field(description="The entity's global id.")
@@ -64,6 +68,7 @@ class GraphNode:
     )
 
 
+@fields_need(Inherited)
 @strawberry.type(description="One link of a path, with the way it points along the path.")
 class PathEdge:
     type: RelType
@@ -73,6 +78,7 @@ class PathEdge:
     relationship: Relationship
 
 
+@fields_need(Inherited)
 @strawberry.type(
     description="A path between two entities over confirmed relationships, never visiting an "
     "entity twice."
@@ -87,6 +93,7 @@ class RiskPath:
     edges: list[PathEdge] = strawberry.field(description="Its links in order.")
 
 
+@fields_need(Inherited)
 @strawberry.type(description="The neighbourhood of an entity, ready for drawing.")
 class Linkage:
     nodes: list[GraphNode] = strawberry.field(description="The entities, nearest first.")
@@ -107,6 +114,7 @@ class CommonLinkKind(Enum):
     PHONE = "phone"
 
 
+@fields_need(Inherited)
 @strawberry.type(description="Something that connects two entities.")
 class CommonLink:
     kind: CommonLinkKind = strawberry.field(
@@ -124,6 +132,7 @@ class CommonLink:
     )
 
 
+@fields_need(Inherited)
 @strawberry.type(description="One holder's stake in a company along an ownership chain.")
 class ChainLink:
     holder: LazyEntity
@@ -131,6 +140,7 @@ class ChainLink:
     stake: float
 
 
+@fields_need(Inherited)
 @strawberry.type(description="A chain of shareholdings from a company up to one of its owners.")
 class OwnershipChain:
     stake: float = strawberry.field(description="The product of the stakes along the chain.")
@@ -139,6 +149,7 @@ class OwnershipChain:
     )
 
 
+@fields_need(Inherited)
 @strawberry.type(description="An ultimate owner of a company, found by equity penetration.")
 class Ownership:
     owner: LazyEntity = strawberry.field(
@@ -153,6 +164,7 @@ class Ownership:
     )
 
 
+@fields_need(Inherited)
 @strawberry.type(description="A risky entity near the one scanned.")
 class RiskScanHit:
     node: GraphNode

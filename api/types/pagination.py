@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from collections.abc import Sequence
 from datetime import date
 from typing import Protocol
@@ -14,6 +15,8 @@ from api.errors import PublicError
 
 DEFAULT_PAGE = 20
 MAX_PAGE = 100
+MAX_CURSOR = 200  # characters: every cursor this API gives out is far shorter
+_NUMBER = re.compile(r"[0-9]{1,15}")  # ASCII digits only: "٣" and "３" are digits to Python
 
 
 def page_size(first: int | None, *, argument: str = "first") -> int:
@@ -29,6 +32,8 @@ def _encode(text: str) -> str:
 
 
 def _decode(cursor: str, argument: str) -> str:
+    if len(cursor) > MAX_CURSOR or not cursor.isascii():
+        raise PublicError(f"{argument}: not a cursor this API gave out")
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         return base64.urlsafe_b64decode(padded.encode()).decode()
@@ -47,9 +52,16 @@ def parse_offset(after: str | None, *, argument: str = "after") -> int:
         return 0
     text = _decode(after, argument)
     kind, _, value = text.partition(":")
-    if kind != "o" or not value.isdigit():
+    if kind != "o":
         raise PublicError(f"{argument}: not a cursor of this list")
-    return int(value) + 1
+    return parse_number(value, argument) + 1
+
+
+def parse_number(text: str, argument: str) -> int:
+    """A cursor's number: ASCII digits, at most 15 of them, or a public error."""
+    if not _NUMBER.fullmatch(text):
+        raise PublicError(f"{argument}: not a cursor of this list")
+    return int(text)
 
 
 def keyset_cursor(day: date, record_id: str) -> str:
@@ -63,7 +75,7 @@ def parse_keyset(after: str | None, *, argument: str = "after") -> tuple[date, s
     kind, _, rest = _decode(after, argument).partition(":")
     day, _, record_id = rest.partition(":")
     try:
-        if kind != "k" or not record_id:
+        if kind != "k" or not record_id or not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", day):
             raise ValueError
         return date.fromisoformat(day), record_id
     except ValueError:

@@ -9,6 +9,7 @@ import strawberry
 from strawberry import relay
 
 from api.context import Info
+from api.permissions import PersonField, fields_need
 from api.types.entity import Entity
 from api.types.relations import Officer, Shareholding, shareholding
 from graph import models
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
 LazyCompany = Annotated["CompanyType", strawberry.lazy("api.types.company")]
 
 
+@fields_need(PersonField)
 @strawberry.type(
     name="Person",
     description="A person in the registry. The global id is opaque: it never carries the "

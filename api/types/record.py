@@ -10,6 +10,7 @@ import strawberry
 from strawberry import relay
 
 from api.context import Info
+from api.permissions import Inherited, RecordField, fields_need
 from api.types.enums import Category, Polarity, RecordStatus, Severity
 from api.types.pagination import offset_cursor, page_info, page_size, parse_offset
 from graph import models
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
     from api.types.entity import Entity
 
 
+@fields_need(RecordField)
 @strawberry.type(
     name="Record",
     description="A good or warning record about an entity: what happened, who decided it, when, "
@@ -38,10 +40,13 @@ class RecordType(relay.Node):
     penalty: str | None = strawberry.field(description="The penalty or measure imposed.")
     status: RecordStatus
     model: strawberry.Private[models.Record]
+    # True when the field that returned this record already decided the caller may read it.
+    cleared: strawberry.Private[bool] = False
 
     @classmethod
-    def of(cls, r: models.Record) -> RecordType:
+    def of(cls, r: models.Record, *, cleared: bool = False) -> RecordType:
         return cls(
+            cleared=cleared,
             node_key=r.record_id,
             record_id=r.record_id,
             category=r.category,
@@ -93,11 +98,13 @@ class RecordType(relay.Node):
         return expires_on(fact, rule, chosen)
 
 
+@fields_need(Inherited)
 @strawberry.type(name="RecordEdge", description="A record in a list, with its cursor.")
 class RecordEdge(relay.Edge[RecordType]):
     pass
 
 
+@fields_need(Inherited)
 @strawberry.type(name="RecordConnection", description="A page of records.")
 class RecordConnection(relay.Connection[RecordType]):
     total_count: int | None = strawberry.field(
@@ -106,10 +113,15 @@ class RecordConnection(relay.Connection[RecordType]):
 
 
 def record_page(
-    items: list[models.Record], start: int, total: int | None, has_next: bool
+    items: list[models.Record],
+    start: int,
+    total: int | None,
+    has_next: bool,
+    *,
+    cleared: bool = False,
 ) -> RecordConnection:
     edges: list[relay.Edge[RecordType]] = [
-        RecordEdge(cursor=offset_cursor(start + i), node=RecordType.of(r))
+        RecordEdge(cursor=offset_cursor(start + i), node=RecordType.of(r, cleared=cleared))
         for i, r in enumerate(items)
     ]
     return RecordConnection(
@@ -137,4 +149,6 @@ async def records_connection(
     skip = parse_offset(after)
     wanted = RecordFilter(polarity, category, status, skip=skip, limit=size)
     page = await info.context.loaders.records.load((subject, wanted))
-    return record_page(page.records, skip, page.total, skip + len(page.records) < page.total)
+    # The file's own rule (``FileField``) let the caller list them: each record is cleared.
+    has_next = skip + len(page.records) < page.total
+    return record_page(page.records, skip, page.total, has_next, cleared=True)

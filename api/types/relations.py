@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
+from api.permissions import Inherited, fields_need
 from graph import models
 
 if TYPE_CHECKING:
@@ -18,6 +19,7 @@ LazyEntity = Annotated["Entity", strawberry.lazy("api.types.entity")]
 LazyCompany = Annotated["CompanyType", strawberry.lazy("api.types.company")]
 
 
+@fields_need(Inherited)
 @strawberry.type(description="A stake one entity holds in a company.")
 class Shareholding:
     holder: LazyEntity = strawberry.field(description="The shareholder, a person or a company.")
@@ -28,6 +30,7 @@ class Shareholding:
     source: str | None = strawberry.field(description="Where the registry learned of it.")
 
 
+@fields_need(Inherited)
 @strawberry.type(description="A person's office in a company (director, supervisor, manager ...).")
 class Officer:
     person: Annotated[PersonType, strawberry.lazy("api.types.person")]

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import strawberry
 
+from api.permissions import Open, fields_need
 from scoring import scheme as model
 
 
+@fields_need(Open)
 @strawberry.type(description="A band of points and the level it gives.")
 class SchemeLevel:
     name: str
@@ -14,6 +16,7 @@ class SchemeLevel:
     max: int | None = strawberry.field(description="Highest value in the band; null: no bound.")
 
 
+@fields_need(Open)
 @strawberry.type(description="How many points records of one code (or kind) give.")
 class SchemeRule:
     id: str
@@ -44,6 +47,7 @@ class SchemeRule:
         )
 
 
+@fields_need(Open)
 @strawberry.type(description="A restriction or privilege, and what sets it.")
 class SchemeConsequence:
     name: str
@@ -53,6 +57,7 @@ class SchemeConsequence:
     description: str
 
 
+@fields_need(Open)
 @strawberry.type(description="Months a record counts after its decision, by severity.")
 class SchemeValidity:
     minor: int
@@ -60,6 +65,7 @@ class SchemeValidity:
     serious: int
 
 
+@fields_need(Open)
 @strawberry.type(description="How much of an entity's risk crosses one kind of link.")
 class PropagationEdge:
     rel: str
@@ -70,6 +76,7 @@ class PropagationEdge:
     by_stake: bool = strawberry.field(description="Multiplied by the shareholding's stake.")
 
 
+@fields_need(Open)
 @strawberry.type(description="Propagation across confirmed relationships.")
 class SchemePropagation:
     decay: float = strawberry.field(description="Factor for each hop after the first.")
@@ -77,6 +84,7 @@ class SchemePropagation:
     edges: list[PropagationEdge]
 
 
+@fields_need(Open)
 @strawberry.type(name="Scheme", description="A scoring scheme, versioned, as data.")
 class SchemeType:
     id: str

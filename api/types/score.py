@@ -10,6 +10,7 @@ import strawberry
 from strawberry import relay
 
 from api.context import Info
+from api.permissions import Inherited, fields_need
 from api.types.pagination import offset_cursor, page_info, page_size, parse_offset
 from api.types.record import RecordType
 from api.types.scheme import SchemeRule, SchemeType
@@ -29,6 +30,7 @@ class ContributionKind(Enum):
     CAP = "CAP"
 
 
+@fields_need(Inherited)
 @strawberry.type(description="One hop of a propagation path, from the source towards the subject.")
 class PathStep:
     rel: str = strawberry.field(description="The relationship type crossed.")
@@ -46,6 +48,7 @@ class PathStep:
         return entity_type(found) if found else None
 
 
+@fields_need(Inherited)
 @strawberry.type(description="Points from one record (own or propagated) or from a cap.")
 class Contribution:
     kind: ContributionKind
@@ -69,7 +72,10 @@ class Contribution:
         if self.record_id is None:
             return None
         found = await info.context.loaders.record.load(self.record_id)
-        return RecordType.of(found) if found else None
+        # The score's own records were read with the score; a propagated record belongs to
+        # another entity, and its own rule decides.
+        own = self.kind is ContributionKind.RECORD
+        return RecordType.of(found, cleared=own) if found else None
 
     @strawberry.field(description="For PROPAGATED: the entity whose record it is.")
     async def source(self, info: Info) -> LazyEntity | None:
@@ -81,12 +87,14 @@ class Contribution:
         return entity_type(found) if found else None
 
 
+@fields_need(Inherited)
 @strawberry.type(description="A contribution in a list, with its cursor.")
 class ContributionEdge:
     cursor: str
     node: Contribution
 
 
+@fields_need(Inherited)
 @strawberry.type(description="A page of contributions: own records first, newest first.")
 class ContributionConnection:
     page_info: relay.PageInfo
@@ -94,6 +102,7 @@ class ContributionConnection:
     total_count: int
 
 
+@fields_need(Inherited)
 @strawberry.type(description="A restriction or privilege and whether it is in force.")
 class ConsequenceState:
     name: str
@@ -103,6 +112,7 @@ class ConsequenceState:
     description: str
 
 
+@fields_need(Inherited)
 @strawberry.type(name="Score", description="An explained score: value = base + every contribution.")
 class ScoreType:
     value: float

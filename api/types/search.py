@@ -7,12 +7,14 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 from strawberry import relay
 
+from api.permissions import Inherited, fields_need
 from api.types.enums import MatchedOn
 
 if TYPE_CHECKING:
     from api.types.entity import Entity
 
 
+@fields_need(Inherited)
 @strawberry.type(description="An entity that matched a search.")
 class SearchResult:
     entity: Annotated[Entity, strawberry.lazy("api.types.entity")]
@@ -23,12 +25,14 @@ class SearchResult:
     )
 
 
+@fields_need(Inherited)
 @strawberry.type(description="A search result in a list, with its cursor.")
 class SearchResultEdge:
     cursor: str = strawberry.field(description="A cursor for use in pagination.")
     node: SearchResult
 
 
+@fields_need(Inherited)
 @strawberry.type(description="A page of search results, best first.")
 class SearchResultConnection:
     page_info: relay.PageInfo = strawberry.field(description="Pagination data for this page.")

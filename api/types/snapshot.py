@@ -9,12 +9,14 @@ import strawberry
 from strawberry import relay
 
 from api.context import Info
+from api.permissions import Inherited, SnapshotField, fields_need
 from graph.repositories import snapshots
 
 if TYPE_CHECKING:
     from api.types.entity import Entity
 
 
+@fields_need(SnapshotField)
 @strawberry.type(description="A score as it was stored when it changed.")
 class ScoreSnapshot:
     value: float
@@ -53,12 +55,14 @@ class ScoreSnapshot:
         return entity_type(found) if found else None
 
 
+@fields_need(Inherited)
 @strawberry.type(description="A snapshot in a list, with its cursor.")
 class ScoreSnapshotEdge:
     cursor: str
     node: ScoreSnapshot
 
 
+@fields_need(Inherited)
 @strawberry.type(description="A page of score snapshots.")
 class ScoreSnapshotConnection:
     page_info: relay.PageInfo

@@ -34,6 +34,7 @@ PUBLICITY = """
 MATCH (r:Record)
 WHERE r.decidedOn >= $from AND r.decidedOn <= $to
   AND r.polarity = 'warning' AND r.status = 'active'
+  AND (NOT $companiesOnly OR EXISTS { MATCH (r)-[:CONCERNS]->(:Company) })
   AND ($afterDate IS NULL OR r.decidedOn < $afterDate
        OR (r.decidedOn = $afterDate AND r.recordId > $afterId))
 RETURN properties(r) AS props
@@ -94,9 +95,15 @@ async def records_of_subjects(
 
 
 async def publicity(
-    graph: Graph, *, since: date | None, after: tuple[date, str] | None, limit: int
+    graph: Graph,
+    *,
+    since: date | None,
+    after: tuple[date, str] | None,
+    limit: int,
+    companies_only: bool = False,
 ) -> list[Record]:
-    """The newest active warning records across the registry, after a keyset cursor.
+    """The newest active warning records across the registry (of companies only, when
+    ``companies_only``), after a keyset cursor.
 
     Looks back through windows of 8, 32, 128 ... days from the cursor (or today) so that each
     statement reads a bounded slice of the date index, and stops at ``since``.
@@ -118,6 +125,7 @@ async def publicity(
                 "afterDate": after[0] if after else None,
                 "afterId": after[1] if after else None,
                 "limit": limit - len(found),
+                "companiesOnly": companies_only,
             },
         )
         found += [convert.record(row["props"]) for row in rows]

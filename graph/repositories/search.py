@@ -101,8 +101,11 @@ def lucene_query(text: str) -> str | None:
     return " ".join(terms) if terms else None
 
 
-async def search(graph: Graph, text: str, kind: SearchKind, limit: int) -> list[SearchHit]:
-    """The best ``limit`` (at most ``MAX_RESULTS``) entities for ``text``, best first."""
+async def search(
+    graph: Graph, text: str, kind: SearchKind, limit: int, *, by_id_number: bool = True
+) -> list[SearchHit]:
+    """The best ``limit`` (at most ``MAX_RESULTS``) entities for ``text``, best first; people
+    are matched on their identity number only when ``by_id_number``."""
     query = text.strip()
     limit = max(1, min(limit, MAX_RESULTS))
     hits: dict[str, SearchHit] = {}
@@ -125,7 +128,7 @@ async def search(graph: Graph, text: str, kind: SearchKind, limit: int) -> list[
         if row.get("company") and companies:
             name = row["companyName"] or ""
             offer(SearchHit(company, row["company"], name, 6.0, MatchedOn.REGISTRATION_NUMBER))
-        if row.get("person") and persons and is_id_number(compact):
+        if row.get("person") and persons and by_id_number and is_id_number(compact):
             name = row["personName"] or ""
             offer(SearchHit(person, row["person"], name, 6.0, MatchedOn.ID_NUMBER))
     lucene = lucene_query(query)
