@@ -8,6 +8,7 @@ a person's file by a relying party or an investigator are audited too (``audit_r
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from enum import StrEnum
@@ -103,9 +104,12 @@ async def audited(
     """Run ``work`` and append its audit entry in one transaction (retried when another writer
     took the chain's next number first); nothing is written when either fails."""
     caller = info.context.caller
+    # One appender at a time per worker: every audited act competes for the chain's head, so
+    # running them in turn here leaves only other workers' appends to retry against.
+    lock: asyncio.Lock = info.context.request.app.state.audit_lock
     for attempt in range(RETRIES):
         try:
-            async with bound(info.context.graph) as graph:
+            async with lock, bound(info.context.graph) as graph:
                 result = await work(graph)
                 await audit.append(
                     graph,

@@ -378,6 +378,7 @@ def create_app(settings: Settings) -> Starlette:
                 for migration in applied:
                     log.info("applied migration %s", migration.path.name)
             app.state.graph = graph
+            app.state.audit_lock = asyncio.Lock()
             yield
         finally:
             await graph.close()

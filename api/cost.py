@@ -4,7 +4,7 @@ Every field costs 1; a field that reads the graph hard costs more (``FIELD_COSTS
 multiplies what is under it by its length: ``nodes(ids:)`` by the number of ids, a field paged
 with ``first`` or ``limit`` by that size (by the argument's default when it is left out; the
 list right under it, a connection's ``edges`` or a linkage's ``nodes``, is that page), any
-other list by ``DEFAULT_LIST``. An operation above ``BUDGET`` is refused with its cost; so is a
+other list by its bound (``LIST_SIZES``) or ``DEFAULT_LIST``. An operation above ``BUDGET`` is refused with its cost; so is a
 batch whose operations cost more than ``BUDGET`` together, before any of them runs. Over
 WebSocket every operation is costed the same way.
 """
@@ -41,7 +41,10 @@ from strawberry.extensions import SchemaExtension
 from api.errors import PublicError
 
 BUDGET = 20_000
-DEFAULT_LIST = 20
+DEFAULT_LIST = 10
+# Lists whose length the model bounds (unless a page argument above sets it): an ownership
+# chain has at most 10 links, a propagation path 3 hops, a risk path 7 nodes and 6 edges.
+LIST_SIZES: Mapping[str, int] = {"links": 10, "chains": 10, "path": 3, "nodes": 7, "edges": 6}
 MAX_MULTIPLIER = 1000
 # Fields that do real work in the graph: a live score reads the neighbourhood, a path search
 # walks two balls, and so on.
@@ -187,7 +190,7 @@ class _Walk:
         if size is not None:
             multiplier, below_paged = size, not listed
         elif listed and not paged:
-            multiplier, below_paged = DEFAULT_LIST, False
+            multiplier, below_paged = LIST_SIZES.get(name, DEFAULT_LIST), False
         else:
             multiplier, below_paged = 1, False
         inner = get_named_type(definition.type)

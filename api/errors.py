@@ -32,3 +32,4 @@ class RateLimited(PublicError):
     def __init__(self, message: str, retry_after: int) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+        self.extensions = {"code": "RATE_LIMITED", "retryAfter": retry_after}

@@ -12,13 +12,11 @@ from datetime import date
 from typing import Annotated, Any
 
 import strawberry
-from strawberry.permission import BasePermission
 
 from api import trust, watching
 from api.access import Can, audited
 from api.context import Info
-from api.errors import PermissionDenied
-from api.permissions import Inherited, fields_need, needs, record_subject
+from api.permissions import Inherited, WritesOn, fields_need, needs, record_subject
 from api.scores import rescore_around
 from api.types.company import CompanyType
 from api.types.entity import Entity
@@ -39,14 +37,6 @@ from graph.repositories.records import records_by_id
 from graph.rows import RowError, parse_company, parse_link, parse_person, parse_record
 
 SOURCE = "api"
-
-
-class WritesAllowed(BasePermission):
-    message = "writes are turned off on this server (CREDGRAPH_ALLOW_WRITES)"
-    error_class = PermissionDenied
-
-    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        return info.context.settings.writes_allowed
 
 
 @fields_need(Inherited)
@@ -184,7 +174,7 @@ async def _unmatched(info: Info, parsed: LinkInput | RecordInput) -> InvalidInpu
 class Mutation:
     @strawberry.mutation(
         description="Create or update a company by its USCC.",
-        permission_classes=[WritesAllowed, needs(Can.WRITE)],
+        permission_classes=[WritesOn, needs(Can.WRITE)],
     )
     async def upsert_company(self, info: Info, input: UpsertCompanyInput) -> UpsertCompanyResult:
         raw = _raw(input)
@@ -205,7 +195,7 @@ class Mutation:
 
     @strawberry.mutation(
         description="Create or update a person by their identity number.",
-        permission_classes=[WritesAllowed, needs(Can.WRITE)],
+        permission_classes=[WritesOn, needs(Can.WRITE)],
     )
     async def upsert_person(self, info: Info, input: UpsertPersonInput) -> UpsertPersonResult:
         raw = _raw(input)
@@ -224,7 +214,7 @@ class Mutation:
 
     @strawberry.mutation(
         description="Link two entities that are both in the registry (never by name).",
-        permission_classes=[WritesAllowed, needs(Can.WRITE)],
+        permission_classes=[WritesOn, needs(Can.WRITE)],
     )
     async def link_entities(self, info: Info, input: LinkEntitiesInput) -> LinkEntitiesResult:
         raw = _raw(input)
@@ -257,7 +247,7 @@ class Mutation:
 
     @strawberry.mutation(
         description="Add (or amend) a record about a person or company in the registry.",
-        permission_classes=[WritesAllowed, needs(Can.WRITE)],
+        permission_classes=[WritesOn, needs(Can.WRITE)],
     )
     async def add_record(self, info: Info, input: AddRecordInput) -> AddRecordResult:
         raw = _raw(input)

@@ -32,6 +32,7 @@ from strawberry.permission import BasePermission, PermissionExtension
 
 from api.access import Can, require
 from api.context import Info
+from api.errors import PermissionDenied
 from graph.identifiers import IdentifierError, is_id_number, parse_id_number
 
 T = TypeVar("T", bound=type)
@@ -77,6 +78,17 @@ def needs(can: Can) -> type[Rule]:
 
 def _subject_of(source: Any) -> str:
     return str(source.record_subject())
+
+
+class WritesOn(Rule):
+    """Mutations run only where writes are turned on (``CREDGRAPH_ALLOW_WRITES``)."""
+
+    summary = "writes turned on (CREDGRAPH_ALLOW_WRITES)"
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        if not info.context.settings.writes_allowed:
+            raise PermissionDenied("writes are turned off on this server (CREDGRAPH_ALLOW_WRITES)")
+        return True
 
 
 class PersonField(Rule):
@@ -210,8 +222,12 @@ def record_subject(can: Can) -> type[Rule]:
     """The rule "the caller may ``can`` for the subject of the record ``recordId``"."""
 
     async def has_permission(self: Rule, source: Any, info: Info, **kwargs: Any) -> bool:
+        from graph.repositories.records import records_by_id
+
         require(info, can, info.context.caller.subject)
-        found = await info.context.loaders.record.load(str(kwargs.get("record_id", "")))
+        # Read past the request's loaders: the mutation changes the record, and what its
+        # answer shows must be read afresh.
+        (found,) = await records_by_id(info.context.graph, [str(kwargs.get("record_id", ""))])
         if found is not None:
             require(info, can, found.subject_key)
         return True

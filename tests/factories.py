@@ -154,3 +154,18 @@ def wait_until_ready(base: str, seconds: float = 30) -> None:
             pass
         time.sleep(0.2)
     pytest.fail(f"the API at {base} did not become ready within {seconds:g} s")
+
+
+def ws_json(ws: Any, seconds: float = 20) -> Any:
+    """The next JSON message of a test WebSocket, failing the test after ``seconds`` rather
+    than waiting for ever."""
+    import anyio
+    import orjson
+
+    async def receive() -> Any:
+        with anyio.fail_after(seconds):
+            return await ws._send_rx.receive()
+
+    message = ws.portal.call(receive)
+    assert message["type"] == "websocket.send", message
+    return orjson.loads(message.get("text") or message["bytes"])

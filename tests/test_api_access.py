@@ -111,7 +111,7 @@ OPERATIONS: dict[str, str] = {
     'to: "%(C2)s"}) { __typename } }',
     "add_record": 'mutation { addRecord(input: {subject: "%(C2)s", recordId: "ACL-C2", '
     'authority: "北京市朝阳区人民法院", category: JUDICIAL, code: "JUDGMENT_DEFAULT", '
-    "polarity: WARNING, severity: SERIOUS, decidedOn: \"2026-09-01\"}) { __typename } }",
+    'polarity: WARNING, severity: SERIOUS, decidedOn: "2026-09-01"}) { __typename } }',
     "watch": 'mutation { watch(id: "%(company)s") { since } }',
     "unwatch": 'mutation { unwatch(id: "%(company2)s") }',
     "dispute_record": 'mutation { disputeRecord(recordId: "ACL-P", reason: "不是我") { __typename } }',

@@ -160,7 +160,9 @@ def test_api_company_lookups(api: TestClient) -> None:
 
 def test_api_person_lookup_is_masked_and_opaque(api: TestClient) -> None:
     person = data(
-        api, "query($n: String!) { person(idNumber: $n) { id name idNumber } }", n=id_number(3)
+        api,
+        'query($n: String!) { person(idNumber: $n, name: "张伟") { id name idNumber } }',
+        n=id_number(3),
     )["person"]
     assert person["name"] == "张伟"
     assert person["idNumber"].count("*") == 8
@@ -237,16 +239,23 @@ query($after: String, $since: Date) { publicity(first: 3, after: $after, since: 
 """
 
 
-def test_api_publicity_lists_newest_warnings_with_masked_ids(api: TestClient) -> None:
+def test_api_publicity_lists_newest_warnings_of_companies_and_people_for_full_files(
+    api: TestClient, settings: Settings
+) -> None:
+    # A relying party (this client) reads companies' records only: people's are in their files.
     page = data(api, PUBLICITY)["publicity"]
-    assert [e["node"]["recordId"] for e in page["edges"]] == ["P1", "W4", "W3"]
-    person = page["edges"][0]["node"]["subject"]
-    assert person["name"] == "张伟" and "*" in person["idNumber"]
+    assert [e["node"]["recordId"] for e in page["edges"]] == ["W4", "W3", "W2"]
     rest = data(api, PUBLICITY, after=page["pageInfo"]["endCursor"])["publicity"]
-    assert [e["node"]["recordId"] for e in rest["edges"]] == ["W2", "W1", "W0"]
+    assert [e["node"]["recordId"] for e in rest["edges"]] == ["W1", "W0"]
     assert rest["pageInfo"]["hasNextPage"] is False
     recent = data(api, PUBLICITY, since="2024-05-01")["publicity"]
-    assert [e["node"]["recordId"] for e in recent["edges"]] == ["P1", "W4"]
+    assert [e["node"]["recordId"] for e in recent["edges"]] == ["W4"]
+    # An investigator reads people's too.
+    inv = bearer(api_key(settings, "investigator", name="publicity desk"))
+    body = api.post("/graphql", json={"query": PUBLICITY}, headers=inv).json()
+    full = body["data"]["publicity"]["edges"]
+    assert [e["node"]["recordId"] for e in full] == ["P1", "W4", "W3"]
+    assert full[0]["node"]["subject"]["name"] == "张伟"
 
 
 SEARCH = """
