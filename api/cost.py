@@ -4,9 +4,9 @@ Every field costs 1; a field that reads the graph hard costs more (``FIELD_COSTS
 multiplies what is under it by its length: ``nodes(ids:)`` by the number of ids, a field paged
 with ``first`` or ``limit`` by that size (by the argument's default when it is left out; the
 list right under it, a connection's ``edges`` or a linkage's ``nodes``, is that page), any
-other list by its bound (``LIST_SIZES``) or ``DEFAULT_LIST``. An operation above ``BUDGET`` is refused with its cost; so is a
-batch whose operations cost more than ``BUDGET`` together, before any of them runs. Over
-WebSocket every operation is costed the same way.
+other list by its bound (``LIST_SIZES``) or ``DEFAULT_LIST``. An operation above ``BUDGET``
+is refused with its cost; so is a batch whose operations cost more than ``BUDGET`` together,
+before any of them runs. Over WebSocket every operation is costed the same way.
 """
 
 from __future__ import annotations

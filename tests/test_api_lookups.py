@@ -24,7 +24,7 @@ BUDGET = 20
 
 def candidates(real: str, count: int) -> list[str]:
     """Numbers that differ from ``real`` only in the birth date the mask hides."""
-    found = []
+    found: list[str] = []
     day = 1
     while len(found) < count:
         first17 = f"{real[:6]}1981{(day // 28) % 12 + 1:02d}{day % 28 + 1:02d}{real[14:17]}"

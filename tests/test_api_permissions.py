@@ -54,7 +54,7 @@ def test_a_persons_fields_have_a_rule_of_their_own() -> None:
     schema = build_schema()._schema
 
     def rule(type_name: str, field: str) -> str:
-        definition = schema.type_map[type_name].fields[field].extensions["strawberry-definition"]  # type: ignore[union-attr]
+        definition = schema.type_map[type_name].fields[field].extensions["strawberry-definition"]  # type: ignore[attr-defined]
         return str(definition.permission_classes[0].__name__)
 
     # The fields Person shares with Company through Entity are copies with their own rule.
@@ -88,7 +88,7 @@ def world(
         ],
         tmp_path_factory.mktemp("public"),
     )  # fmt: skip
-    headers = {"public": {}}
+    headers: dict[str, dict[str, str]] = {"public": {}}
     for role in ("relying_party", "investigator", "registrar"):
         headers[role] = bearer(api_key(settings, role, name=f"{role} 公开"))
     with TestClient(create_app(settings)) as client:
@@ -194,7 +194,7 @@ def test_a_relying_party_sees_people_but_not_their_files(
 def test_a_watcher_gets_nothing_past_its_role(
     world: tuple[TestClient, dict[str, dict[str, str]], dict[str, Any]],
 ) -> None:
-    client, headers, ids = world
+    client, headers, _ = world
     reg = headers["registrar"]
     add = (
         'mutation { addRecord(input: {subject: "%s", recordId: "%s", authority: "%s", '
@@ -207,7 +207,7 @@ def test_a_watcher_gets_nothing_past_its_role(
     assert added["data"]["addRecord"]["__typename"] == "AddRecordSuccess", added
     person = ask(client, f'{{ person(idNumber: "{R}") {{ id }} }}', reg)["data"]["person"]["id"]
     for role in ("relying_party", "investigator"):
-        watched = ask(client, 'mutation { watch(id: "%s") { since } }' % person, headers[role])
+        watched = ask(client, f'mutation {{ watch(id: "{person}") {{ since }} }}', headers[role])
         assert not watched.get("errors"), watched
     events = (
         "subscription { watchEvents { kind entity { name } value level previousLevel scheme "
@@ -230,7 +230,7 @@ def test_a_watcher_gets_nothing_past_its_role(
                                     "JUDGMENT_DEFAULT", "WARNING", "SERIOUS"), reg)  # fmt: skip
         assert judged["data"]["addRecord"]["__typename"] == "AddRecordSuccess", judged
         for role, ws in sockets.items():
-            payloads = []
+            payloads: list[dict[str, Any]] = []
             while len(payloads) < 3:
                 message = ws_json(ws)
                 assert message["type"] == "next", message
