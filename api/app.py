@@ -421,6 +421,11 @@ CONSOLE_HEADERS = {
 class ConsoleFiles(StaticFiles):
     """The console's built assets, with the console's security headers."""
 
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        if path.endswith(".map"):  # source maps are never served, even from a stale build
+            return PlainTextResponse("Not Found", status_code=404)
+        return await super().get_response(path, scope)
+
     def file_response(self, *args: Any, **kwargs: Any) -> Response:
         response = super().file_response(*args, **kwargs)
         response.headers.update(CONSOLE_HEADERS)
