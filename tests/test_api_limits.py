@@ -138,7 +138,6 @@ def test_a_key_holds_few_websocket_connections_and_operations(seeded: Settings) 
                 c.send_json(init)
                 closed = c.receive()
                 assert closed["type"] == "websocket.close" and closed["code"] == 4403
-                assert "at most 2 WebSocket connections" in closed["reason"]
             for n in range(2):
                 a.send_json({"id": str(n), "type": "subscribe", "payload": {"query": subscribe}})
             b.send_json({"id": "9", "type": "subscribe", "payload": {"query": subscribe}})
@@ -245,7 +244,7 @@ def test_cursors_are_parsed_strictly(
         for after in (raw, encoded):
             body = client.post("/graphql", json={"query": query, "variables": {"a": after}}).json()
             assert body["errors"][0]["message"].startswith("after: not a cursor"), body
-        audit = "query($a: String) { auditLog(after: $a) { totalCount } }"
+        audit = "query($a: String) { auditLog(after: $a) { edges { cursor } } }"
         auditor = bearer(api_key(client.app.state.settings, "auditor", name="cursor audit"))  # type: ignore[attr-defined]
         body = client.post("/graphql", json={"query": audit, "variables": {"a": raw}},
                            headers=auditor).json()  # fmt: skip
@@ -253,20 +252,22 @@ def test_cursors_are_parsed_strictly(
     assert caplog.records == []  # a client's mistake, not ours: nothing logged
 
 
+@strawberry.type
+class BrokenItem:
+    @strawberry.field
+    def broken(self) -> str | None:
+        raise RuntimeError("a bug of ours")
+
+
+@strawberry.type
+class BrokenQuery:
+    @strawberry.field
+    def items(self) -> list[BrokenItem]:
+        return [BrokenItem() for _ in range(500)]
+
+
 def test_unexpected_errors_are_logged_once_per_request(caplog: pytest.LogCaptureFixture) -> None:
-    @strawberry.type
-    class Item:
-        @strawberry.field
-        def broken(self) -> str | None:
-            raise RuntimeError("a bug of ours")
-
-    @strawberry.type
-    class Query:
-        @strawberry.field
-        def items(self) -> list[Item]:
-            return [Item() for _ in range(500)]
-
-    schema = CredgraphSchema(query=Query)
+    schema = CredgraphSchema(query=BrokenQuery)
 
     class Context:
         logged_error = False
