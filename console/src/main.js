@@ -6,10 +6,12 @@ const LEVEL_COLOURS = {
 };
 const UNSCORED = "#8a94a6";
 const $ = (id) => document.getElementById(id);
-const state = { current: null, cy: null, expanded: new Set() };
+const state = { current: null, cy: null, expanded: new Set(), note: "" };
 
 // ---------- GraphQL ----------
-async function gql(query, variables = {}) {
+// partial: keep the data when some fields were refused to the caller's role (a person named in a
+// company's score, for the public); the refusals are shown as a note instead of failing.
+async function gql(query, variables = {}, { partial = false } = {}) {
   const headers = { "Content-Type": "application/json" };
   const key = localStorage.getItem("credgraph.key");
   if (key) headers.Authorization = `Bearer ${key}`;
@@ -21,7 +23,11 @@ async function gql(query, variables = {}) {
   if (!response.ok) {
     throw new Error((body && (body.reason || body.error)) || `the server answered ${response.status}`);
   }
-  if (body.errors && body.errors.length) throw new Error(body.errors.map((e) => e.message).join("; "));
+  if (body.errors && body.errors.length) {
+    const refusedOnly = body.errors.every((e) => e.message.includes("needs the role"));
+    if (!(partial && body.data && refusedOnly)) throw new Error(body.errors.map((e) => e.message).join("; "));
+    state.note = "Some linked people are not shown to your role.";
+  }
   return body.data;
 }
 
@@ -92,7 +98,7 @@ const RECORD_FIELDS = `totalCount edges { node { recordId code category severity
   authority caseNumber description penalty expiresOn } }`;
 const FILE = `query($id: ID!) { node(id: $id) { __typename id
   ... on Company { name uscc usccValid registrationNumber address phone status foundedOn jurisdiction
-                   organisationType region legalRepresentative { id name } }
+                   organisationType region legalRepresentativeName }
   ... on Person { name idNumber profession }
   ... on Entity {
     good: records(polarity: GOOD, first: 50) { ${RECORD_FIELDS} }
@@ -113,7 +119,7 @@ function identity(entity) {
        ["Registration no.", entity.registrationNumber], ["Status", entity.status],
        ["Founded", entity.foundedOn], ["Type", entity.organisationType], ["Region", entity.region],
        ["Address", entity.address], ["Phone", entity.phone], ["Registered by", entity.jurisdiction],
-       ["Legal representative", entity.legalRepresentative && entity.legalRepresentative.name]]
+       ["Legal representative", entity.legalRepresentativeName]]
     : [["Identity number", entity.idNumber], ["Profession", entity.profession]];
   return el("div", { class: "identity" }, el("dl", {},
     rows.filter(([, v]) => v).map(([k, v]) => [el("dt", {}, k), el("dd", {}, v)])));
@@ -134,7 +140,7 @@ function recordList(title, connection, testid) {
 function scoreBlock(score) {
   const rows = score.contributions.edges.map(({ node: c }) => el("tr", { "data-testid": "contribution" },
     el("td", {}, c.kind.toLowerCase()),
-    el("td", {}, c.recordId || "", c.kind === "PROPAGATED" && c.source ? ` from ${c.source.name}` : "",
+    el("td", {}, c.recordId || "", c.kind === "PROPAGATED" ? ` from ${c.source ? c.source.name : "a linked person"}` : "",
       c.path.length ? el("div", { class: "meta" },
         c.path.map((s) => `${s.rel} (${s.direction}) → ${s.entity ? s.entity.name : "?"}`).join(" · ")) : null),
     el("td", {}, c.rule ? c.rule.id : ""), el("td", {}, c.status), points(c.points)));
@@ -157,17 +163,19 @@ function scoreBlock(score) {
 }
 
 async function openEntity(id) {
-  const data = await gql(FILE, { id });
+  state.note = "";
+  const data = await gql(FILE, { id }, { partial: true });
   const entity = data.node;
   if (!entity) throw new Error("This entity is no longer in the registry.");
   state.current = entity;
   $("file").replaceChildren(
     el("h2", { "data-testid": "file-name" }, entity.name),
     el("div", { class: "meta" }, entity.__typename === "Company" ? "Company" : "Person"),
-    identity(entity),
-    scoreBlock(entity.score),
-    recordList("Warning records", entity.warnings, "warning-records"),
-    recordList("Good records", entity.good, "good-records"));
+    ...[identity(entity),
+      state.note && el("p", { class: "hint", "data-testid": "file-note" }, state.note),
+      scoreBlock(entity.score),
+      recordList("Warning records", entity.warnings, "warning-records"),
+      recordList("Good records", entity.good, "good-records")].filter(Boolean));
   await drawLinkage(id, true);
 }
 
