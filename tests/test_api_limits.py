@@ -78,9 +78,10 @@ def test_a_batch_is_costed_as_a_whole(client: TestClient) -> None:
 def test_websocket_operations_are_rate_limited_and_timed_out(seeded: Settings) -> None:
     limited = settings_for_ws(seeded, public_rate_limit=5)
     query = {"query": "{ serviceVersion }"}
-    with TestClient(create_app(limited)) as client, client.websocket_connect(
-        "/graphql", subprotocols=["graphql-transport-ws"]
-    ) as ws:
+    with (
+        TestClient(create_app(limited)) as client,
+        client.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws,
+    ):
         ws.send_json({"type": "connection_init", "payload": {}})
         assert ws_json(ws)["type"] == "connection_ack"
         answers = []
@@ -97,9 +98,10 @@ def test_websocket_operations_are_rate_limited_and_timed_out(seeded: Settings) -
         assert refusal["message"].startswith("too many requests for this address")
     slow = settings_for_ws(seeded, request_timeout=0.001)
     heavy = {"query": '{ search(query: "北京测试有限公司", first: 50) { totalCount } }'}
-    with TestClient(create_app(slow)) as client, client.websocket_connect(
-        "/graphql", subprotocols=["graphql-transport-ws"]
-    ) as ws:
+    with (
+        TestClient(create_app(slow)) as client,
+        client.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws,
+    ):
         ws.send_json({"type": "connection_init", "payload": {}})
         assert ws_json(ws)["type"] == "connection_ack"
         ws.send_json({"id": "1", "type": "subscribe", "payload": heavy})
@@ -130,7 +132,10 @@ def test_a_key_holds_few_websocket_connections_and_operations(seeded: Settings) 
     with TestClient(create_app(capped)) as client:
         connect = client.websocket_connect
         proto = ["graphql-transport-ws"]
-        with connect("/graphql", subprotocols=proto) as a, connect("/graphql", subprotocols=proto) as b:
+        with (
+            connect("/graphql", subprotocols=proto) as a,
+            connect("/graphql", subprotocols=proto) as b,
+        ):
             for ws in (a, b):
                 ws.send_json(init)
                 assert ws_json(ws)["type"] == "connection_ack"
@@ -145,7 +150,9 @@ def test_a_key_holds_few_websocket_connections_and_operations(seeded: Settings) 
             assert refused["type"] == "error" and "at most 2 WebSocket operations" in str(refused)
             # Ending one frees its place.
             a.send_json({"id": "0", "type": "complete"})
-            b.send_json({"id": "10", "type": "subscribe", "payload": {"query": "{ serviceVersion }"}})
+            b.send_json(
+                {"id": "10", "type": "subscribe", "payload": {"query": "{ serviceVersion }"}}
+            )
             assert ws_json(b)["type"] == "next"
         # Closed connections give their places back.
         with connect("/graphql", subprotocols=proto) as d:
@@ -160,10 +167,10 @@ def settings_for_ws(seeded: Settings, **overrides: Any) -> Settings:
 
 
 PROBES = [
-    "{ compan(uscc: \"x\") { name } }",
+    '{ compan(uscc: "x") { name } }',
     '{ company(usc: "x") { name } }',
     '{ search(query: "x", kind: PERSO) { totalCount } }',
-    "{ node(id: \"x\") { ... on Compan { name } } }",
+    '{ node(id: "x") { ... on Compan { name } } }',
     '{ company(uscc: "x") { nam } }',
 ]
 
@@ -189,8 +196,11 @@ def test_graphql_answers_are_never_cached_or_sniffed(client: TestClient) -> None
     for response in (
         client.post("/graphql", json={"query": "{ serviceVersion }"}),
         client.post("/graphql", json={"query": "{ nothing }"}),
-        client.post("/graphql", json={"query": "{ serviceVersion }"},
-                    headers={"Authorization": "Bearer cg_bad_key"}),  # fmt: skip
+        client.post(
+            "/graphql",
+            json={"query": "{ serviceVersion }"},
+            headers={"Authorization": "Bearer cg_bad_key"},
+        ),  # fmt: skip
         client.get("/graphql?query=%7BserviceVersion%7D"),
     ):
         assert response.headers["x-content-type-options"] == "nosniff", response.text
@@ -210,7 +220,9 @@ def test_unknown_keys_are_rate_limited_per_address(seeded: Settings) -> None:
         ]
         assert codes == [401, 401, 401, 429, 429, 429]
         refused = client.post("/graphql", json=query, headers=bearer("cg_guess_x"))
-        assert refused.json()["error"] == "rate_limited" and int(refused.headers["retry-after"]) >= 1
+        assert (
+            refused.json()["error"] == "rate_limited" and int(refused.headers["retry-after"]) >= 1
+        )
         # A key the worker checked a moment ago still works; the public is not blocked.
         assert client.post("/graphql", json=query, headers=bearer(good)).status_code == 200
         assert client.post("/graphql", json=query).status_code == 200
@@ -239,7 +251,7 @@ def test_cursors_are_parsed_strictly(
     import base64
 
     encoded = base64.urlsafe_b64encode(f"o:{raw}".encode()).decode().rstrip("=")
-    query = "query($a: String) { search(query: \"北京\", after: $a) { totalCount } }"
+    query = 'query($a: String) { search(query: "北京", after: $a) { totalCount } }'
     with caplog.at_level(logging.ERROR, logger="credgraph.api"):
         for after in (raw, encoded):
             body = client.post("/graphql", json={"query": query, "variables": {"a": after}}).json()

@@ -199,3 +199,32 @@ def test_mutations_refused_when_writes_are_off(graph_server: EmbeddedServer) -> 
         ).json()
     assert body["data"] is None
     assert body["errors"][0]["message"].startswith("writes are turned off")
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "message"),
+    [
+        ({"description": "罚款\u202e元0001"}, "description", "U+202E"),
+        ({"authority": "\u200b北京市朝阳区人民法院"}, "authority", "U+200B"),
+        ({"code": "MADE_UP_CODE"}, "code", "MADE_UP_CODE is not in the record-code catalogue"),
+        ({"polarity": "GOOD"}, "polarity", "JUDGMENT_DEFAULT is a warning record"),
+    ],
+)
+def test_mutations_refuse_hidden_characters_and_codes_outside_the_catalogue(
+    api: TestClient, change: dict[str, Any], field: str, message: str
+) -> None:
+    record = {
+        "subject": uscc(501), "recordId": "REFUSED-1", "authority": "北京市朝阳区人民法院",
+        "category": "JUDICIAL", "code": "JUDGMENT_DEFAULT", "polarity": "WARNING",
+        "severity": "SERIOUS", "decidedOn": "2026-09-01",
+    } | change  # fmt: skip
+    result = run(api, ADD_RECORD, input=record)
+    assert result["__typename"] == "InvalidInput" and result["field"] == field
+    assert message in result["message"]
+    person = run(
+        api,
+        "mutation($i: UpsertPersonInput!) { upsertPerson(input: $i) { __typename "
+        "... on InvalidInput { field message } } }",
+        i={"idNumber": id_number(509), "name": "张\u202e三"},
+    )
+    assert person["__typename"] == "InvalidInput" and person["field"] == "name"

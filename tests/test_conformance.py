@@ -44,7 +44,9 @@ def suite() -> Path:
     """The audit suite's folder, its npm packages installed from the lock file."""
     if not (SUITE / "node_modules" / "graphql-http").is_dir():
         npm = shutil.which("npm")
-        assert npm, "npm is needed for the GraphQL-over-HTTP audit (make test installs nothing else)"
+        assert npm, (
+            "npm is needed for the GraphQL-over-HTTP audit (make test installs nothing else)"
+        )
         subprocess.run(
             [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=SUITE, check=True
         )

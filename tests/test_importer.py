@@ -10,6 +10,7 @@ import orjson
 import pytest
 
 from graph.driver import Graph
+from graph.identifiers import ric_check_character
 from graph.importer import Importer
 from graph.readers import ImportFileError
 from tests.factories import company_row, id_number, link_row, person_row, record_row, uscc
@@ -166,6 +167,34 @@ async def test_importer_rejects_bad_rows_with_line_and_reason(
     # Nothing was attached to a blank entity.
     assert await count(clean_graph, "MATCH (p:Person) RETURN count(p) AS n") == 1
     assert await count(clean_graph, "MATCH (r:Record) RETURN count(r) AS n") == 0
+
+
+async def test_importer_rejects_hidden_characters_and_codes_outside_the_catalogue(
+    clean_graph: Graph, tmp_path: Path
+) -> None:
+    rows: list[Any] = [
+        company_row(1),  # 1 ok
+        company_row(2, name="北京\u202e司公限有技科"),  # 2 a right-to-left override
+        person_row(1, name="张\ufeff三"),  # 3 a byte order mark
+        person_row(2, id_number="110105180001011230"),  # 4 born in 1800 (check character right)
+        record_row("H1", uscc(1), code="MADE_UP_CODE"),  # 5 not in the catalogue
+        record_row("H2", uscc(1), polarity="good"),  # 6 a judgment is a warning
+        record_row("H3", uscc(1), description="第一行\n第二行"),  # 7 ok: prose breaks lines
+    ]
+    rows[3]["id_number"] = rows[3]["id_number"][:17] + ric_check_character(
+        rows[3]["id_number"][:17]
+    )
+    path = write_jsonl(tmp_path / "hidden.jsonl", rows)
+    report = await Importer(clean_graph).run([path])
+    assert report.exit_code == 3
+    rejects = {r["line"]: r["reason"] for r in read_rejects(path)}
+    assert set(rejects) == {2, 3, 4, 5, 6}
+    assert rejects[2].startswith("name: holds the invisible or control character U+202E")
+    assert rejects[3].startswith("name: holds the invisible or control character U+FEFF")
+    assert rejects[4] == "id_number: the identity number's birth date 1800-01-01 is before 1900"
+    assert rejects[5] == "code: MADE_UP_CODE is not in the record-code catalogue"
+    assert rejects[6] == "polarity: JUDGMENT_DEFAULT is a warning record in the catalogue, not good"
+    assert await count(clean_graph, "MATCH (r:Record) RETURN count(r) AS n") == 1
 
 
 async def test_importer_record_subject_never_changes(clean_graph: Graph, tmp_path: Path) -> None:
