@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 from collections.abc import Awaitable, Callable, Sequence
 from enum import StrEnum
 from typing import Any, TypeVar
@@ -17,13 +18,13 @@ from typing import Any, TypeVar
 from api.context import Info
 from api.errors import PermissionDenied
 from graph.driver import Graph, bound
-from graph.errors import GraphError
+from graph.errors import GraphConflict, GraphConstraintError
 from graph.repositories import audit
 from graph.repositories.keys import Role
 
 log = logging.getLogger("credgraph.api")
 T = TypeVar("T")
-RETRIES = 5
+RETRIES = 10
 
 
 class Can(StrEnum):
@@ -121,18 +122,14 @@ async def audited(
                     subjects=subjects(result),
                 )
             return result
-        except (audit.ChainConflict, GraphError) as exc:
-            if attempt == RETRIES - 1 or not _conflict(exc):
+        except (audit.ChainConflict, GraphConflict, GraphConstraintError):
+            # Another worker went first (the chain's head, the same record, the same new
+            # key): nothing of this attempt was kept; run it again after a short, random wait.
+            if attempt == RETRIES - 1:
                 raise
-            log.info("audit chain conflict on %s, retrying", operation)
+            log.info("conflict on %s, retrying", operation)
+            await asyncio.sleep(random.uniform(0, 0.02 * (attempt + 1)))
     raise AssertionError("unreachable")
-
-
-def _conflict(exc: Exception) -> bool:
-    if isinstance(exc, audit.ChainConflict):
-        return True
-    text = str(exc).lower()
-    return "concurrent" in text or "conflict" in text or "unique" in text or "duplicate" in text
 
 
 async def audit_read(info: Info, operation: str, subject: str, args: Any) -> None:

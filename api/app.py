@@ -41,7 +41,7 @@ from api.schema import build_schema
 from api.settings import Settings
 from api.websocket import LimitedTransportWS
 from graph.driver import Graph, LimitedGraph
-from graph.errors import GraphError, GraphUnavailable
+from graph.errors import GraphConflict, GraphError, GraphUnavailable
 from graph.migrate import Migration, apply_migrations, load_migrations, pending_migrations
 from scoring.scheme import load_schemes
 
@@ -251,7 +251,7 @@ class CredgraphGraphQL(GraphQL[Context, None]):
             if isinstance(original, RateLimited):
                 seconds = str(original.retry_after)
                 raise Refused(429, "rate_limited", str(original), {"Retry-After": seconds})
-            if isinstance(original, GraphUnavailable):
+            if isinstance(original, (GraphUnavailable, GraphConflict)):
                 log.warning("graph unavailable: %s", original)
                 if not state.get("batch"):
                     # Not the client's fault and not a GraphQL error: 503, so that load

@@ -6,7 +6,7 @@ from __future__ import annotations
 from graphql.error import GraphQLError
 from strawberry.exceptions import StrawberryGraphQLError
 
-from graph.errors import GraphUnavailable
+from graph.errors import GraphConflict, GraphUnavailable
 
 
 class PublicError(Exception):
@@ -22,8 +22,10 @@ def should_mask_error(error: GraphQLError) -> bool:
     original = error.original_error
     if original is None:
         return False  # syntax and validation errors describe the client's query, not our state
-    # GraphUnavailable is kept for the HTTP layer, which answers 503 (never shown as GraphQL).
-    return not isinstance(original, (PublicError, PermissionDenied, GraphUnavailable))
+    # GraphUnavailable and GraphConflict are kept for the HTTP layer, which answers 503.
+    return not isinstance(
+        original, (PublicError, PermissionDenied, GraphUnavailable, GraphConflict)
+    )
 
 
 class RateLimited(PublicError):

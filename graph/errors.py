@@ -3,6 +3,7 @@
     CredgraphError
      └── GraphError
           ├── GraphUnavailable      the backend cannot be reached (down, restarting, timed out)
+          ├── GraphConflict         another transaction changed the same data first (retry it)
           ├── GraphAuthError        wrong credentials for the backend
           ├── GraphConstraintError  a uniqueness or existence constraint refused a write
           ├── GraphQueryError       the backend refused a statement (a bug on our side)
@@ -34,6 +35,11 @@ class GraphUnavailable(GraphError):
     """The graph backend cannot be reached right now; retrying later may succeed."""
 
 
+class GraphConflict(GraphError):
+    """Another transaction changed the same data at the same time; running the whole
+    transaction again may succeed. Nothing of the failed one was kept."""
+
+
 class GraphAuthError(GraphError):
     """The graph backend refused our credentials."""
 
@@ -58,6 +64,16 @@ class PortInUseError(EmbeddedServerError):
     """A port the embedded backend needs is taken by another program."""
 
 
+# Transient errors that mean "two transactions touched the same data", not "the server is away":
+# Neo4j's deadlock and lock codes, and what ArcadeDB answers for a concurrent change to a record.
+_CONFLICT_CODES = (
+    "Neo.TransientError.Transaction.DeadlockDetected",
+    "Neo.TransientError.Transaction.Outdated",
+    "Neo.TransientError.Transaction.ConstraintsChanged",
+    "Neo.TransientError.Transaction.LockAcquisitionTimeout",
+)
+
+
 def map_driver_error(exc: BaseException) -> GraphError:
     """Return the credgraph error for a driver (or socket) exception."""
     if isinstance(exc, GraphError):
@@ -66,6 +82,8 @@ def map_driver_error(exc: BaseException) -> GraphError:
         return GraphAuthError(f"the graph backend refused the credentials: {_message(exc)}")
     if isinstance(exc, neo.ConstraintError):
         return GraphConstraintError(_message(exc))
+    if isinstance(exc, neo.TransientError) and (exc.code or "").startswith(_CONFLICT_CODES):
+        return GraphConflict(f"a concurrent change got in the way: {_message(exc)}")
     if isinstance(exc, (neo.ServiceUnavailable, neo.SessionExpired, neo.TransientError)):
         return GraphUnavailable(f"the graph backend is unavailable: {_message(exc)}")
     if isinstance(exc, (TimeoutError, asyncio.TimeoutError)):

@@ -163,7 +163,7 @@ def test_a_key_holds_few_websocket_connections_and_operations(seeded: Settings) 
 def settings_for_ws(seeded: Settings, **overrides: Any) -> Settings:
     values = seeded.model_dump()
     values.update(overrides)
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    return Settings(_env_file=None, **values)
 
 
 PROBES = [
@@ -257,7 +257,8 @@ def test_cursors_are_parsed_strictly(
             body = client.post("/graphql", json={"query": query, "variables": {"a": after}}).json()
             assert body["errors"][0]["message"].startswith("after: not a cursor"), body
         audit = "query($a: String) { auditLog(after: $a) { edges { cursor } } }"
-        auditor = bearer(api_key(client.app.state.settings, "auditor", name="cursor audit"))  # type: ignore[attr-defined]
+        settings = client.app.state.settings  # type: ignore[attr-defined]
+        auditor = bearer(api_key(settings, "auditor", name="cursor audit"))
         body = client.post("/graphql", json={"query": audit, "variables": {"a": raw}},
                            headers=auditor).json()  # fmt: skip
         assert body["errors"][0]["message"].startswith("after: not a cursor"), body

@@ -228,3 +228,49 @@ def test_mutations_refuse_hidden_characters_and_codes_outside_the_catalogue(
         i={"idNumber": id_number(509), "name": "张\u202e三"},
     )
     assert person["__typename"] == "InvalidInput" and person["field"] == "name"
+
+
+def test_concurrent_batches_from_two_workers_all_commit_with_their_entries(
+    graph_server: EmbeddedServer,
+) -> None:
+    # Two apps are two workers: each appends to the one audit chain and writes the same
+    # people; the loser of each race is retried, none is reported unavailable.
+    from concurrent.futures import ThreadPoolExecutor
+
+    settings = settings_for(graph_server)
+    registrar = bearer(api_key(settings, "registrar", name="race desk"))
+    auditor = bearer(api_key(settings, "auditor", name="race audit"))
+    upsert = (
+        "mutation($i: UpsertPersonInput!) { upsertPerson(input: $i) { __typename "
+        "... on UpsertPersonSuccess { person { name } } } }"
+    )
+    people = [id_number(560 + n) for n in range(10)]
+    with TestClient(create_app(settings)) as one, TestClient(create_app(settings)) as two:
+
+        def batch(client: TestClient, round_: int) -> Any:
+            ops = [
+                {"query": upsert, "variables": {"i": {"idNumber": p, "name": f"竞争{round_}"}}}
+                for p in people
+            ]
+            return client.post("/graphql", json=ops, headers=registrar)
+
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            answers = list(pool.map(batch, [one, two, one, two], [1, 2, 3, 4]))
+        for answer in answers:
+            assert answer.status_code == 200, answer.text
+            results = [item["data"]["upsertPerson"] for item in answer.json()]
+            assert [r["__typename"] for r in results] == ["UpsertPersonSuccess"] * 10
+        log = one.post(
+            "/graphql",
+            json={"query": "{ auditLog(first: 100) { edges { node { operation keyId } } } }"},
+            headers=auditor,
+        ).json()
+        key_id = registrar["Authorization"].split("_")[1]
+        entries = [
+            e for e in log["data"]["auditLog"]["edges"]
+            if e["node"]["keyId"] == key_id and e["node"]["operation"] == "upsertPerson"
+        ]  # fmt: skip
+        assert len(entries) == 40  # every write has its entry
+        verified = one.post("/graphql", json={"query": "{ auditVerification { intact } }"},
+                            headers=auditor).json()  # fmt: skip
+        assert verified["data"]["auditVerification"]["intact"] is True

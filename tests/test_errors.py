@@ -9,6 +9,7 @@ import pytest
 
 from graph.errors import (
     GraphAuthError,
+    GraphConflict,
     GraphConstraintError,
     GraphError,
     GraphQueryError,
@@ -40,6 +41,13 @@ def test_errors_every_driver_exception_is_mapped(cls: type[BaseException]) -> No
     assert isinstance(caught.value.__cause__, cls)
 
 
+def transient(code: str) -> neo.TransientError:
+    """A transient error as the driver builds it from a server's failure message."""
+    error = neo.Neo4jError._hydrate_neo4j(code=code, message="concurrent change")
+    assert isinstance(error, neo.TransientError)
+    return error
+
+
 @pytest.mark.parametrize(
     ("exc", "expected"),
     [
@@ -50,6 +58,9 @@ def test_errors_every_driver_exception_is_mapped(cls: type[BaseException]) -> No
         (neo.CypherSyntaxError("bad"), GraphQueryError),
         (TimeoutError(), GraphUnavailable),
         (ConnectionRefusedError(), GraphUnavailable),
+        (transient("Neo.TransientError.Transaction.DeadlockDetected"), GraphConflict),
+        (transient("Neo.TransientError.Transaction.Outdated"), GraphConflict),
+        (transient("Neo.TransientError.General.DatabaseUnavailable"), GraphUnavailable),
     ],
 )
 def test_errors_map_to_the_right_tier(exc: BaseException, expected: type[GraphError]) -> None:

@@ -78,7 +78,8 @@ SET e = $entry
 WITH e
 UNWIND $subjects AS subject
 CREATE (:AuditMention {subjectKey: subject, seq: e.seq, kind: e.kind})
-RETURN count(*) AS mentions
+WITH e, count(*) AS mentions
+RETURN e.seq AS seq
 """
 APPEND_NO_SUBJECT = """
 MATCH (h:AuditHead {chain: 'main'})
@@ -137,6 +138,8 @@ async def append(
         "entry": {**entry.body(), "hash": entry.hash},
         "subjects": list(entry.subjects),
     }
+    # No row back: the head moved since it was read (the grouped count has no row to group
+    # when the compare-and-set matched nothing, where a bare count(*) would answer 0).
     written = await graph.write(APPEND if entry.subjects else APPEND_NO_SUBJECT, params)
     if not written:
         raise ChainConflict("another audit entry was appended at the same time")
