@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 CONSOLE := console/dist/console.js
+# graphql-http's audit suite for tests/test_conformance.py, from the npm registry like the console.
+CONFORMANCE := tests/conformance/node_modules/.package-lock.json
 # Browser tests drive Debian's Chromium (never a downloaded one); CJK fonts render our names.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -23,6 +25,9 @@ $(CONSOLE): console/package.json console/package-lock.json $(wildcard console/sr
 
 console: $(CONSOLE)
 
+$(CONFORMANCE): tests/conformance/package.json tests/conformance/package-lock.json
+	cd tests/conformance && npm ci --no-audit --no-fund --loglevel=error
+
 browser:
 	@if ! test -x /usr/bin/chromium || ! fc-list 2>/dev/null | grep -qi 'wqy\|noto sans cjk'; then \
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq \
@@ -39,7 +44,7 @@ lint: $(STAMP)
 types: $(STAMP)
 	$(BIN)/mypy
 
-pytest: $(STAMP) $(CONSOLE) browser
+pytest: $(STAMP) $(CONSOLE) $(CONFORMANCE) browser
 	$(BIN)/pytest
 
 test: lint types pytest

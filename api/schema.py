@@ -89,11 +89,17 @@ _SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
 
 class HideSuggestions(SchemaExtension):
     """Production: no "Did you mean ...?" in any error, so that field, argument, type and enum
-    names cannot be rebuilt by guessing while introspection is off."""
+    names cannot be rebuilt by guessing while introspection is off; a validation error repeated
+    (ten copies of one unknown directive) is answered once."""
 
     def on_operation(self) -> Iterator[None]:
         yield
         context = self.execution_context
+        if context.pre_execution_errors:
+            unique = {e.message: e for e in context.pre_execution_errors}
+            context.pre_execution_errors = list(unique.values())
+            if context.result is not None and context.result.errors:
+                context.result.errors = list({e.message: e for e in context.result.errors}.values())
         errors = list(context.pre_execution_errors or [])
         if context.result is not None:
             errors += list(context.result.errors or [])

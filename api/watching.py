@@ -16,9 +16,11 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
+from api.access import audited
 from api.context import Info
 from api.permissions import EventScoreField, Inherited, fields_need
 from api.types.nodes import entity_type
+from graph.driver import Graph
 from graph.repositories import watch as watches
 from graph.repositories.entities import entities_by_key
 
@@ -103,13 +105,21 @@ async def watch(info: Info, id: strawberry.ID) -> WatchEntry:
     current = await watches.watchlist(info.context.graph, _watcher(info))
     if len(current) >= MAX_WATCHES and all(w.subject_key != key for w in current):
         raise PublicError(f"id: a key may watch at most {MAX_WATCHES} entities")
-    found = await watches.watch(info.context.graph, _watcher(info), key)
+
+    async def work(graph: Graph) -> watches.Watch:
+        return await watches.watch(graph, _watcher(info), key)
+
+    found = await audited(info, "watch", {"id": str(id)}, lambda _: [key], work)
     return WatchEntry(entity=entity, since=found.created_at)
 
 
 async def unwatch(info: Info, id: strawberry.ID) -> bool:
     key, _ = await _entity(info, id)
-    return await watches.unwatch(info.context.graph, _watcher(info), key)
+
+    async def work(graph: Graph) -> bool:
+        return await watches.unwatch(graph, _watcher(info), key)
+
+    return await audited(info, "unwatch", {"id": str(id)}, lambda _: [key], work)
 
 
 async def watchlist(info: Info) -> list[WatchEntry]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from api.settings import Settings
-from bench import investigation, load, registry, report, scaling, scoring
+from bench import bystander, investigation, load, registry, report, scaling, scoring
 from bench.harness import Figure, save, show
 from cli.generator import Spec
 
@@ -27,6 +27,12 @@ def main() -> None:
     parser.add_argument("--skip-scaling", action="store_true", help="skip score --all at 10k/100k")
     parser.add_argument("--skip-load", action="store_true", help="skip the 60 s load test")
     parser.add_argument(
+        "--skip-bystander", action="store_true", help="skip the bystander-under-attack test"
+    )
+    parser.add_argument(
+        "--bystander-only", action="store_true", help="only run the bystander-under-attack test"
+    )
+    parser.add_argument(
         "--skip-investigation",
         action="store_true",
         help="skip riskPaths and linkage (measured on the score --all graph)",
@@ -38,6 +44,9 @@ def main() -> None:
         help="only run riskPaths and linkage, on a graph of N entities",
     )
     args = parser.parse_args()
+    if args.bystander_only:
+        run_bystander()
+        return
     if args.investigation_only:
         print(f"investigation on {args.investigation_only:,} entities ...", flush=True)
         figures = investigation.run(args.investigation_only, seed=args.seed)
@@ -63,7 +72,16 @@ def main() -> None:
         loaded, extra = load.run(args.entities, seed=args.seed)
         show(loaded)
         print(f"saved {save('load', loaded, extra)}", flush=True)
+    if not args.skip_bystander:
+        run_bystander()
     print(f"wrote {report.write()}")
+
+
+def run_bystander() -> None:
+    print("bystander lookups while an anonymous client attacks ...", flush=True)
+    figures = bystander.run()
+    show(figures)
+    print(f"saved {save('bystander', figures, {})}", flush=True)
 
 
 def run_scoring(args: argparse.Namespace) -> None:

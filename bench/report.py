@@ -22,6 +22,10 @@ SECTIONS = (
     ("scaling", "Scaling of the whole-graph recompute"),
     ("investigation", "Investigation (standalone run)"),
     ("load", "Load: 32 clients for 60 s"),
+    (
+        "bystander",
+        "Bystander: lookups while an anonymous client sends the heaviest admitted request",
+    ),
 )
 READING = """\
 How to read this. Every figure was measured by `make bench` on the machine below, each beside a

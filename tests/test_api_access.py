@@ -4,6 +4,7 @@ reads. The expected table is written out here, not derived from ``api.access.MAT
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
@@ -21,6 +22,7 @@ from tests.factories import (
     person_row,
     record_row,
     uscc,
+    ws_json,
 )
 
 C, C2 = uscc(670), uscc(671)
@@ -285,3 +287,49 @@ def test_who_looked_at_me_lists_audited_reads(
     assert all(
         r["operation"] != "person" or r["who"] != "本人" for r in other["data"]["whoLookedAtMe"]
     )
+
+
+def test_subscription_matrix(
+    world: tuple[TestClient, dict[str, dict[str, str]], dict[str, str]],
+) -> None:
+    client, headers, _ = world
+    allowed = {"relying_party", "investigator", "registrar"}
+    for role in ROLES:
+        with client.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws:
+            ws.send_json({"type": "connection_init", "payload": headers[role]})
+            assert ws_json(ws)["type"] == "connection_ack", role
+            query = "subscription { watchEvents { kind } }"
+            ws.send_json({"id": "1", "type": "subscribe", "payload": {"query": query}})
+            if role in allowed:
+                # Running: nothing comes until an event does.
+                with pytest.raises(TimeoutError):
+                    ws_json(ws, seconds=1.5)
+            else:
+                answer = ws_json(ws)
+                assert answer["type"] == "error", role
+                assert "needs the role" in answer["payload"][0]["message"], role
+
+
+def test_masks_hold_under_concurrent_requests_of_mixed_roles(
+    world: tuple[TestClient, dict[str, dict[str, str]], dict[str, str]],
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    client, headers, _ = world
+    query = f'{{ company(uscc: "{C}") {{ legalRepresentative {{ idNumber }} }} }}'
+    masked = OWN[:6] + "********" + OWN[-4:]
+    roles = ["relying_party", "investigator", "public", "subject_own"] * 10
+
+    def ask(role: str) -> tuple[str, Any]:
+        body = client.post("/graphql", json={"query": query}, headers=headers[role]).json()
+        return role, body["data"]["company"]["legalRepresentative"]
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        seen = list(pool.map(ask, roles))
+    expected = {
+        "relying_party": {"idNumber": masked},
+        "investigator": {"idNumber": OWN},
+        "public": None,
+        "subject_own": {"idNumber": OWN},
+    }
+    assert all(answer == expected[role] for role, answer in seen), seen

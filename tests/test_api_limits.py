@@ -293,3 +293,12 @@ def test_unexpected_errors_are_logged_once_per_request(caplog: pytest.LogCapture
     assert len(ours) == 1
     assert "operation Many: 500 unexpected error(s)" in ours[0].getMessage()
     assert ours[0].exc_info is not None
+
+
+def test_production_answers_a_repeated_validation_error_once(seeded: Settings) -> None:
+    # graphql-cop's directive overloading: ten copies of one unknown directive.
+    production = settings_for_ws(seeded, env="production")
+    query = "query { __typename " + "@aa" * 10 + " }"
+    with TestClient(create_app(production)) as client:
+        body = client.post("/graphql", json={"query": query}).json()
+    assert [e["message"] for e in body["errors"]] == ["Unknown directive '@aa'."]
