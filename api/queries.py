@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
-from datetime import UTC, date, datetime
+from datetime import date
 from importlib.metadata import PackageNotFoundError, version
 from typing import Annotated
 
@@ -13,6 +13,7 @@ from strawberry import relay
 from api import auditing, investigation, trust, watching
 from api.access import Can, allowed, require
 from api.context import Info
+from api.eligibility import decide_eligibility
 from api.errors import PublicError
 from api.lookups import find_person
 from api.permissions import (
@@ -23,7 +24,6 @@ from api.permissions import (
     SearchAccess,
     needs,
 )
-from api.scores import compute, scheme_for
 from api.types.company import CompanyType
 from api.types.eligibility import Eligibility
 from api.types.entity import audit_once
@@ -40,31 +40,14 @@ from api.types.pagination import (
 )
 from api.types.person import PersonType
 from api.types.record import RecordConnection, RecordEdge, RecordType
-from api.types.scheme import SchemeConsequence, SchemeType
-from api.types.score import ScoreType
+from api.types.scheme import SchemeType
 from api.types.search import SearchResult, SearchResultConnection, SearchResultEdge
 from api.types.snapshot import ScoreSnapshotConnection, snapshot_page
 from api.watching import WatchEntry, WatchEvent
 from graph.identifiers import IdentifierError, is_id_number, parse_id_number, parse_uscc
 from graph.repositories import records, search, snapshots
-from scoring import engine
-from scoring.scheme import Scheme
 
 MAX_SEARCH_TEXT = search.MAX_QUERY
-MAX_BEHIND = 10
-
-
-def _records_behind(result: engine.Score, scheme: Scheme) -> list[str]:
-    """Records under blacklist rules first, then the largest deductions (at most ten)."""
-    blacklisting = {rule.id for rule in scheme.rules if rule.blacklist}
-    own = [c for c in result.contributions if c.kind == engine.RECORD and c.points < 0]
-    first = [c.record_id for c in own if c.rule_id in blacklisting and c.record_id]
-    rest = [
-        c.record_id
-        for c in sorted(own, key=lambda c: c.points)
-        if c.record_id and c.record_id not in first
-    ]
-    return (first + rest)[:MAX_BEHIND]
 
 
 def _version() -> str:
@@ -236,44 +219,7 @@ class Query:
         scheme: str | None = None,
         as_of: date | None = None,
     ) -> Eligibility:
-        (node,) = await resolve_nodes(info, [id])
-        if not isinstance(node, (CompanyType, PersonType)):
-            raise PublicError("id: not a company or a person in the registry")
-        if isinstance(node, PersonType):
-            await audit_once(info, node.record_subject())
-        chosen = scheme_for(info, node.entity_kind(), scheme)
-        wanted = next((c for c in chosen.consequences if c.name == consequence), None)
-        if wanted is None:
-            known = ", ".join(c.name for c in chosen.consequences)
-            raise PublicError(f"consequence: {chosen.id} has no {consequence!r}; it has {known}")
-        day = as_of or date.today()
-        result = await compute(info, node.record_subject(), node.entity_kind(), chosen, day)
-        state = next(c for c in result.consequences if c.name == consequence)
-        allowed = not state.in_force if wanted.kind == "restriction" else state.in_force
-        reasons = list(state.reasons) or [
-            f"level {result.level} does not set it"
-            + ("" if not wanted.blacklisted else ", and the entity is not on the blacklist")
-        ]
-        behind = _records_behind(result, chosen)
-        found = await info.context.loaders.record.load_many(behind)
-        score = ScoreType.of(result, chosen, datetime.now(UTC))
-        return Eligibility(
-            allowed=allowed,
-            consequence=SchemeConsequence(
-                name=wanted.name,
-                kind=wanted.kind,
-                levels=list(wanted.levels),
-                blacklisted=wanted.blacklisted,
-                description=wanted.description,
-            ),
-            in_force=state.in_force,
-            level=result.level,
-            blacklisted=result.blacklisted,
-            reasons=reasons,
-            # Disclosed by the answer: the caller may check this entity's eligibility.
-            records=[RecordType.of(r, cleared=True) for r in found if r is not None],
-            score=score,
-        )
+        return await decide_eligibility(info, id, consequence, scheme, as_of)
 
     @strawberry.field(
         description="The newest published warning records across the registry, as a public "

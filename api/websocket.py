@@ -27,7 +27,7 @@ from api.context import Context
 from api.cost import parsed
 
 if TYPE_CHECKING:
-    from api.app import CredgraphGraphQL
+    from api.view import CredgraphGraphQL
 
 
 def _is_subscription(query: str, operation_name: str | None) -> bool:
@@ -56,7 +56,7 @@ class LimitedTransportWS(BaseGraphQLTransportWSHandler[Context, None]):
         return view  # type: ignore[no-any-return]
 
     def _holder(self) -> str:
-        from api.app import client_address
+        from api.view import client_address
 
         return self.context.caller.key_id or client_address(self.context.request)
 
@@ -72,7 +72,7 @@ class LimitedTransportWS(BaseGraphQLTransportWSHandler[Context, None]):
         await self.send_message(_error(operation_id, message, code))
 
     async def handle_subscribe(self, message: SubscribeMessage) -> None:
-        from api.app import Refused, client_address
+        from api.view import Refused, client_address
 
         if not self.connection_acknowledged or message["id"] in self.operations:
             await super().handle_subscribe(message)  # strawberry closes the socket for these
@@ -98,7 +98,7 @@ class LimitedTransportWS(BaseGraphQLTransportWSHandler[Context, None]):
             caps.release(holder)  # strawberry refused it (its per-connection limit)
 
     async def run_operation(self, operation: Operation[Context, None]) -> None:
-        from api.app import timeout_reason
+        from api.view import timeout_reason
 
         holder = self._holder()
         try:

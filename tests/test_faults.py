@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from api.app import MAX_BODY, create_app
+from api.app import create_app
+from api.view import MAX_BODY
 from cli.generator import Spec
 from cli.shards import generate
 from graph.driver import Graph
