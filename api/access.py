@@ -1,4 +1,5 @@
-"""Who may do what: the role matrix, checked in resolvers, and the audit of what they did.
+"""Who may do what: the role matrix (each field's rule in ``api.permissions`` asks it), and the
+audit of what they did.
 
 The matrix is data (``MATRIX``); README shows it and ``tests/test_api_access.py`` tests every
 cell against a table of its own. A refusal is a GraphQL error naming the roles that would do,

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -11,6 +12,9 @@ from starlette.websockets import WebSocket
 from strawberry.types import Info as StrawberryInfo
 
 from api.auth import PUBLIC, Caller
+
+if TYPE_CHECKING:
+    from api.lookups import MissBudget
 from api.loaders import Loaders
 from api.settings import Settings
 from graph.driver import Graph
@@ -28,9 +32,13 @@ class Context:
     caller: Caller = PUBLIC
     connection_params: dict[str, Any] | None = None  # a WebSocket's connection_init payload
     audited_reads: set[str] = field(default_factory=set)  # subjects whose read is logged already
-    misses: Any = None  # the worker's api.lookups.MissBudget (Any: lookups imports this module)
+    misses: MissBudget | None = None  # the worker's budget of missed person lookups
     ws_holder: str | None = None  # over WebSocket: whose connection cap this connection holds
     logged_error: bool = False  # an unexpected error of this request was logged already
+    # Takes an operation's cost from the caller's budget a minute (raises RateLimited); a
+    # batch is charged as a whole, once (``cost_charged``).
+    charge: Callable[[int], None] | None = None
+    cost_charged: bool = False
 
 
 Info = StrawberryInfo[Context, Any]

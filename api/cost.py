@@ -6,7 +6,10 @@ with ``first`` or ``limit`` by that size (by the argument's default when it is l
 list right under it, a connection's ``edges`` or a linkage's ``nodes``, is that page), any
 other list by its bound (``LIST_SIZES``) or ``DEFAULT_LIST``. An operation above ``BUDGET``
 is refused with its cost; so is a batch whose operations cost more than ``BUDGET`` together,
-before any of them runs. Over WebSocket every operation is costed the same way.
+before any of them runs. Over WebSocket every operation is costed the same way. What an
+admitted request costs is taken from its caller's budget a minute (``CREDGRAPH_COST_LIMIT`` for
+a key, ``CREDGRAPH_PUBLIC_COST_LIMIT`` for an address): a caller asking for heavy work gets it
+rarely, not as often as its request rate allows.
 """
 
 from __future__ import annotations
@@ -89,6 +92,10 @@ class CostLimit(SchemaExtension):
             )
             if cost > BUDGET:
                 raise GraphQLError(str(refusal(cost)))
+            ours = context.context
+            charge = getattr(ours, "charge", None)
+            if charge is not None and not ours.cost_charged:
+                charge(cost)  # RateLimited past the caller's budget a minute
         yield
 
 

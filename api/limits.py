@@ -22,13 +22,14 @@ class RateLimiter:
         self.capacity = max(per_minute, 1.0)
         self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
 
-    def take(self, who: str) -> float | None:
-        """Take a token for ``who``: None when allowed, else the seconds until one is free."""
+    def take(self, who: str, amount: float = 1.0) -> float | None:
+        """Take ``amount`` tokens for ``who``: None when allowed, else the seconds until that
+        many are there (nothing is taken then)."""
         now = time.monotonic()
         tokens, last = self._buckets.pop(who, (self.capacity, now))
         tokens = min(self.capacity, tokens + (now - last) * self.rate)
-        if tokens >= 1.0:
-            self._buckets[who] = (tokens - 1.0, now)
+        if tokens >= amount:
+            self._buckets[who] = (tokens - amount, now)
             allowed = True
         else:
             self._buckets[who] = (tokens, now)
@@ -37,7 +38,7 @@ class RateLimiter:
             self._buckets.popitem(last=False)  # the longest idle
         if allowed:
             return None
-        return (1.0 - tokens) / self.rate if self.rate > 0 else math.inf
+        return (amount - tokens) / self.rate if self.rate > 0 else math.inf
 
     def blocked(self, who: str) -> float | None:
         """Like ``take`` without taking: the seconds until ``who`` has a token, or None."""

@@ -92,7 +92,8 @@ async def find_person(info: Info, number: str, name: str | None) -> models.Perso
             "name: required with idNumber for the role "
             f"{info.context.caller.role.value}: a person is matched on both together"
         )
-    budget: MissBudget = info.context.misses
+    budget = info.context.misses
+    assert budget is not None  # every view's context carries its worker's budget
     key = info.context.caller.key_id or "public"
     ticket = budget.reserve(key)
     found = await info.context.loaders.person.load(number)

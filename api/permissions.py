@@ -15,8 +15,9 @@ whole schema and fails for any field without a declared rule.
 - ``FileField``: a file's records, score and history; for a person the full file, audited.
 - ``RecordField``: a record, by its subject and status (see the class).
 - ``SnapshotField``, ``EventScoreField``: stored scores, public for companies only.
-- ``PersonLookup``, ``SearchAccess``, ``EligibilityAccess``, ``RecordSubject``,
+- ``PersonLookup``, ``SearchAccess``, ``EligibilityAccess``, ``record_subject(can)``,
   ``BlacklistAccess``: root fields whose rule depends on their arguments.
+- ``WritesOn``: mutations, where writes are turned on.
 
 A refusal is a ``PermissionDenied`` naming the roles that may, never a silent null.
 """

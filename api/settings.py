@@ -60,6 +60,11 @@ class Settings(BaseSettings):
     rate_limit: float = Field(600, validation_alias="CREDGRAPH_RATE_LIMIT", gt=0)
     public_rate_limit: float = Field(120, validation_alias="CREDGRAPH_PUBLIC_RATE_LIMIT", gt=0)
     bad_key_limit: float = Field(10, validation_alias="CREDGRAPH_BAD_KEY_LIMIT", gt=0)
+    # Cost points a minute (api/cost.py): what a caller's requests may cost together.
+    cost_limit: float = Field(200_000, validation_alias="CREDGRAPH_COST_LIMIT", ge=20_000)
+    public_cost_limit: float = Field(
+        20_000, validation_alias="CREDGRAPH_PUBLIC_COST_LIMIT", ge=20_000
+    )
     lookup_misses: int = Field(20, validation_alias="CREDGRAPH_LOOKUP_MISSES", ge=1)
     request_statements: int = Field(4, validation_alias="CREDGRAPH_REQUEST_STATEMENTS", ge=1)
     ws_connections: int = Field(5, validation_alias="CREDGRAPH_WS_CONNECTIONS", ge=1)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from typing import Any, cast
 
 import orjson
@@ -72,6 +73,8 @@ class CredgraphGraphQL(GraphQL[Context, None]):
         self.key_limiter = RateLimiter(settings.rate_limit)
         self.public_limiter = RateLimiter(settings.public_rate_limit)
         self.bad_keys = RateLimiter(settings.bad_key_limit)
+        self.key_costs = RateLimiter(settings.cost_limit)
+        self.public_costs = RateLimiter(settings.public_cost_limit)
         self.misses = MissBudget(settings.lookup_misses)
         self.ws_connections = Caps(settings.ws_connections)
         self.ws_operations = Caps(settings.ws_subscriptions)
@@ -221,6 +224,15 @@ class CredgraphGraphQL(GraphQL[Context, None]):
             cost = request_cost(self.schema._schema, request_data)  # type: ignore[attr-defined]
             if cost > BUDGET:
                 raise Refused(400, "cost_exceeded", str(refusal(cost, "batch")))
+            if context.charge is not None:
+                try:
+                    context.charge(cost)
+                except RateLimited as limited:
+                    seconds = str(limited.retry_after)
+                    raise Refused(
+                        429, "rate_limited", str(limited), {"Retry-After": seconds}
+                    ) from None
+                context.cost_charged = True
         return await super().execute_operation(
             request=request,
             request_adapter=request_adapter,
@@ -267,7 +279,7 @@ class CredgraphGraphQL(GraphQL[Context, None]):
         # A bulkhead per request (per connection over WebSocket): a few statements in
         # flight, never the whole driver pool.
         graph = LimitedGraph(request.app.state.graph, self.settings.request_statements)
-        return Context(
+        context = Context(
             request=request,
             response=response if isinstance(response, Response) else None,
             graph=graph,
@@ -276,6 +288,29 @@ class CredgraphGraphQL(GraphQL[Context, None]):
             caller=request.scope.get("state", {}).get("caller", PUBLIC),
             misses=self.misses,
         )
+        context.charge = self._charger(context)
+        return context
+
+    def _charger(self, context: Context) -> Callable[[int], None]:
+        """Takes an operation's cost from its caller's budget a minute (the caller read when
+        it runs: a WebSocket's is known only after connection_init), or raises
+        ``RateLimited`` with the seconds until the budget has that much again."""
+
+        def charge(cost: int) -> None:
+            caller = context.caller
+            who = caller.key_id or client_address(context.request)
+            costs = self.key_costs if caller.key_id else self.public_costs
+            whose = "key" if caller.key_id else "address"
+            wait = costs.take(who, cost)
+            if wait is not None:
+                seconds = retry_after(wait)
+                raise RateLimited(
+                    f"this {whose} has spent its cost budget of {costs.capacity:,.0f} a minute "
+                    f"(the request would cost {cost:,}); retry in {seconds} s",
+                    retry_after=seconds,
+                )
+
+        return charge
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         """A WebSocket client names its key in the connection_init payload (browsers cannot

@@ -122,7 +122,7 @@ def run(entities: int = 20_000, seconds: float = 20, seed: int = 1) -> list[Figu
             load_and_score(settings, root / "data")
             codes, key = asyncio.run(_codes(settings))
             # Production limits for the public; the bystander's key is not the one limited.
-            env = {"CREDGRAPH_RATE_LIMIT": "100000000"}
+            env = {"CREDGRAPH_RATE_LIMIT": "100000000", "CREDGRAPH_COST_LIMIT": "1000000000"}
             with serving(settings, env) as port:
                 found = asyncio.run(_phases(f"http://127.0.0.1:{port}", key, codes, seconds))
     return _figures(found, entities)

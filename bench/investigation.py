@@ -242,7 +242,8 @@ def measure(settings: Settings, spec: Spec, samples: int, seed: int = 1) -> list
             await graph.close()
             await driver.close()
 
-    with serving(settings, {"CREDGRAPH_RATE_LIMIT": "100000000"}) as port:
+    unlimited = {"CREDGRAPH_RATE_LIMIT": "100000000", "CREDGRAPH_COST_LIMIT": "1000000000"}
+    with serving(settings, unlimited) as port:
         asyncio.run(run(port))
     figures = []
     for name, label, goal in (

@@ -69,7 +69,11 @@ def run(
             (root / "plan.json").write_bytes(orjson.dumps(plan))
             for count in workers:
                 # The limit guards production; here one key is the whole crowd.
-                env = {"CREDGRAPH_RATE_LIMIT": "100000000", "CREDGRAPH_WORKERS": str(count)}
+                env = {
+                    "CREDGRAPH_RATE_LIMIT": "100000000",
+                    "CREDGRAPH_COST_LIMIT": "1000000000",
+                    "CREDGRAPH_WORKERS": str(count),
+                }
                 out = root / f"load-{count}.json"
                 with serving(settings, env) as port:
                     subprocess.run(

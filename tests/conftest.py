@@ -58,6 +58,8 @@ def settings_for(server: EmbeddedServer, **overrides: Any) -> Settings:
         # checks the limits with small ones.
         "rate_limit": 1_000_000,
         "public_rate_limit": 1_000_000,
+        "cost_limit": 1_000_000_000,
+        "public_cost_limit": 1_000_000_000,
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)

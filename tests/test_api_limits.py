@@ -302,3 +302,31 @@ def test_production_answers_a_repeated_validation_error_once(seeded: Settings) -
     with TestClient(create_app(production)) as client:
         body = client.post("/graphql", json={"query": query}).json()
     assert [e["message"] for e in body["errors"]] == ["Unknown directive '@aa'."]
+
+
+def test_a_callers_cost_a_minute_is_bounded_over_http_and_websocket(seeded: Settings) -> None:
+    limited = settings_for_ws(seeded, public_cost_limit=20_000)
+    three = "query($ids: [ID!]!) { %s }" % " ".join(
+        f"a{i}: nodes(ids: $ids) {{ ... on Company {{ name score {{ value }} }} }}"
+        for i in range(3)
+    )  # about 15,000: within one request's budget, not twice within a minute's
+    heavy = {"query": three, "variables": {"ids": company_ids(100)}}
+    with TestClient(create_app(limited)) as client:
+        first = client.post("/graphql", json=heavy)
+        assert first.status_code == 200 and "errors" not in first.json()
+        second = client.post("/graphql", json=heavy)
+        assert second.status_code == 429
+        assert "spent its cost budget of 20,000 a minute" in second.json()["reason"]
+        assert int(second.headers["retry-after"]) >= 30
+        # Light requests still go through: the budget is in cost, not in requests.
+        assert client.post("/graphql", json={"query": "{ serviceVersion }"}).status_code == 200
+        # A batch is charged once, as a whole.
+        batch = client.post("/graphql", json=[heavy, heavy])
+        assert batch.status_code == 400 and batch.json()["error"] == "cost_exceeded"
+        with client.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws:
+            ws.send_json({"type": "connection_init", "payload": {}})
+            assert ws_json(ws)["type"] == "connection_ack"
+            ws.send_json({"id": "1", "type": "subscribe", "payload": heavy})
+            message = ws_json(ws)
+            assert "spent its cost budget" in str(message["payload"]), message
+            assert "RATE_LIMITED" in str(message["payload"])
