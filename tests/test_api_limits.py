@@ -306,10 +306,15 @@ def test_production_answers_a_repeated_validation_error_once(seeded: Settings) -
 
 def test_a_callers_cost_a_minute_is_bounded_over_http_and_websocket(seeded: Settings) -> None:
     limited = settings_for_ws(seeded, public_cost_limit=20_000)
-    three = "query($ids: [ID!]!) { %s }" % " ".join(
-        f"a{i}: nodes(ids: $ids) {{ ... on Company {{ name score {{ value }} }} }}"
-        for i in range(3)
-    )  # about 15,000: within one request's budget, not twice within a minute's
+    # About 15,000: within one request's budget, not twice within a minute's.
+    three = (
+        "query($ids: [ID!]!) { "
+        + " ".join(
+            f"a{i}: nodes(ids: $ids) {{ ... on Company {{ name score {{ value }} }} }}"
+            for i in range(3)
+        )
+        + " }"
+    )
     heavy = {"query": three, "variables": {"ids": company_ids(100)}}
     with TestClient(create_app(limited)) as client:
         first = client.post("/graphql", json=heavy)
