@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -169,3 +171,14 @@ def ws_json(ws: Any, seconds: float = 20) -> Any:
     message = ws.portal.call(receive)
     assert message["type"] == "websocket.send", message
     return orjson.loads(message.get("text") or message["bytes"])
+
+
+@contextmanager
+def graphql_ws(client: Any, payload: dict[str, Any] | None = None) -> Iterator[Any]:
+    """A graphql-transport-ws connection of a test client, initialised (``payload``: the
+    connection_init payload, say an Authorization) and acknowledged."""
+    with client.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws:
+        ws.send_json({"type": "connection_init", "payload": payload or {}})
+        acknowledged = ws_json(ws)
+        assert acknowledged["type"] == "connection_ack", acknowledged
+        yield ws

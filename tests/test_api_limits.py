@@ -19,7 +19,7 @@ from api.schema import CredgraphSchema
 from api.settings import Settings
 from graph.server import EmbeddedServer
 from tests.conftest import settings_for
-from tests.factories import api_key, bearer, company_row, import_rows, uscc, ws_json
+from tests.factories import api_key, bearer, company_row, graphql_ws, import_rows, uscc, ws_json
 
 FIRST = 720
 
@@ -79,12 +79,7 @@ def test_a_batch_is_costed_as_a_whole(client: TestClient) -> None:
 def test_websocket_operations_are_rate_limited_and_timed_out(seeded: Settings) -> None:
     limited = settings_for_ws(seeded, public_rate_limit=5)
     query = {"query": "{ serviceVersion }"}
-    with (
-        TestClient(create_app(limited)) as client,
-        client.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws,
-    ):
-        ws.send_json({"type": "connection_init", "payload": {}})
-        assert ws_json(ws)["type"] == "connection_ack"
+    with TestClient(create_app(limited)) as client, graphql_ws(client) as ws:
         answers = []
         for n in range(7):
             ws.send_json({"id": str(n), "type": "subscribe", "payload": query})
@@ -99,12 +94,7 @@ def test_websocket_operations_are_rate_limited_and_timed_out(seeded: Settings) -
         assert refusal["message"].startswith("too many requests for this address")
     slow = settings_for_ws(seeded, request_timeout=0.001)
     heavy = {"query": '{ search(query: "北京测试有限公司", first: 50) { totalCount } }'}
-    with (
-        TestClient(create_app(slow)) as client,
-        client.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws,
-    ):
-        ws.send_json({"type": "connection_init", "payload": {}})
-        assert ws_json(ws)["type"] == "connection_ack"
+    with TestClient(create_app(slow)) as client, graphql_ws(client) as ws:
         ws.send_json({"id": "1", "type": "subscribe", "payload": heavy})
         message = ws_json(ws)
         assert message["type"] == "error", message
@@ -115,9 +105,7 @@ def test_websocket_operations_are_rate_limited_and_timed_out(seeded: Settings) -
 
 
 def test_websocket_operations_are_costed(client: TestClient) -> None:
-    with client.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws:
-        ws.send_json({"type": "connection_init", "payload": {}})
-        assert ws_json(ws)["type"] == "connection_ack"
+    with graphql_ws(client) as ws:
         payload = {"query": HEAVY, "variables": {"ids": company_ids(100)}}
         ws.send_json({"id": "1", "type": "subscribe", "payload": payload})
         message = ws_json(ws)
@@ -183,9 +171,7 @@ def test_production_suggests_nothing(seeded: Settings, probe: str) -> None:
         body = client.post("/graphql", json={"query": probe}).json()
         assert body["errors"], body
         assert "Did you mean" not in str(body)
-        with client.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws:
-            ws.send_json({"type": "connection_init", "payload": {}})
-            assert ws_json(ws)["type"] == "connection_ack"
+        with graphql_ws(client) as ws:
             ws.send_json({"id": "1", "type": "subscribe", "payload": {"query": probe}})
             answer = ws_json(ws)
             assert answer["type"] == "error" and "Did you mean" not in str(answer)
@@ -328,9 +314,7 @@ def test_a_callers_cost_a_minute_is_bounded_over_http_and_websocket(seeded: Sett
         # A batch is charged once, as a whole.
         batch = client.post("/graphql", json=[heavy, heavy])
         assert batch.status_code == 400 and batch.json()["error"] == "cost_exceeded"
-        with client.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws:
-            ws.send_json({"type": "connection_init", "payload": {}})
-            assert ws_json(ws)["type"] == "connection_ack"
+        with graphql_ws(client) as ws:
             ws.send_json({"id": "1", "type": "subscribe", "payload": heavy})
             message = ws_json(ws)
             assert "spent its cost budget" in str(message["payload"]), message
