@@ -131,8 +131,23 @@ def _plots(results: dict[str, dict[str, Any]]) -> list[str]:
     return made
 
 
+def _previous() -> dict[str, Any]:
+    """The committed report's twin: a partial run keeps the sections it did not measure."""
+    path = HERE / "report.json"
+    if not path.exists():
+        return {}
+    data: dict[str, Any] = json.loads(path.read_text())
+    return data
+
+
 def write() -> Path:
-    results = {name: data for name, _ in SECTIONS if (data := _load(name)) is not None}
+    """Write the report from this run's results; sections it did not run come from the last
+    report (with their own measurement times), so ``--bystander-only`` updates one section."""
+    previous = _previous()
+    kept = previous.get("sections", {})
+    results = {
+        name: data for name, _ in SECTIONS if (data := _load(name) or kept.get(name)) is not None
+    }
     machine: dict[str, Any] = next((r["machine"] for r in results.values() if "machine" in r), {})
     lines = ["# credgraph benchmark report", "", READING]
     lines += [
@@ -151,6 +166,7 @@ def write() -> Path:
         lines += [f"## {title}", "", measured, ""]
         lines += [*_rows(data["figures"]), ""]
     plots = _plots(results)
+    plots += [p for p in previous.get("plots", []) if p not in plots and (HERE / p).exists()]
     for plot in plots:
         lines += [f"![{plot}]({plot})", ""]
     (HERE / "report.md").write_text("\n".join(lines))
