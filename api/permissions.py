@@ -14,7 +14,7 @@ whole schema and fails for any field without a declared rule.
   its own person only); the public sees no person anywhere.
 - ``FileField``: a file's records, score and history; for a person the full file, audited.
 - ``RecordField``: a record, by its subject and status (see the class).
-- ``SnapshotField``, ``EventScoreField``: stored scores, public for companies only.
+- ``ScoreField``: stored scores (and a watch event's), public for companies only.
 - ``PersonLookup``, ``SearchAccess``, ``EligibilityAccess``, ``record_subject(can)``,
   ``BlacklistAccess``: root fields whose rule depends on their arguments.
 - ``WritesOn``: mutations, where writes are turned on.
@@ -137,29 +137,15 @@ class RecordField(Rule):
         return True
 
 
-def _company_or_file(info: Info, subject: str) -> None:
-    if is_id_number(subject):
-        require(info, Can.READ_FULL_FILES, subject)
-
-
-class SnapshotField(Rule):
-    """A stored score: a company's for anyone, a person's for full-file readers."""
+class ScoreField(Rule):
+    """A stored score, or a watch event's score, level and scheme: a company's for anyone (its
+    scores are public), a person's only for those who may read the person's full file."""
 
     summary = "a company's for anyone; a person's for full-file readers"
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        _company_or_file(info, source.subject_key)
-        return True
-
-
-class EventScoreField(Rule):
-    """A watch event's score, level and scheme: a company's for any watcher, a person's only
-    for a watcher that may read the person's full file."""
-
-    summary = "a company's for any watcher; a person's for full-file readers"
-
-    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        _company_or_file(info, source.subject_key)
+        if is_id_number(source.subject_key):
+            require(info, Can.READ_FULL_FILES, source.subject_key)
         return True
 
 

@@ -18,7 +18,7 @@ import strawberry
 
 from api.access import audited
 from api.context import Info
-from api.permissions import EventScoreField, Inherited, fields_need
+from api.permissions import Inherited, ScoreField, fields_need
 from api.types.nodes import entity_type
 from graph.driver import Graph
 from graph.repositories import watch as watches
@@ -68,19 +68,19 @@ class WatchEvent:
     scheme: str | None = strawberry.field(
         description="The scheme, for level and blacklist events; a person's for full-file "
         "readers only.",
-        permission_classes=[EventScoreField],
+        permission_classes=[ScoreField],
     )
     level: str | None = strawberry.field(
         description="The level after the change (a person's for full-file readers only).",
-        permission_classes=[EventScoreField],
+        permission_classes=[ScoreField],
     )
     previous_level: str | None = strawberry.field(
         description="The level before the change (a person's for full-file readers only).",
-        permission_classes=[EventScoreField],
+        permission_classes=[ScoreField],
     )
     value: float | None = strawberry.field(
         description="The score after the change (a person's for full-file readers only).",
-        permission_classes=[EventScoreField],
+        permission_classes=[ScoreField],
     )
     subject_key: strawberry.Private[str]
 

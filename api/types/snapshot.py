@@ -9,14 +9,14 @@ import strawberry
 from strawberry import relay
 
 from api.context import Info
-from api.permissions import Inherited, SnapshotField, fields_need
+from api.permissions import Inherited, ScoreField, fields_need
 from graph.repositories import snapshots
 
 if TYPE_CHECKING:
     from api.types.entity import Entity
 
 
-@fields_need(SnapshotField)
+@fields_need(ScoreField)
 @strawberry.type(description="A score as it was stored when it changed.")
 class ScoreSnapshot:
     value: float
