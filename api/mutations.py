@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import strawberry
 
@@ -26,6 +26,7 @@ from api.types.person import PersonType
 from api.types.record import RecordType
 from api.watching import WatchEntry
 from graph.driver import Graph
+from graph.errors import GraphConflict
 from graph.models import LinkInput, RecordInput
 from graph.repositories import writes
 from graph.repositories.entities import (
@@ -37,6 +38,7 @@ from graph.repositories.records import records_by_id
 from graph.rows import RowError, parse_company, parse_link, parse_person, parse_record
 
 SOURCE = "api"
+T = TypeVar("T")
 
 
 @fields_need(Inherited)
@@ -44,6 +46,15 @@ SOURCE = "api"
 class InvalidInput:
     field: str = strawberry.field(description="The input field at fault (camelCase).")
     message: str = strawberry.field(description="What is wrong with it.")
+
+
+def read_back(stored: T | None) -> T:
+    """What a write just stored, read back in its transaction. Under a concurrent creation of
+    the same key the embedded backend's index can miss it for that transaction: a conflict,
+    so the whole write is run again (``audited`` retries), never an assertion."""
+    if stored is None:
+        raise GraphConflict("a concurrent write of the same key hid it from its transaction")
+    return stored
 
 
 def _camel(field: str) -> str:
@@ -185,8 +196,7 @@ class Mutation:
 
         async def work(graph: Graph) -> UpsertCompanySuccess:
             outcome = await writes.upsert_companies(graph, [company])
-            stored = (await companies_by_uscc(graph, [company.uscc]))[0]
-            assert stored is not None
+            stored = read_back((await companies_by_uscc(graph, [company.uscc]))[0])
             return UpsertCompanySuccess(
                 company=CompanyType.of(stored), created=outcome.created == 1
             )
@@ -206,8 +216,7 @@ class Mutation:
 
         async def work(graph: Graph) -> UpsertPersonSuccess:
             outcome = await writes.upsert_persons(graph, [person])
-            stored = (await persons_by_id_number(graph, [person.id_number]))[0]
-            assert stored is not None
+            stored = read_back((await persons_by_id_number(graph, [person.id_number]))[0])
             return UpsertPersonSuccess(person=PersonType.of(stored), created=outcome.created == 1)
 
         return await audited(info, "upsertPerson", raw, lambda _: [person.id_number], work)
@@ -260,8 +269,7 @@ class Mutation:
             outcome = await writes.upsert_records(graph, [record])
             if outcome.conflicts or outcome.unmatched:
                 return outcome, None
-            stored = (await records_by_id(graph, [record.record_id]))[0]
-            assert stored is not None
+            stored = read_back((await records_by_id(graph, [record.record_id]))[0])
             rescored = 0
             if outcome.created or outcome.updated:
                 subject = (await entities_by_key(graph, [record.subject]))[0]
