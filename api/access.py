@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from api.context import Info
+from api.context import Context, Info
 from api.errors import PermissionDenied
 from graph.driver import Graph, bound
 from graph.errors import GraphConflict, GraphConstraintError
@@ -105,13 +105,25 @@ async def audited(
 ) -> T:
     """Run ``work`` and append its audit entry in one transaction (retried when another writer
     took the chain's next number first); nothing is written when either fails."""
-    caller = info.context.caller
+    return await audited_in(info.context, operation, args, subjects, work, kind)
+
+
+async def audited_in(
+    context: Context,
+    operation: str,
+    args: Any,
+    subjects: Callable[[T], Sequence[str]],
+    work: Callable[[Graph], Awaitable[T]],
+    kind: str = "write",
+) -> T:
+    """``audited`` for a request's context (where no resolver's ``info`` is at hand)."""
+    caller = context.caller
     # One appender at a time per worker: every audited act competes for the chain's head, so
     # running them in turn here leaves only other workers' appends to retry against.
-    lock: asyncio.Lock = info.context.request.app.state.audit_lock
+    lock: asyncio.Lock = context.request.app.state.audit_lock
     for attempt in range(RETRIES):
         try:
-            async with lock, bound(info.context.graph) as graph:
+            async with lock, bound(context.graph) as graph:
                 result = await work(graph)
                 await audit.append(
                     graph,
@@ -133,12 +145,24 @@ async def audited(
     raise AssertionError("unreachable")
 
 
-async def audit_read(info: Info, operation: str, subject: str, args: Any) -> None:
-    """Record a read of a person's file when the caller's role is one whose reads are audited."""
-    if info.context.caller.role not in AUDITED_READERS:
+def note_read(info: Info, subject: str) -> None:
+    """Note that the operation reads ``subject`` (a person), for a caller whose reads are
+    audited: ``api.read_audit`` appends one entry naming every person an operation read."""
+    context = info.context
+    if context.caller.role not in AUDITED_READERS or subject in context.audited_reads:
         return
+    context.read_subjects.add(subject)
+    context.read_fields.add(_root_field(info))
 
-    async def nothing(graph: Graph) -> None:
-        return None
 
-    await audited(info, operation, args, lambda _: [subject], nothing, kind="read")
+def _root_field(info: Info) -> str:
+    """The root field (its name, not the client's alias) the current field is under."""
+    path = info.path
+    while path.prev is not None:
+        path = path.prev
+    for selection in info.operation.selection_set.selections:
+        alias = getattr(selection, "alias", None)
+        name = getattr(selection, "name", None)
+        if name is not None and (alias or name).value == path.key:
+            return str(name.value)
+    return str(path.key)

@@ -32,6 +32,8 @@ class Context:
     caller: Caller = PUBLIC
     connection_params: dict[str, Any] | None = None  # a WebSocket's connection_init payload
     audited_reads: set[str] = field(default_factory=set)  # subjects whose read is logged already
+    read_subjects: set[str] = field(default_factory=set)  # people read, to be logged
+    read_fields: set[str] = field(default_factory=set)  # the root fields that read them
     misses: MissBudget | None = None  # the worker's budget of missed person lookups
     ws_holder: str | None = None  # over WebSocket: whose connection cap this connection holds
     logged_error: bool = False  # an unexpected error of this request was logged already

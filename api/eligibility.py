@@ -10,12 +10,12 @@ from datetime import UTC, date, datetime
 
 import strawberry
 
+from api.access import note_read
 from api.context import Info
 from api.errors import PublicError
 from api.scores import compute, scheme_for
 from api.types.company import CompanyType
 from api.types.eligibility import Eligibility
-from api.types.entity import audit_once
 from api.types.nodes import resolve_nodes
 from api.types.person import PersonType
 from api.types.record import RecordType
@@ -48,7 +48,7 @@ async def decide_eligibility(
     if not isinstance(node, (CompanyType, PersonType)):
         raise PublicError("id: not a company or a person in the registry")
     if isinstance(node, PersonType):
-        await audit_once(info, node.record_subject())
+        note_read(info, node.record_subject())
     chosen = scheme_for(info, node.entity_kind(), scheme)
     wanted = next((c for c in chosen.consequences if c.name == consequence), None)
     if wanted is None:

@@ -12,7 +12,10 @@ whole schema and fails for any field without a declared rule.
   subject key passes where its role does, and the field shows it only its own.
 - ``PersonField``: a person's fields, for the roles that may look people up (a subject key for
   its own person only); the public sees no person anywhere.
-- ``FileField``: a file's records, score and history; for a person the full file, audited.
+- ``FileField``: a file's records, score and history; for a person the full file.
+
+Every rule that lets a relying party or an investigator read a person notes the person, and
+``api.read_audit`` appends one entry per operation naming them all.
 - ``RecordField``: a record, by its subject and status (see the class).
 - ``ScoreField``: stored scores (and a watch event's), public for companies only.
 - ``PersonLookup``, ``SearchAccess``, ``EligibilityAccess``, ``record_subject(can)``,
@@ -31,7 +34,7 @@ from typing import Any, TypeVar
 
 from strawberry.permission import BasePermission, PermissionExtension
 
-from api.access import Can, require
+from api.access import Can, note_read, require
 from api.context import Info
 from api.errors import PermissionDenied
 from graph.identifiers import IdentifierError, is_id_number, parse_id_number
@@ -98,7 +101,9 @@ class PersonField(Rule):
     summary = Can.LOOK_UP_PERSONS.value
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        require(info, Can.LOOK_UP_PERSONS, _subject_of(source))
+        subject = _subject_of(source)
+        require(info, Can.LOOK_UP_PERSONS, subject)
+        note_read(info, subject)  # audited: one entry for the operation (api.read_audit)
         return True
 
 
@@ -108,14 +113,13 @@ class FileField(Rule):
 
     summary = "a company's for anyone; a person's for full-file readers, audited"
 
-    async def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        from api.types.entity import audit_once
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
         from api.types.person import PersonType
 
         if isinstance(source, PersonType):
             subject = _subject_of(source)
             require(info, Can.READ_FULL_FILES, subject)
-            await audit_once(info, subject)
+            note_read(info, subject)
         return True
 
 
@@ -128,12 +132,12 @@ class RecordField(Rule):
     summary = "a company's published record for anyone; the rest for full-file readers"
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        if source.cleared:
-            return True
         model = source.model
-        if model.status.value == "active" and not is_id_number(model.subject_key):
-            return True
-        require(info, Can.READ_FULL_FILES, model.subject_key)
+        person = is_id_number(model.subject_key)
+        if not source.cleared and (person or model.status.value != "active"):
+            require(info, Can.READ_FULL_FILES, model.subject_key)
+        if person:
+            note_read(info, model.subject_key)
         return True
 
 
@@ -146,6 +150,7 @@ class ScoreField(Rule):
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
         if is_id_number(source.subject_key):
             require(info, Can.READ_FULL_FILES, source.subject_key)
+            note_read(info, source.subject_key)
         return True
 
 

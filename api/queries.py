@@ -26,10 +26,9 @@ from api.permissions import (
 )
 from api.types.company import CompanyType
 from api.types.eligibility import Eligibility
-from api.types.entity import audit_once
 from api.types.enums import RelType, SearchKind
 from api.types.investigation import CommonLink, Linkage, Ownership, RiskPath, RiskScanHit
-from api.types.nodes import MAX_NODES, entity_type, resolve_nodes, visible
+from api.types.nodes import MAX_NODES, entity_type, resolve_nodes
 from api.types.pagination import (
     keyset_cursor,
     offset_cursor,
@@ -66,7 +65,7 @@ class Query:
         permission_classes=[Open],
     )
     async def node(self, info: Info, id: strawberry.ID) -> relay.Node | None:
-        return await visible(info, (await resolve_nodes(info, [id]))[0])
+        return (await resolve_nodes(info, [id]))[0]
 
     @strawberry.field(
         description="Objects by their global ids (at most 100), in order; null where none.",
@@ -75,7 +74,7 @@ class Query:
     async def nodes(self, info: Info, ids: list[strawberry.ID]) -> list[relay.Node | None]:
         if len(ids) > MAX_NODES:
             raise PublicError(f"ids: at most {MAX_NODES} at once")
-        return [await visible(info, node) for node in await resolve_nodes(info, ids)]
+        return await resolve_nodes(info, ids)
 
     @strawberry.field(
         description="The version of the credgraph service answering.", permission_classes=[Open]
@@ -127,7 +126,6 @@ class Query:
         found = await find_person(info, number, name)
         if found is None:
             return None
-        await audit_once(info, number)
         return PersonType.of(found)
 
     @strawberry.field(

@@ -29,6 +29,7 @@ from api.errors import should_mask_error
 from api.mutations import Mutation
 from api.permissions import Inherited, fields_need
 from api.queries import Query, Subscription
+from api.read_audit import AuditReads
 from api.types.company import CompanyType
 from api.types.person import PersonType
 from api.types.record import RecordType
@@ -119,6 +120,8 @@ class QueryLimits(AddValidationRules):
 def build_schema(*, production: bool = False) -> strawberry.Schema:
     """The credgraph schema; introspection is off in production."""
     extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
+        # First, so that it runs last: an operation whose reads cannot be audited fails whole.
+        AuditReads,
         # Factories: stateful extensions (MaskErrors) must not be shared between operations.
         QueryLimits,
         partial(MaxTokensLimiter, max_token_count=MAX_TOKENS),

@@ -253,3 +253,54 @@ def test_a_watcher_gets_nothing_past_its_role(
     level = inv["LEVEL_CHANGED"]["data"]["watchEvents"]
     assert (level["previousLevel"], level["level"], level["scheme"]) == ("A", "B", "individual")
     assert inv["RECORD_ADDED"]["data"]["watchEvents"]["record"]["code"] == "JUDGMENT_DEFAULT"
+
+
+def entries_of(client: TestClient, key: dict[str, str], auditor: dict[str, str]) -> list[Any]:
+    """The read entries of ``key`` among the newest 100."""
+    key_id = key["Authorization"].split("_")[1]
+    query = "{ auditLog(first: 100) { edges { node { operation kind keyId subjects } } } }"
+    body = ask(client, query, auditor)
+    return [
+        e["node"]
+        for e in body["data"]["auditLog"]["edges"]
+        if e["node"]["keyId"] == key_id and e["node"]["kind"] == "read"
+    ]
+
+
+def test_every_read_of_people_is_audited_once_per_request_under_concurrency(
+    world: tuple[TestClient, dict[str, dict[str, str]], dict[str, Any]],
+    graph_server: EmbeddedServer,
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    client, _, ids = world
+    settings = settings_for(graph_server)
+    rp = bearer(api_key(settings, "relying_party", name="concurrent reader"))
+    inv = bearer(api_key(settings, "investigator", name="linkage reader"))
+    auditor = bearer(api_key(settings, "auditor", name="read audit"))
+    masked = {n: n[:6] + "********" + n[-4:] for n in (P, Q)}
+    # People reached through a company, aliases and a search: one entry per request.
+    query = (
+        f'{{ a: company(uscc: "{C}") {{ legalRepresentative {{ name }} '
+        "shareholders { holder { name } } } "
+        f'b: search(query: "{REP}", kind: PERSON) {{ edges {{ node {{ entity {{ name }} }} }} }} }}'
+    )
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        answers = list(pool.map(lambda _: ask(client, query, rp), range(20)))
+    assert all("errors" not in a for a in answers), answers[0]
+    entries = entries_of(client, rp, auditor)
+    assert len(entries) == 20
+    # Each names the representative, the shareholder and whoever the search found, once.
+    assert all({masked[P], masked[Q]} <= set(e["subjects"]) for e in entries), entries
+    assert all(len(e["subjects"]) == len(set(e["subjects"])) for e in entries)
+    assert len({tuple(e["subjects"]) for e in entries}) == 1
+    assert {e["operation"] for e in entries} == {"company,search"}
+    # An investigation query that returns people is a read of them too.
+    linkage = f'{{ linkage(id: "{ids["company"]}", hops: 1) {{ nodes {{ entity {{ name }} }} }} }}'
+    assert "errors" not in ask(client, linkage, inv)
+    (entry,) = entries_of(client, inv, auditor)
+    assert entry["operation"] == "linkage" and {masked[P], masked[Q]} <= set(entry["subjects"])
+    # Asking for companies only reads no one.
+    companies = f'{{ linkage(id: "{ids["company"]}", hops: 1) {{ nodes {{ hops }} }} }}'
+    assert "errors" not in ask(client, companies, inv)
+    assert len(entries_of(client, inv, auditor)) == 1

@@ -107,17 +107,6 @@ class Entity(relay.Node):
         )
 
 
-async def audit_once(info: Info, subject: str) -> None:
-    """Audit a read of ``subject``'s file once per request, whatever fields asked for it."""
-    from api.access import audit_read
-
-    seen = info.context.audited_reads
-    if subject in seen:
-        return
-    seen.add(subject)
-    await audit_read(info, info.field_name, subject, {"subject": subject})
-
-
 def records_connection_empty() -> RecordConnection:
     from api.types.pagination import page_info
     from api.types.record import RecordConnection

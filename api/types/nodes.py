@@ -46,14 +46,3 @@ async def resolve_nodes(info: Info, ids: list[strawberry.ID]) -> list[relay.Node
             nodes = await cls.resolve_nodes(info=info, node_ids=keys)
             found.update(zip(((type_name, k) for k in keys), nodes, strict=True))
     return [found[item] for item in wanted]
-
-
-async def visible(info: Info, node: relay.Node | None) -> relay.Node | None:
-    """Audit a person fetched by id (for relying parties and investigators) when the caller
-    may read the person at all; what may be read of any node is its type's rule."""
-    from api.access import Can, allowed
-    from api.types.entity import audit_once
-
-    if isinstance(node, PersonType) and allowed(info, Can.LOOK_UP_PERSONS, node.record_subject()):
-        await audit_once(info, node.record_subject())
-    return node

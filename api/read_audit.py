@@ -1,0 +1,44 @@
+"""Reads of people audited once per operation: one entry naming every person it read.
+
+The rules that let a relying party or an investigator read a person (``api.permissions``: a
+person's fields, a person's file, record or stored score, wherever the operation reached it:
+a lookup, a search, a company's shareholders, a linkage, a risk scan) note the person on the
+request's context. When the operation has run, ``AuditReads`` appends one read entry naming
+them all (its operation: the root fields that read them). When that entry cannot be written,
+the operation answers an error instead of its data: no read without its entry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from strawberry.extensions import SchemaExtension
+
+from api.access import audited_in
+from api.context import Context
+from graph.driver import Graph
+
+
+class AuditReads(SchemaExtension):
+    """Appends the operation's read entry once it has run (see the module)."""
+
+    async def on_operation(self) -> AsyncIterator[None]:
+        yield
+        context = self.execution_context.context
+        if not isinstance(context, Context):
+            return
+        pending = context.read_subjects - context.audited_reads
+        if not pending:
+            return
+        # Claimed before the append: the batch's other operations do not log them again.
+        context.audited_reads |= pending
+        subjects = sorted(pending)
+        operation = ",".join(sorted(context.read_fields))
+        context.read_fields.clear()
+
+        async def nothing(graph: Graph) -> None:
+            return None
+
+        await audited_in(
+            context, operation, {"subjects": subjects}, lambda _: subjects, nothing, kind="read"
+        )
