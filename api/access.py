@@ -101,10 +101,11 @@ async def audited(
     args: Any,
     subjects: Callable[[T], Sequence[str]],
     work: Callable[[Graph], Awaitable[T]],
-    kind: str = "write",
+    kind: str | Callable[[T], str] = "write",
 ) -> T:
     """Run ``work`` and append its audit entry in one transaction (retried when another writer
-    took the chain's next number first); nothing is written when either fails."""
+    took the chain's next number first); nothing is written when either fails. ``kind`` may
+    depend on the outcome: a write the registry refused is recorded as ``refused``."""
     return await audited_in(info.context, operation, args, subjects, work, kind)
 
 
@@ -114,7 +115,7 @@ async def audited_in(
     args: Any,
     subjects: Callable[[T], Sequence[str]],
     work: Callable[[Graph], Awaitable[T]],
-    kind: str = "write",
+    kind: str | Callable[[T], str] = "write",
 ) -> T:
     """``audited`` for a request's context (where no resolver's ``info`` is at hand)."""
     caller = context.caller
@@ -130,7 +131,7 @@ async def audited_in(
                     key_id=caller.key_id,
                     role=caller.role.value,
                     operation=operation,
-                    kind=kind,
+                    kind=kind(result) if callable(kind) else kind,
                     args=args,
                     subjects=subjects(result),
                 )

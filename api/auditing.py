@@ -23,7 +23,10 @@ class AuditEntry:
     key_id: str | None = strawberry.field(description="The API key that acted (null: public).")
     role: str
     operation: str = strawberry.field(description="The GraphQL field that ran.")
-    kind: str = strawberry.field(description="write or read.")
+    kind: str = strawberry.field(
+        description="write, read, or refused (a write the registry refused: an unknown end, "
+        "a record id of another subject)."
+    )
     args_digest: str = strawberry.field(description="SHA-256 of the arguments' canonical JSON.")
     subjects: list[str] = strawberry.field(
         description="The USCCs and identity numbers (masked) the operation touched."

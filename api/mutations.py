@@ -241,6 +241,7 @@ class Mutation:
             raw,
             lambda done: [] if done.unmatched else [link.from_key, link.to_key],
             work,
+            kind=lambda done: "refused" if done.unmatched else "write",
         )
         if outcome.unmatched:
             return await _unmatched(info, link)
@@ -287,7 +288,12 @@ class Mutation:
             return outcome, done
 
         outcome, done = await audited(
-            info, "addRecord", raw, lambda r: [record.subject] if r[1] else [], work
+            info,
+            "addRecord",
+            raw,
+            lambda r: [record.subject] if r[1] else [],
+            work,
+            kind=lambda r: "write" if r[1] else "refused",
         )
         if outcome.conflicts:
             message = next(iter(outcome.conflicts.values())).split(": ", 1)[1]

@@ -274,3 +274,27 @@ def test_concurrent_batches_from_two_workers_all_commit_with_their_entries(
         verified = one.post("/graphql", json={"query": "{ auditVerification { intact } }"},
                             headers=auditor).json()  # fmt: skip
         assert verified["data"]["auditVerification"]["intact"] is True
+
+
+def test_refused_writes_are_recorded_as_refusals(graph_server: EmbeddedServer) -> None:
+    settings = settings_for(graph_server)
+    registrar = bearer(api_key(settings, "registrar", name="refused desk"))
+    auditor = bearer(api_key(settings, "auditor", name="refusal audit"))
+    link = (
+        f'mutation {{ linkEntities(input: {{rel: SHAREHOLDER_OF, from: "{uscc(598)}", '
+        f'to: "{uscc(599)}", stake: 0.5}}) {{ __typename }} }}'
+    )
+    with TestClient(create_app(settings)) as client:
+        body = client.post("/graphql", json={"query": link}, headers=registrar).json()
+        assert body["data"]["linkEntities"]["__typename"] == "InvalidInput"
+        log = client.post(
+            "/graphql",
+            json={"query": "{ auditLog(first: 20) { edges { node { operation kind keyId "
+                  "subjects } } } }"},
+            headers=auditor,
+        ).json()  # fmt: skip
+    key_id = registrar["Authorization"].split("_")[1]
+    mine = [e["node"] for e in log["data"]["auditLog"]["edges"] if e["node"]["keyId"] == key_id]
+    assert mine == [
+        {"operation": "linkEntities", "kind": "refused", "keyId": key_id, "subjects": []}
+    ]
