@@ -16,7 +16,7 @@ from api.app import create_app
 from graph.driver import Graph
 from graph.server import EmbeddedServer
 from tests.conftest import make_server, settings_for
-from tests.factories import api_key, bearer, company_row, import_rows, person_row, record_row
+from tests.factories import api_key, bearer, company_row, import_rows, person_row, record_row, uscc
 from tests.factories import id_number as number
 from tests.test_cli import env_for, run
 
@@ -216,3 +216,32 @@ def test_audit_chain_records_writes_and_names_an_edited_entry(
     assert "audit chain broken at entry 2: its content does not match its hash" in broken.stderr
     state = call(client, keys["auditor"], "{ auditVerification { intact brokenAt reason } }")
     assert state["auditVerification"]["brokenAt"] == 2 and not state["auditVerification"]["intact"]
+
+
+def test_audit_verify_names_an_entry_whose_mention_was_removed(
+    fresh_server: EmbeddedServer,
+) -> None:
+    settings = settings_for(fresh_server, allow_writes=True)
+    registrar = bearer(api_key(settings, "registrar", name="mention desk"))
+    auditor = bearer(api_key(settings, "auditor", name="mention audit"))
+    upsert = (
+        'mutation { upsertCompany(input: {uscc: "%s", name: "提及测试有限公司"}) { __typename } }'
+    )
+    with TestClient(create_app(settings)) as client:
+        for n in (1, 2):
+            call(client, registrar, upsert % uscc(n))
+        verified = call(client, auditor, "{ auditVerification { intact entries } }")
+        assert verified["auditVerification"] == {"intact": True, "entries": 2}
+
+        async def unmention() -> None:
+            graph = await Graph.connect(settings.graph_config())
+            try:
+                await graph.write("MATCH (m:AuditMention {seq: 2}) DELETE m")
+            finally:
+                await graph.close()
+
+        asyncio.run(unmention())
+        state = call(client, auditor, "{ auditVerification { intact brokenAt reason } }")
+    verdict = state["auditVerification"]
+    assert not verdict["intact"] and verdict["brokenAt"] == 2
+    assert verdict["reason"].startswith("1 of its 1 subject mentions are missing")

@@ -90,6 +90,7 @@ SET e = $entry
 RETURN e.seq AS seq
 """
 ALL = "MATCH (e:AuditEntry) RETURN properties(e) AS props ORDER BY e.seq"
+MENTIONS = "MATCH (m:AuditMention) RETURN m.seq AS seq, count(*) AS n"
 PAGE = """
 MATCH (e:AuditEntry) WHERE e.seq < $before
 RETURN properties(e) AS props ORDER BY e.seq DESC LIMIT $limit
@@ -168,7 +169,9 @@ class Break:
 
 
 async def verify(graph: Graph) -> tuple[int, Break | None]:
-    """Walk the chain from the first entry: how many entries hold, and the first break."""
+    """Walk the chain from the first entry: how many entries hold, and the first break (an
+    entry missing, reordered or edited, a subject mention gone, the head out of step)."""
+    mentions = {int(r["seq"]): int(r["n"]) for r in await graph.read(MENTIONS)}
     expected_prev, expected_seq, count = GENESIS, 1, 0
     async for (props,) in _all(graph):
         entry = _entry(props)
@@ -182,6 +185,13 @@ async def verify(graph: Graph) -> tuple[int, Break | None]:
             )
         if entry_hash(entry.body()) != entry.hash:
             return count, Break(entry.seq, "its content does not match its hash (it was edited)")
+        if mentions.get(entry.seq, 0) != len(entry.subjects):
+            return count, Break(
+                entry.seq,
+                f"{len(entry.subjects) - mentions.get(entry.seq, 0)} of its "
+                f"{len(entry.subjects)} subject mentions are missing (its subjects cannot be "
+                "found by subject)",
+            )
         expected_prev, expected_seq, count = entry.hash, entry.seq + 1, count + 1
     head = await graph.read(HEAD)
     if head and (int(head[0]["seq"]) != count or str(head[0]["hash"]) != expected_prev):
