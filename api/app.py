@@ -8,9 +8,11 @@ at shutdown. Workers are stateless otherwise, so several can run behind a load b
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import Any
 
 from starlette.applications import Starlette
@@ -26,6 +28,8 @@ from api.view import CredgraphGraphQL
 from graph.driver import Graph
 from graph.errors import GraphError
 from graph.migrate import Migration, apply_migrations, load_migrations, pending_migrations
+from graph.repositories import checkpoints
+from graph.signing import Signer
 from scoring.scheme import load_schemes
 
 log = logging.getLogger("credgraph.api")
@@ -37,6 +41,7 @@ def create_app(settings: Settings) -> Starlette:
     """Build the credgraph ASGI app for ``settings`` (the graph is reached in the lifespan)."""
     migrations = load_migrations(settings.migrations_dir)
     schemes = load_schemes(settings.schemes_dir)  # a bad scheme stops the app before it serves
+    signer = Signer(settings.audit_key_path)  # made on the first start, kept outside the graph
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -48,12 +53,22 @@ def create_app(settings: Settings) -> Starlette:
                     log.info("applied migration %s", migration.path.name)
             app.state.graph = graph
             app.state.audit_lock = asyncio.Lock()
-            yield
+            signing = asyncio.create_task(_checkpoints(graph, signer, settings))
+            try:
+                yield
+            finally:
+                signing.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await signing
         finally:
             await graph.close()
 
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
+
+    async def public_key(request: Request) -> Response:
+        # What an outside witness verifies exported checkpoints with.
+        return PlainTextResponse(signer.public_pem(), media_type="application/x-pem-file")
 
     async def readyz(request: Request) -> Response:
         return await _readiness(request.app.state.graph, migrations)
@@ -67,6 +82,7 @@ def create_app(settings: Settings) -> Starlette:
         Route("/", console_page(settings), methods=["GET"]),
         Mount("/console", app=ConsoleFiles(directory=settings.console_dir, check_dir=False)),
         Route("/healthz", healthz, methods=["GET"]),
+        Route("/audit/public-key", public_key, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
         Route("/graphql", SecurityHeaders(graphql), methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql),
@@ -135,6 +151,25 @@ async def _readiness(graph: Graph, migrations: list[Migration]) -> Response:
     return JSONResponse(
         {"status": "ready", "database": graph.database, "migrations": len(migrations)}
     )
+
+
+CHECKPOINT_POLL = 30.0  # seconds between looks at whether a checkpoint is due
+
+
+async def _checkpoints(graph: Graph, signer: Signer, settings: Settings) -> None:
+    """Sign the audit chain's head every ``CREDGRAPH_CHECKPOINT_ENTRIES`` entries, or every
+    ``CREDGRAPH_CHECKPOINT_MINUTES`` when there are new ones (any worker may: one per head)."""
+    every = timedelta(minutes=settings.checkpoint_minutes)
+    while True:
+        try:
+            made = await checkpoints.sign_head(
+                graph, signer, every_entries=settings.checkpoint_entries, every=every
+            )
+            if made is not None:
+                log.info("signed audit checkpoint %d", made.seq)
+        except GraphError as exc:
+            log.warning("could not sign an audit checkpoint: %s", exc)
+        await asyncio.sleep(CHECKPOINT_POLL)
 
 
 def app_from_environment() -> Starlette:

@@ -69,9 +69,21 @@ class Settings(BaseSettings):
     request_statements: int = Field(4, validation_alias="CREDGRAPH_REQUEST_STATEMENTS", ge=1)
     ws_connections: int = Field(5, validation_alias="CREDGRAPH_WS_CONNECTIONS", ge=1)
     ws_subscriptions: int = Field(20, validation_alias="CREDGRAPH_WS_SUBSCRIPTIONS", ge=1)
+    audit_key_file: Path | None = Field(None, validation_alias="CREDGRAPH_AUDIT_KEY_FILE")
+    checkpoint_entries: int = Field(1000, validation_alias="CREDGRAPH_CHECKPOINT_ENTRIES", ge=1)
+    checkpoint_minutes: float = Field(
+        60, validation_alias="CREDGRAPH_CHECKPOINT_MINUTES", gt=0, le=10_080
+    )
     watch_poll_seconds: float = Field(
         1.0, validation_alias="CREDGRAPH_WATCH_POLL_SECONDS", gt=0, le=60
     )
+
+    @property
+    def audit_key_path(self) -> Path:
+        """The Ed25519 key that signs audit checkpoints: ``CREDGRAPH_AUDIT_KEY_FILE``, or
+        ``audit-signing.key`` beside the embedded server's data folder (outside the database
+        either way: whoever can write the database cannot sign)."""
+        return self.audit_key_file or self.data_dir.parent / "audit-signing.key"
 
     @property
     def embedded(self) -> bool:

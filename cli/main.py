@@ -32,8 +32,6 @@ db_app = typer.Typer(help="Run the embedded graph backend (used when NEO4J_URI i
 app.add_typer(db_app, name="db")
 keys_app = typer.Typer(help="API keys: create one for a role, list them, revoke one.")
 app.add_typer(keys_app, name="keys")
-audit_app = typer.Typer(help="The tamper-evident audit log.")
-app.add_typer(audit_app, name="audit")
 schemes_app = typer.Typer(help="Scoring schemes: check a scheme file, list the installed ones.")
 app.add_typer(schemes_app, name="schemes")
 
@@ -395,20 +393,6 @@ def keys_revoke(
     out.print(f"revoked key {key.key_id} ({key.role.value}, {key.name})")
 
 
-@audit_app.command("verify")
-def audit_verify() -> None:
-    """Walk the audit chain from its first entry; name the first broken one (exit 1)."""
-    from graph.repositories import audit
-
-    count, broken = _on_graph(load_settings(), audit.verify)
-    if broken is not None:
-        raise CredgraphError(
-            f"audit chain broken at entry {broken.seq}: {broken.reason} "
-            f"({count} entries before it hold)"
-        )
-    out.print(f"audit chain intact: {count} entries")
-
-
 @db_app.command("start")
 def db_start() -> None:
     """Start the embedded graph server and leave it running (until `credgraph db stop`)."""
@@ -463,6 +447,11 @@ def main() -> None:
     except KeyboardInterrupt:
         sys.exit(130)
 
+
+# At the end: the audit commands use this module's settings and graph helpers.
+from cli.audit import audit_app  # noqa: E402
+
+app.add_typer(audit_app, name="audit")
 
 if __name__ == "__main__":
     main()
