@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from api.settings import Settings
-from bench import bystander, investigation, load, registry, report, scaling, scoring
+from bench import auditing, bystander, investigation, load, registry, report, scaling, scoring
 from bench.harness import Figure, save, show
 from cli.generator import Spec
 
@@ -32,6 +32,10 @@ def main() -> None:
     parser.add_argument(
         "--bystander-only", action="store_true", help="only run the bystander-under-attack test"
     )
+    parser.add_argument("--skip-audit", action="store_true", help="skip the audit throughput test")
+    parser.add_argument(
+        "--audit-only", action="store_true", help="only run the audit throughput test"
+    )
     parser.add_argument(
         "--skip-investigation",
         action="store_true",
@@ -44,8 +48,12 @@ def main() -> None:
         help="only run riskPaths and linkage, on a graph of N entities",
     )
     args = parser.parse_args()
-    if args.bystander_only:
-        run_bystander()
+    if args.bystander_only or args.audit_only:
+        if args.bystander_only:
+            run_bystander()
+        if args.audit_only:
+            run_audit()
+        print(f"wrote {report.write()}")
         return
     if args.investigation_only:
         print(f"investigation on {args.investigation_only:,} entities ...", flush=True)
@@ -74,7 +82,16 @@ def main() -> None:
         print(f"saved {save('load', loaded, extra)}", flush=True)
     if not args.skip_bystander:
         run_bystander()
+    if not args.skip_audit:
+        run_audit()
     print(f"wrote {report.write()}")
+
+
+def run_audit() -> None:
+    print("audited writes and reads under 32 clients ...", flush=True)
+    figures = auditing.run()
+    show(figures)
+    print(f"saved {save('audit', figures, {})}", flush=True)
 
 
 def run_bystander() -> None:

@@ -26,6 +26,7 @@ SECTIONS = (
         "bystander",
         "Bystander: lookups while an anonymous client sends the heaviest admitted request",
     ),
+    ("audit", "Audit: audited writes and reads a second, 32 clients, one worker"),
 )
 READING = """\
 How to read this. Every figure was measured by `make bench` on the machine below, each beside a
