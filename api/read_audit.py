@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+from starlette.websockets import WebSocket
 from strawberry.extensions import SchemaExtension
 
 from api.access import audited_in
@@ -42,3 +43,8 @@ class AuditReads(SchemaExtension):
         await audited_in(
             context, operation, {"subjects": subjects}, lambda _: subjects, nothing, kind="read"
         )
+        if isinstance(context.request, WebSocket):
+            # A connection's context outlives its operations: the next one that reads these
+            # people is another read, with an entry of its own.
+            context.read_subjects -= pending
+            context.audited_reads -= pending

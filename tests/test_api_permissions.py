@@ -20,6 +20,7 @@ from tests.factories import (
     api_key,
     bearer,
     company_row,
+    graphql_ws,
     id_number,
     import_rows,
     link_row,
@@ -304,3 +305,22 @@ def test_every_read_of_people_is_audited_once_per_request_under_concurrency(
     companies = f'{{ linkage(id: "{ids["company"]}", hops: 1) {{ nodes {{ hops }} }} }}'
     assert "errors" not in ask(client, companies, inv)
     assert len(entries_of(client, inv, auditor)) == 1
+
+
+def test_each_websocket_operation_that_reads_a_person_has_its_entry(
+    world: tuple[TestClient, dict[str, dict[str, str]], dict[str, Any]],
+    graph_server: EmbeddedServer,
+) -> None:
+    client, _, _ = world
+    settings = settings_for(graph_server)
+    rp = bearer(api_key(settings, "relying_party", name="socket reader"))
+    auditor = bearer(api_key(settings, "auditor", name="socket audit"))
+    query = f'{{ company(uscc: "{C}") {{ legalRepresentative {{ name }} }} }}'
+    with graphql_ws(client, rp) as ws:
+        for n in range(3):
+            ws.send_json({"id": str(n), "type": "subscribe", "payload": {"query": query}})
+            answer = ws_json(ws)
+            assert answer["type"] == "next" and "errors" not in answer["payload"], answer
+            assert ws_json(ws)["type"] == "complete"
+    entries = entries_of(client, rp, auditor)
+    assert [e["operation"] for e in entries] == ["company"] * 3
