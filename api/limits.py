@@ -26,8 +26,7 @@ class RateLimiter:
         """Take ``amount`` tokens for ``who``: None when allowed, else the seconds until that
         many are there (nothing is taken then)."""
         now = time.monotonic()
-        tokens, last = self._buckets.pop(who, (self.capacity, now))
-        tokens = min(self.capacity, tokens + (now - last) * self.rate)
+        tokens = self._refilled(self._buckets.pop(who, None), now)
         if tokens >= amount:
             self._buckets[who] = (tokens - amount, now)
             allowed = True
@@ -36,17 +35,22 @@ class RateLimiter:
             allowed = False
         while len(self._buckets) > MAX_BUCKETS:
             self._buckets.popitem(last=False)  # the longest idle
-        if allowed:
-            return None
-        return (amount - tokens) / self.rate if self.rate > 0 else math.inf
+        return None if allowed else self._wait(amount - tokens)
 
     def blocked(self, who: str) -> float | None:
         """Like ``take`` without taking: the seconds until ``who`` has a token, or None."""
-        tokens, last = self._buckets.get(who, (self.capacity, time.monotonic()))
-        tokens = min(self.capacity, tokens + (time.monotonic() - last) * self.rate)
-        if tokens >= 1.0:
-            return None
-        return (1.0 - tokens) / self.rate if self.rate > 0 else math.inf
+        tokens = self._refilled(self._buckets.get(who), time.monotonic())
+        return None if tokens >= 1.0 else self._wait(1.0 - tokens)
+
+    def _refilled(self, bucket: tuple[float, float] | None, now: float) -> float:
+        """The tokens a bucket holds at ``now`` (a new one is full)."""
+        if bucket is None:
+            return self.capacity
+        tokens, last = bucket
+        return min(self.capacity, tokens + (now - last) * self.rate)
+
+    def _wait(self, missing: float) -> float:
+        return missing / self.rate if self.rate > 0 else math.inf
 
 
 def retry_after(wait: float) -> int:

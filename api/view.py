@@ -49,6 +49,11 @@ class Refused(HTTPException):
         self.error = error
         self.headers = headers or {}
 
+    @classmethod
+    def limited(cls, exc: RateLimited) -> Refused:
+        """The 429 for a limit reached inside GraphQL (the miss or the cost budget)."""
+        return cls(429, "rate_limited", str(exc), {"Retry-After": str(exc.retry_after)})
+
     def response(self) -> JSONResponse:
         return JSONResponse(
             {"error": self.error, "reason": self.reason},
@@ -148,7 +153,7 @@ class CredgraphGraphQL(GraphQL[Context, None]):
     def admit(self, caller: Caller, address: str) -> None:
         """Take a token from the caller's bucket (its key's, or its address's for the
         public); ``Refused`` with 429 when it is empty."""
-        who = caller.key_id or address
+        who = bucket(caller, address)
         limiter = self.key_limiter if caller.key_id else self.public_limiter
         wait = limiter.take(who)
         if wait is not None:
@@ -228,10 +233,7 @@ class CredgraphGraphQL(GraphQL[Context, None]):
                 try:
                     context.charge(cost)
                 except RateLimited as limited:
-                    seconds = str(limited.retry_after)
-                    raise Refused(
-                        429, "rate_limited", str(limited), {"Retry-After": seconds}
-                    ) from None
+                    raise Refused.limited(limited) from None
                 context.cost_charged = True
         return await super().execute_operation(
             request=request,
@@ -249,8 +251,7 @@ class CredgraphGraphQL(GraphQL[Context, None]):
         for error in result.errors or ():
             original = error.original_error
             if isinstance(original, RateLimited):
-                seconds = str(original.retry_after)
-                raise Refused(429, "rate_limited", str(original), {"Retry-After": seconds})
+                raise Refused.limited(original)
             if isinstance(original, (GraphUnavailable, GraphConflict)):
                 log.warning("graph unavailable: %s", original)
                 if not state.get("batch"):
@@ -298,7 +299,7 @@ class CredgraphGraphQL(GraphQL[Context, None]):
 
         def charge(cost: int) -> None:
             caller = context.caller
-            who = caller.key_id or client_address(context.request)
+            who = bucket(caller, client_address(context.request))
             costs = self.key_costs if caller.key_id else self.public_costs
             whose = "key" if caller.key_id else "address"
             wait = costs.take(who, cost)
@@ -325,7 +326,7 @@ class CredgraphGraphQL(GraphQL[Context, None]):
             context.caller = await self.identify(context.graph, header, address)
         except Refused as refused:
             raise ConnectionRejectionError({"reason": refused.reason}) from None
-        who = context.caller.key_id or address
+        who = bucket(context.caller, address)
         if not self.ws_connections.acquire(who):
             raise ConnectionRejectionError(
                 {"reason": f"at most {self.ws_connections.limit} WebSocket connections at "
@@ -343,6 +344,11 @@ def _state(request: Request | WebSocket) -> dict[str, Any]:
 def client_address(request: Request | WebSocket) -> str:
     """The bucket name of a caller without a key: its address."""
     return f"ip:{request.client.host if request.client else '-'}"
+
+
+def bucket(caller: Caller, address: str) -> str:
+    """Whose limits a caller uses: its key's, or its address's for the public."""
+    return caller.key_id or address
 
 
 def timeout_reason(settings: Settings) -> str:

@@ -56,9 +56,9 @@ class LimitedTransportWS(BaseGraphQLTransportWSHandler[Context, None]):
         return view  # type: ignore[no-any-return]
 
     def _holder(self) -> str:
-        from api.view import client_address
+        from api.view import bucket, client_address
 
-        return self.context.caller.key_id or client_address(self.context.request)
+        return bucket(self.context.caller, client_address(self.context.request))
 
     async def handle(self) -> None:
         try:
