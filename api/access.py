@@ -9,23 +9,17 @@ a person's file by a relying party or an investigator are audited too (``audit_r
 
 from __future__ import annotations
 
-import asyncio
-import logging
-import random
 from collections.abc import Awaitable, Callable, Sequence
 from enum import StrEnum
 from typing import Any, TypeVar
 
 from api.context import Context, Info
 from api.errors import PermissionDenied
-from graph.driver import Graph, bound
-from graph.errors import GraphConflict, GraphConstraintError
+from graph.driver import Graph
 from graph.repositories import audit
 from graph.repositories.keys import Role
 
-log = logging.getLogger("credgraph.api")
 T = TypeVar("T")
-RETRIES = 10
 
 
 class Can(StrEnum):
@@ -121,39 +115,27 @@ async def audited_in(
     caller = context.caller
     # One appender at a time per worker: every audited act competes for the chain's head, so
     # running them in turn here leaves only other workers' appends to retry against.
-    lock: asyncio.Lock = context.request.app.state.audit_lock
-    for attempt in range(RETRIES):
-        try:
-            async with lock, bound(context.graph) as graph:
-                result = await work(graph)
-                await audit.append(
-                    graph,
-                    key_id=caller.key_id,
-                    role=caller.role.value,
-                    operation=operation,
-                    kind=kind(result) if callable(kind) else kind,
-                    args=args,
-                    subjects=subjects(result),
-                )
-            return result
-        except (audit.ChainConflict, GraphConflict, GraphConstraintError):
-            # Another worker went first (the chain's head, the same record, the same new
-            # key): nothing of this attempt was kept; run it again after a short, random wait.
-            if attempt == RETRIES - 1:
-                raise
-            log.info("conflict on %s, retrying", operation)
-            await asyncio.sleep(random.uniform(0, 0.02 * (attempt + 1)))
-    raise AssertionError("unreachable")
+    return await audit.act(
+        context.graph,
+        audit.Actor(caller.key_id, caller.role.value),
+        operation,
+        args,
+        work,
+        subjects,
+        kind,
+        lock=context.request.app.state.audit_lock,
+    )
 
 
 def note_read(info: Info, subject: str) -> None:
     """Note that the operation reads ``subject`` (a person), for a caller whose reads are
     audited: ``api.read_audit`` appends one entry naming every person an operation read."""
     context = info.context
-    if context.caller.role not in AUDITED_READERS or subject in context.audited_reads:
+    reads = context.reads
+    if context.caller.role not in AUDITED_READERS or subject in reads.audited:
         return
-    context.read_subjects.add(subject)
-    context.read_fields.add(_root_field(info))
+    reads.subjects.add(subject)
+    reads.fields.add(_root_field(info))
 
 
 def _root_field(info: Info) -> str:

@@ -12,7 +12,25 @@ from api.context import Info
 from api.permissions import Inherited, fields_need
 from api.types.pagination import page_info, page_size, parse_number
 from graph.identifiers import is_id_number, mask_id_number
-from graph.repositories import audit
+from graph.repositories import audit, state
+
+AuditedObject = strawberry.enum(
+    state.Tracked,
+    name="AuditedObject",
+    description="A kind of object whose every write the audit chain seals.",
+)
+StateChange = strawberry.enum(
+    state.Change,
+    name="StateChange",
+    description="How an object departs from the audit chain: UNAUDITED (no audited write made "
+    "it), CHANGED (its content differs from what the last audited write stored), DELETED (an "
+    "audited write stored it and it is gone), DUPLICATE (a second object under the key of "
+    "another).",
+)
+
+
+def _masked(key: str) -> str:
+    return mask_id_number(key) if is_id_number(key) else key
 
 
 @fields_need(Inherited)
@@ -44,7 +62,7 @@ class AuditEntry:
             operation=e.operation,
             kind=e.kind,
             args_digest=e.args_digest,
-            subjects=[mask_id_number(s) if is_id_number(s) else s for s in e.subjects],
+            subjects=[_masked(s) for s in e.subjects],
             prev_hash=e.prev_hash,
             hash=e.hash,
         )
@@ -71,6 +89,39 @@ class AuditVerification:
     intact: bool
     broken_at: int | None = strawberry.field(description="The first broken entry's number.")
     reason: str | None
+
+
+@fields_need(Inherited)
+@strawberry.type(description="An object whose stored content no audited write accounts for.")
+class StateDifference:
+    object: AuditedObject  # type: ignore[valid-type]
+    key: str = strawberry.field(
+        description="Its key (identity numbers masked): a USCC, an identity number, a record, "
+        "snapshot, dispute or API key id, or for a link its type, ends and role joined by spaces."
+    )
+    change: StateChange  # type: ignore[valid-type]
+    fields: list[str] = strawberry.field(
+        description="The fields that differ (every field of an unaudited object; none of a "
+        "deleted one). `@concerns`, `@issuers` and `@disputes` are what its edges say."
+    )
+    last_audited_entry: int | None = strawberry.field(
+        description="The audit entry of the last write that stored it (null: none did)."
+    )
+
+
+@fields_need(Inherited)
+@strawberry.type(
+    description="Every company, person, link, record, score snapshot, dispute and API key in "
+    "the graph, compared with what the last audited write that touched it stored."
+)
+class AuditStateVerification:
+    intact: bool = strawberry.field(description="True when every object matches its seal.")
+    checked: int = strawberry.field(description="Objects in the graph compared.")
+    sealed: int = strawberry.field(description="Objects the audit chain has sealed.")
+    difference_count: int = strawberry.field(description="How many objects differ.")
+    differences: list[StateDifference] = strawberry.field(
+        description="The first `first` of them, by kind and key."
+    )
 
 
 @fields_need(Inherited)
@@ -107,6 +158,26 @@ async def verify_chain(info: Info) -> AuditVerification:
         intact=broken is None,
         broken_at=broken.seq if broken else None,
         reason=broken.reason if broken else None,
+    )
+
+
+async def verify_state(info: Info, first: int | None) -> AuditStateVerification:
+    report = await state.verify(info.context.graph)
+    return AuditStateVerification(
+        intact=report.intact,
+        checked=report.checked,
+        sealed=report.sealed,
+        difference_count=len(report.differences),
+        differences=[
+            StateDifference(
+                object=d.kind,
+                key=" ".join(_masked(part) for part in state.describe(d.kind, d.key)),
+                change=d.change,
+                fields=list(d.fields),
+                last_audited_entry=d.seq,
+            )
+            for d in report.differences[: page_size(first)]
+        ],
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +22,25 @@ from graph.driver import Graph
 
 
 @dataclass
+class ReadLog:
+    """The people an operation read, for its read entry (``api.read_audit``)."""
+
+    audited: set[str] = field(default_factory=set)  # whose read is logged already
+    subjects: set[str] = field(default_factory=set)  # people read, to be logged
+    fields: set[str] = field(default_factory=set)  # the root fields that read them
+
+
+# Over WebSocket the connection's one context serves every operation on it, each in a task of
+# its own: each operation's reads are kept in its task (``begin_operation``), not on the context.
+_operation_reads: ContextVar[ReadLog | None] = ContextVar("operation_reads", default=None)
+
+
+def begin_operation() -> None:
+    """Give the current task (one WebSocket operation) a read log of its own."""
+    _operation_reads.set(ReadLog())
+
+
+@dataclass
 class Context:
     """What every resolver may use; built anew for each request."""
 
@@ -31,9 +51,7 @@ class Context:
     loaders: Loaders
     caller: Caller = PUBLIC
     connection_params: dict[str, Any] | None = None  # a WebSocket's connection_init payload
-    audited_reads: set[str] = field(default_factory=set)  # subjects whose read is logged already
-    read_subjects: set[str] = field(default_factory=set)  # people read, to be logged
-    read_fields: set[str] = field(default_factory=set)  # the root fields that read them
+    request_reads: ReadLog = field(default_factory=ReadLog)  # an HTTP request's (its batch's)
     misses: MissBudget | None = None  # the worker's budget of missed person lookups
     ws_holder: str | None = None  # over WebSocket: whose connection cap this connection holds
     logged_error: bool = False  # an unexpected error of this request was logged already
@@ -41,6 +59,12 @@ class Context:
     # batch is charged as a whole, once (``cost_charged``).
     charge: Callable[[int], None] | None = None
     cost_charged: bool = False
+
+    @property
+    def reads(self) -> ReadLog:
+        """The people the current operation read: its own over WebSocket, the request's (a
+        batch's operations share it, so a person read by two is logged once) over HTTP."""
+        return _operation_reads.get() or self.request_reads
 
 
 Info = StrawberryInfo[Context, Any]

@@ -61,6 +61,7 @@ FIELD_COSTS: Mapping[str, int] = {
     "commonLinks": 20,
     "ultimateOwners": 50,
     "auditVerification": 200,
+    "auditStateVerification": 1000,
     "scoreHistory": 5,
     "records": 2,
     "publicity": 5,

@@ -366,6 +366,18 @@ class Query:
         return await auditing.verify_chain(info)
 
     @strawberry.field(
+        description="Edits made behind the API's back (auditors): every company, person, "
+        "link, record, score snapshot, dispute and API key compared with the last audited "
+        "write that stored it; each that no audited write accounts for is named, with the "
+        "fields that differ. It reads the whole graph: minutes on a large registry.",
+        permission_classes=[needs(Can.READ_AUDIT)],
+    )
+    async def audit_state_verification(
+        self, info: Info, first: int | None = 100
+    ) -> auditing.AuditStateVerification:
+        return await auditing.verify_state(info, first)
+
+    @strawberry.field(
         description="Who read the file of the person or company a subject key is bound to, "
         "newest first.",
         permission_classes=[needs(Can.SEE_WHO_LOOKED)],

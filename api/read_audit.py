@@ -26,25 +26,32 @@ class AuditReads(SchemaExtension):
     async def on_operation(self) -> AsyncIterator[None]:
         yield
         context = self.execution_context.context
-        if not isinstance(context, Context):
-            return
-        pending = context.read_subjects - context.audited_reads
-        if not pending:
-            return
-        # Claimed before the append: the batch's other operations do not log them again.
-        context.audited_reads |= pending
-        subjects = sorted(pending)
-        operation = ",".join(sorted(context.read_fields))
-        context.read_fields.clear()
+        if isinstance(context, Context):
+            await flush_reads(context)
 
-        async def nothing(graph: Graph) -> None:
-            return None
 
-        await audited_in(
-            context, operation, {"subjects": subjects}, lambda _: subjects, nothing, kind="read"
-        )
-        if isinstance(context.request, WebSocket):
-            # A connection's context outlives its operations: the next one that reads these
-            # people is another read, with an entry of its own.
-            context.read_subjects -= pending
-            context.audited_reads -= pending
+async def flush_reads(context: Context) -> None:
+    """Append one read entry naming the people read since the last one (if any). A
+    subscription calls it after each event it delivers: its operation lasts as long as the
+    connection, and each event's reads are reads of their own."""
+    reads = context.reads
+    pending = reads.subjects - reads.audited
+    if not pending:
+        return
+    # Claimed before the append: the batch's other operations do not log them again.
+    reads.audited |= pending
+    subjects = sorted(pending)
+    operation = ",".join(sorted(reads.fields))
+    reads.fields.clear()
+
+    async def nothing(graph: Graph) -> None:
+        return None
+
+    await audited_in(
+        context, operation, {"subjects": subjects}, lambda _: subjects, nothing, kind="read"
+    )
+    if isinstance(context.request, WebSocket):
+        # A subscription's operation outlives its events: the next event that reads these
+        # people is another read, with an entry of its own.
+        reads.subjects -= pending
+        reads.audited -= pending

@@ -16,11 +16,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
-from api.access import audited
+from api.access import AUDITED_READERS, audited, audited_in
 from api.context import Info
 from api.permissions import Inherited, ScoreField, fields_need
+from api.read_audit import flush_reads
 from api.types.nodes import entity_type
 from graph.driver import Graph
+from graph.models import EntityKind
 from graph.repositories import watch as watches
 from graph.repositories.entities import entities_by_key
 
@@ -132,6 +134,22 @@ async def watchlist(info: Info) -> list[WatchEntry]:
     ]
 
 
+async def _audit_delivery(info: Info, event_id: str, person: str) -> None:
+    """An event about a person is a read of that person by a relying party or investigator:
+    its entry is appended before the event goes out (no delivery without its entry)."""
+    context = info.context
+    if context.caller.role not in AUDITED_READERS:
+        return
+
+    async def nothing(graph: Graph) -> None:
+        return None
+
+    await audited_in(
+        context, "watchEvents", {"event": event_id}, lambda _: [person], nothing, kind="read"
+    )
+    context.reads.audited.add(person)
+
+
 async def events(info: Info) -> AsyncGenerator[WatchEvent, None]:
     """Events of the caller's watched entities from the moment of subscribing, oldest first."""
     from api.types.record import RecordType
@@ -159,6 +177,9 @@ async def events(info: Info) -> AsyncGenerator[WatchEvent, None]:
                 if subject is None:
                     continue
                 record = by_id.get(event.record_id or "")
+                person = subject.kind is EntityKind.PERSON
+                if person:
+                    await _audit_delivery(info, event.event_id, subject.key)
                 yield WatchEvent(
                     id=strawberry.ID(event.event_id),
                     kind=WatchEventKind[event.kind.name],
@@ -171,6 +192,11 @@ async def events(info: Info) -> AsyncGenerator[WatchEvent, None]:
                     value=event.value,
                     subject_key=event.subject_key,
                 )
+                if person:
+                    # The next event about this person is another read, with its own entry.
+                    info.context.reads.audited.discard(subject.key)
+                    info.context.reads.subjects.discard(subject.key)
+                await flush_reads(info.context)
         horizon = datetime.now(UTC) - OVERLAP - OVERLAP
         seen = {k: at for k, at in seen.items() if at > horizon}
         await asyncio.sleep(poll)

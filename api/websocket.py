@@ -23,7 +23,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
     SubscribeMessage,
 )
 
-from api.context import Context
+from api.context import Context, begin_operation
 from api.cost import parsed
 
 if TYPE_CHECKING:
@@ -101,6 +101,7 @@ class LimitedTransportWS(BaseGraphQLTransportWSHandler[Context, None]):
         from api.view import timeout_reason
 
         holder = self._holder()
+        begin_operation()  # this operation's task keeps its own reads
         try:
             if _is_subscription(operation.query, operation.operation_name):
                 await super().run_operation(operation)

@@ -34,7 +34,7 @@ from graph.importer import Importer
 from graph.migrate import apply_migrations, load_migrations
 from graph.models import Category, EntityKind, Polarity, RecordInput, Severity
 from graph.readers import expand_paths
-from graph.repositories import bulk
+from graph.repositories import audit, bulk
 from graph.repositories.writes import upsert_records
 from scoring.batch import compute, prepare
 from scoring.scheme import load_schemes
@@ -100,8 +100,13 @@ async def _rescore_latency(settings: Settings, spec: Spec, samples: int) -> list
                 subject_kind=EntityKind.COMPANY,
             )
             started = time.perf_counter()
-            await upsert_records(graph, [record])
-            await rescore_around(graph, schemes, key, EntityKind.COMPANY, date.today())
+
+            # As addRecord does it: the record, the rescoring and their entry in one act.
+            async def work(tx: Graph, record: RecordInput = record, key: str = key) -> int:
+                await upsert_records(tx, [record])
+                return await rescore_around(tx, schemes, key, EntityKind.COMPANY, date.today())
+
+            await audit.act(graph, audit.OPERATOR, "addRecord", {"key": key}, work)
             if n >= 10:  # warm-up
                 times.append((time.perf_counter() - started) * 1000)
     finally:

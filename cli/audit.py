@@ -10,7 +10,7 @@ import typer
 
 from graph.driver import Graph
 from graph.errors import CredgraphError
-from graph.repositories import audit, checkpoints
+from graph.repositories import audit, checkpoints, state
 from graph.signing import Signer, load_public
 
 audit_app = typer.Typer(help="The tamper-evident audit log.")
@@ -54,6 +54,15 @@ def audit_verify(
             "CREDGRAPH_AUDIT_KEY_FILE; an outside witness gives the published one).",
         ),
     ] = None,
+    against_state: Annotated[
+        bool,
+        typer.Option(
+            "--state",
+            help="Also compare every company, person, link, record, score snapshot, dispute "
+            "and API key with the last audited write that stored it, and name each one no "
+            "audited write accounts for (an edit made behind the API's back).",
+        ),
+    ] = False,
 ) -> None:
     """Walk the audit chain from its first entry; name the first broken one (exit 1)."""
     from cli.main import _on_graph, load_settings, out
@@ -66,12 +75,15 @@ def audit_verify(
         else Signer(settings.audit_key_path).public
     )
 
-    async def check(graph: Graph) -> tuple[int, audit.Break | None, int, str | None]:
+    async def check(
+        graph: Graph,
+    ) -> tuple[int, audit.Break | None, int, str | None, state.StateReport | None]:
         count, broken = await audit.verify(graph)
         agreed, contradiction = await checkpoints.contradiction(graph, held, key)
-        return count, broken, agreed, contradiction
+        report = await state.verify(graph) if against_state else None
+        return count, broken, agreed, contradiction, report
 
-    count, broken, agreed, contradiction = _on_graph(settings, check)
+    count, broken, agreed, contradiction, report = _on_graph(settings, check)
     if broken is not None:
         raise CredgraphError(
             f"audit chain broken at entry {broken.seq}: {broken.reason} "
@@ -83,6 +95,65 @@ def audit_verify(
         )
     agreeing = f"; {agreed} signed checkpoints agree" if against is not None else ""
     out.print(f"audit chain intact: {count} entries{agreeing}")
+    if report is None:
+        return
+    if report.intact:
+        out.print(
+            f"stored state intact: {report.checked} objects, each as an audited write stored it"
+        )
+        return
+    _print_differences(report)
+    raise CredgraphError(
+        f"stored state differs from the audit chain: {len(report.differences)} of "
+        f"{report.checked} objects no audited write accounts for"
+    )
+
+
+def _print_differences(report: state.StateReport) -> None:
+    """One line an object: its kind and key, how it departs, the fields, the last seal."""
+    from cli.main import out
+
+    for d in report.differences:
+        fields = f" ({', '.join(d.fields)})" if d.fields else ""
+        since = f"; last audited write: entry {d.seq}" if d.seq is not None else ""
+        key = " ".join(state.describe(d.kind, d.key))
+        out.print(f"{d.kind.value} {key}: {d.change.value}{fields}{since}", soft_wrap=True)
+
+
+@audit_app.command("adopt")
+def audit_adopt() -> None:
+    """Seal the objects no audited write made (a graph written before writes were sealed), as
+    audited acts of the operator. Objects whose content differs from a seal are never adopted:
+    they stay named by `audit verify --state`."""
+    from cli.main import _on_graph, load_settings, out
+
+    async def adopt(graph: Graph) -> int:
+        report = await state.verify(graph)
+        unsealed: dict[state.Tracked, list[str]] = {}
+        for d in report.differences:
+            if d.change is state.Change.UNAUDITED:
+                unsealed.setdefault(d.kind, []).append(d.key)
+        adopted = 0
+        for kind, found in unsealed.items():
+            for start in range(0, len(found), ADOPT_BATCH):
+                chunk = found[start : start + ADOPT_BATCH]
+
+                async def work(
+                    tx: Graph, kind: state.Tracked = kind, chunk: list[str] = chunk
+                ) -> None:
+                    tx.touch(kind, chunk)
+
+                await audit.act(
+                    graph, audit.OPERATOR, "adopt", {"kind": kind.value, "keys": chunk}, work
+                )
+                adopted += len(chunk)
+        return adopted
+
+    adopted = _on_graph(load_settings(), adopt)
+    out.print(f"adopted {adopted} objects no audited write had made")
+
+
+ADOPT_BATCH = 5000
 
 
 @checkpoints_app.command("export")

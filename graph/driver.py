@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, LiteralString
@@ -18,7 +18,7 @@ import neo4j
 from neo4j import AsyncDriver, AsyncGraphDatabase, AsyncManagedTransaction, RoutingControl
 
 from graph.dialect import Dialect, FulltextIndex, fulltext_query_name
-from graph.errors import GraphUnavailable, translate_errors
+from graph.errors import GraphUnavailable, UnauditedWrite, translate_errors
 
 Row = dict[str, Any]
 
@@ -80,6 +80,22 @@ class Graph:
 
     async def close(self) -> None:
         await self.driver.close()
+
+    def require_audited(self, kind: str) -> None:
+        """Refuse, before anything is written, to write tracked objects (``kind``) outside an
+        audited transaction (a ``BoundGraph`` opened by ``audit.act``). Every repository
+        function that writes them calls this first, and ``touch`` after each statement."""
+        raise UnauditedWrite(f"{kind} objects may only be written in an audited transaction")
+
+    def touch(self, kind: str, keys: Iterable[str]) -> None:
+        """Note the tracked objects a write statement changed, for the audit entry of its
+        transaction to seal (``graph.repositories.state``); outside an audited transaction
+        it raises (and the transaction rolls back)."""
+        keys = list(keys)
+        if keys:
+            raise UnauditedWrite(
+                f"{len(keys)} {kind} object(s) written outside an audited transaction"
+            )
 
     def _query(self, text: LiteralString, timeout: float | None) -> neo4j.Query:
         return neo4j.Query(text, timeout=timeout or self.config.query_timeout)
@@ -233,10 +249,23 @@ class BoundGraph(Graph):
     ``transaction()`` on it joins the open transaction instead of starting one.
     """
 
-    def __init__(self, tx: Transaction, graph: Graph) -> None:
+    def __init__(self, tx: Transaction, graph: Graph, *, audited: bool = False) -> None:
         super().__init__(graph.driver, graph.config)
         self._tx = tx
         self._parent = graph
+        self.audited = audited
+        # kind -> keys of the tracked objects its statements changed, in order of first touch
+        self.touched: dict[str, dict[str, None]] = {}
+
+    def require_audited(self, kind: str) -> None:
+        if not self.audited:
+            super().require_audited(kind)
+
+    def touch(self, kind: str, keys: Iterable[str]) -> None:
+        if not self.audited:
+            super().touch(kind, keys)
+            return
+        self.touched.setdefault(kind, {}).update(dict.fromkeys(keys))
 
     async def _execute(
         self,
@@ -264,10 +293,17 @@ class BoundGraph(Graph):
 
 
 @asynccontextmanager
-async def bound(graph: Graph, *, timeout: float | None = None) -> AsyncIterator[BoundGraph]:
-    """A transaction, as a ``Graph`` that runs everything in it; committed at the end."""
+async def bound(
+    graph: Graph, *, timeout: float | None = None, audited: bool = False
+) -> AsyncIterator[BoundGraph]:
+    """A transaction, as a ``Graph`` that runs everything in it; committed at the end. On a
+    graph that is already bound, the same one: its statements join the open transaction (and
+    what they touch is noted on it)."""
+    if isinstance(graph, BoundGraph):
+        yield graph
+        return
     async with graph.transaction(timeout=timeout) as tx:
-        yield BoundGraph(tx, graph)
+        yield BoundGraph(tx, graph, audited=audited)
 
 
 class LimitedGraph(Graph):

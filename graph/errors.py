@@ -48,6 +48,12 @@ class GraphConstraintError(GraphError):
     """A constraint refused a write (a duplicate business key)."""
 
 
+class UnauditedWrite(GraphError):
+    """A repository wrote a tracked object (a company, person, link, record, score snapshot,
+    dispute or API key) outside an audited transaction: a programming error, refused so that
+    no write can escape the audit chain."""
+
+
 class GraphQueryError(GraphError):
     """The backend refused a statement or failed while running it."""
 

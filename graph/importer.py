@@ -17,11 +17,12 @@ from typing import Any
 
 import orjson
 
-from graph.driver import Graph
-from graph.errors import GraphConstraintError, GraphQueryError
-from graph.models import LinkInput
+from graph.driver import BoundGraph, Graph
+from graph.errors import GraphConflict, GraphConstraintError, GraphQueryError
+from graph.models import LinkInput, RecordInput
 from graph.readers import LineProblem, file_format, read_rows
-from graph.repositories import writes
+from graph.repositories import audit, writes
+from graph.repositories.state import Tracked
 from graph.rows import PARSERS, ROW_TYPES, RowError
 
 ENTITY_TYPES = ("company", "person")
@@ -101,9 +102,15 @@ class Importer:
     """Imports JSON Lines and CSV files into the graph."""
 
     def __init__(
-        self, graph: Graph, *, batch_size: int = 5000, on_progress: Progress | None = None
+        self,
+        graph: Graph,
+        *,
+        batch_size: int = 5000,
+        on_progress: Progress | None = None,
+        actor: audit.Actor = audit.OPERATOR,
     ) -> None:
         self.graph = graph
+        self.actor = actor
         self.batch_size = batch_size
         self.on_progress = on_progress or (lambda rows: None)
         self.report = ImportReport()
@@ -183,8 +190,24 @@ class Importer:
             await task
 
     async def _write(self, kind: str, batch: list[_Pending]) -> None:
+        rows = [p.parsed for p in batch]
+
+        async def work(tx: BoundGraph) -> tuple[writes.BatchOutcome, list[str]]:
+            outcome = await _WRITERS[kind](tx, rows)
+            return outcome, _subjects(tx, rows)
+
         try:
-            outcome = await _WRITERS[kind](self.graph, [p.parsed for p in batch])
+            # Each batch is one audited act: its rows, the seals of what they stored and an
+            # entry naming the subjects they changed, committed together.
+            outcome, _ = await audit.act(
+                self.graph,
+                self.actor,
+                "import",
+                {"type": kind, "rows": [p.raw for p in batch]},
+                work,
+                lambda done: done[1],
+                retried=(audit.ChainConflict, GraphConflict),
+            )
         except (GraphConstraintError, GraphQueryError):
             if len(batch) == 1:
                 raise
@@ -220,6 +243,19 @@ class Importer:
     def _reject(self, kind: str | None, path: Path, line: int, reason: str, row: Any) -> None:
         self.report.counts[kind or _guess_type(row)].rejected += 1
         self._rejects.write(path, line, reason, row)
+
+
+def _subjects(tx: BoundGraph, rows: list[Any]) -> list[str]:
+    """The people and companies a batch changed: the entities written, both ends of each link
+    written and the subject of each record written."""
+    touched = tx.touched
+    keys = [*touched.get(Tracked.COMPANY, {}), *touched.get(Tracked.PERSON, {})]
+    for link in touched.get(Tracked.LINK, {}):
+        _, start, end, _ = orjson.loads(link)
+        keys += [start, end]
+    records = touched.get(Tracked.RECORD, {})
+    keys += [r.subject for r in rows if isinstance(r, RecordInput) and r.record_id in records]
+    return list(dict.fromkeys(keys))
 
 
 def _guess_type(row: Any) -> str:

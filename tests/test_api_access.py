@@ -103,6 +103,7 @@ OPERATIONS: dict[str, str] = {
     "disputes": "{ disputes { totalCount } }",
     "audit_log": "{ auditLog(first: 1) { edges { cursor } } }",
     "audit_verification": "{ auditVerification { intact } }",
+    "audit_state_verification": "{ auditStateVerification(first: 1) { checked } }",
     "who_looked_at_me": "{ whoLookedAtMe { role } }",
     # Mutation (the allowed ones write what is there already, or are refused in their union)
     "upsert_company": 'mutation { upsertCompany(input: {uscc: "%(C2)s", name: "权限测试乙有限公司", '
@@ -155,6 +156,7 @@ EXPECTED: dict[str, set[str]] = {
     "disputes": {"registrar", "subject_own", "subject_other"},
     "audit_log": {"auditor"},
     "audit_verification": {"auditor"},
+    "audit_state_verification": {"auditor"},
     "who_looked_at_me": {"subject_own", "subject_other"},
     "upsert_company": {"registrar"},
     "upsert_person": {"registrar"},
@@ -177,6 +179,7 @@ FIELDS = {
     "risk_paths": "riskPaths", "common_links": "commonLinks", "ultimate_owners": "ultimateOwners",
     "risk_scan": "riskScan", "watchlist": "watchlist", "disputes": "disputes",
     "audit_log": "auditLog", "audit_verification": "auditVerification",
+    "audit_state_verification": "auditStateVerification",
     "who_looked_at_me": "whoLookedAtMe", "upsert_company": "upsertCompany",
     "upsert_person": "upsertPerson", "link_entities": "linkEntities", "add_record": "addRecord",
     "watch": "watch", "unwatch": "unwatch", "dispute_record": "disputeRecord",

@@ -4,6 +4,7 @@ its role."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from typing import Any
 
@@ -259,7 +260,7 @@ def test_a_watcher_gets_nothing_past_its_role(
 def entries_of(client: TestClient, key: dict[str, str], auditor: dict[str, str]) -> list[Any]:
     """The read entries of ``key`` among the newest 100."""
     key_id = key["Authorization"].split("_")[1]
-    query = "{ auditLog(first: 100) { edges { node { operation kind keyId subjects } } } }"
+    query = "{ auditLog(first: 100) { edges { node { seq operation kind keyId subjects } } } }"
     body = ask(client, query, auditor)
     return [
         e["node"]
@@ -324,3 +325,15 @@ def test_each_websocket_operation_that_reads_a_person_has_its_entry(
             assert ws_json(ws)["type"] == "complete"
     entries = entries_of(client, rp, auditor)
     assert [e["operation"] for e in entries] == ["company"] * 3
+    # 20 at once: four connections, five operations in flight on each before any answer.
+    with contextlib.ExitStack() as stack:
+        sockets = [stack.enter_context(graphql_ws(client, rp)) for _ in range(4)]
+        for c, ws in enumerate(sockets):
+            for n in range(5):
+                ws.send_json({"id": f"{c}-{n}", "type": "subscribe", "payload": {"query": query}})
+        for ws in sockets:
+            kinds = [ws_json(ws)["type"] for _ in range(10)]
+            assert sorted(kinds) == ["complete"] * 5 + ["next"] * 5, kinds
+    entries = entries_of(client, rp, auditor)
+    assert [e["operation"] for e in entries] == ["company"] * 23
+    assert len({e["seq"] for e in entries}) == 23

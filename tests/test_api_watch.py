@@ -200,3 +200,41 @@ def test_watch_events_refuse_a_bad_key_and_no_key(api: TestClient) -> None:
         answer = ws.receive_json()
         assert answer["type"] == "error"
         assert answer["payload"][0]["message"].startswith("watchEvents: needs the role")
+
+
+def test_each_event_about_a_person_is_an_audited_read(
+    api: TestClient, keys: dict[str, str], graph_server: EmbeddedServer
+) -> None:
+    from tests.factories import api_key
+
+    auditor = api_key(settings_for(graph_server), "auditor", name="watch audit")
+    found = ok(
+        api, "query($n: String!) { person(idNumber: $n, name: \"张650\") { id } }",
+        keys["desk-a"], n=P1,
+    )  # fmt: skip
+    ok(api, WATCH, keys["desk-a"], id=found["person"]["id"])
+    with api.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws:
+        ws.send_json(
+            {"type": "connection_init", "payload": {"Authorization": f"Bearer {keys['desk-a']}"}}
+        )
+        assert ws.receive_json()["type"] == "connection_ack"
+        ws.send_json({"id": "1", "type": "subscribe", "payload": {"query": EVENTS}})
+        added = ok(api, ADD, keys["registry"], input=record("WATCH-P1", P1))
+        assert added["addRecord"]["__typename"] == "AddRecordSuccess"
+        events = [next_event(ws) for _ in range(2)]
+    assert {e["kind"] for e in events} <= {"RECORD_ADDED", "LEVEL_CHANGED", "BLACKLIST_ENTERED"}
+    assert all(e["entity"]["name"] == "张650" for e in events)
+    log = ok(
+        api,
+        "{ auditLog(first: 50) { edges { node { operation kind keyId subjects } } } }",
+        auditor,
+    )["auditLog"]["edges"]
+    key_id = keys["desk-a"].split("_")[1]
+    delivered = [
+        e["node"] for e in log
+        if e["node"]["keyId"] == key_id and e["node"]["operation"] == "watchEvents"
+    ]  # fmt: skip
+    masked = P1[:6] + "********" + P1[-4:]
+    # One entry an event (each written before its event went out), naming the person only.
+    assert 2 <= len(delivered) <= 3, delivered
+    assert all(e["kind"] == "read" and e["subjects"] == [masked] for e in delivered)

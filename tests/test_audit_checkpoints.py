@@ -4,9 +4,14 @@ on its own, and is caught by the checkpoints an outside witness holds."""
 from __future__ import annotations
 
 import asyncio
+import base64
 from pathlib import Path
 
 import orjson
+import pytest
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from starlette.testclient import TestClient
 
 from api.app import create_app
@@ -61,20 +66,29 @@ def test_checkpoints_catch_a_consistently_rewritten_chain(
     done = run(["audit", "checkpoints", "export", str(exported)], env)
     assert done.returncode == 0, done.stderr
     lines = [orjson.loads(line) for line in exported.read_text().splitlines()]
-    assert [line["seq"] for line in lines] == [3]
+    # The service signed the head it found at start (the key's creation, entry 1); the export
+    # signed the head after the three writes.
+    assert [line["seq"] for line in lines] == [1, 4]
     # The outside witness checks the signature with nothing but the published key.
     public = tmp_path / "public.pem"
     public.write_text(published.text)
-    signed = lines[0]
+    signed = lines[-1]
     assert verify(
         load_public(published.content),
         payload(signed["seq"], signed["hash"], signed["at"]),
         signed["signature"],
     )
+    # As README tells a regulator: nothing but `cryptography`, the PEM and the line.
+    witness_key = serialization.load_pem_public_key(published.content)
+    assert isinstance(witness_key, Ed25519PublicKey)
+    message = f"credgraph-audit-checkpoint\n{signed['seq']}\n{signed['hash']}\n{signed['at']}"
+    witness_key.verify(base64.b64decode(signed["signature"]), message.encode())
+    with pytest.raises(InvalidSignature):
+        witness_key.verify(base64.b64decode(signed["signature"]), message.encode() + b"x")
     agreed = run(
         ["audit", "verify", "--checkpoints", str(exported), "--public-key", str(public)], env
     )
-    assert agreed.returncode == 0 and "1 signed checkpoints agree" in agreed.stdout
+    assert agreed.returncode == 0 and "2 signed checkpoints agree" in agreed.stdout
 
     async def tamper() -> None:
         graph = await Graph.connect(settings.graph_config())
@@ -90,7 +104,7 @@ def test_checkpoints_catch_a_consistently_rewritten_chain(
         ["audit", "verify", "--checkpoints", str(exported), "--public-key", str(public)], env
     )
     assert caught.returncode == 1
-    assert "checkpoint 3" in caught.stderr and "was rewritten" in caught.stderr
+    assert "checkpoint 4" in caught.stderr and "was rewritten" in caught.stderr
     # A forged checkpoint file does not help either: its signature fails.
     forged = dict(signed, hash="0" * 64)
     exported.write_bytes(orjson.dumps(forged) + b"\n")

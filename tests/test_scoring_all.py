@@ -23,7 +23,7 @@ from graph.importer import Importer
 from graph.migrate import apply_migrations, load_migrations
 from graph.models import Category, EntityKind, Polarity, RecordInput, Severity
 from graph.readers import expand_paths
-from graph.repositories import bulk, snapshots
+from graph.repositories import audit, bulk, snapshots
 from graph.repositories.scoring import neighbourhood
 from graph.repositories.writes import upsert_records
 from graph.server import EmbeddedServer
@@ -96,7 +96,13 @@ async def test_score_all_matches_live_scores(
             "k"
         ]
         await _add_serious_warning(graph, "ALL-1", subject, today)
-        written = await rescore_around(graph, schemes, subject, EntityKind.COMPANY, today)
+        written = await audit.act(
+            graph,
+            audit.OPERATOR,
+            "rescore",
+            {"subject": subject},
+            lambda tx: rescore_around(tx, schemes, subject, EntityKind.COMPANY, today),
+        )
         around = await neighbourhood(graph, subject, EntityKind.COMPANY, 2)
         assert written >= 2 and len(around) >= 2
         await _stored_equal_live(graph, schemes, around, today)
@@ -133,7 +139,13 @@ async def test_a_three_hop_scheme_is_rescored_by_the_engine_and_refused_by_score
         )
         subject = rows[0]["k"]
         await _add_serious_warning(graph, "FAR-1", subject, today)
-        written = await rescore_around(graph, schemes, subject, EntityKind.COMPANY, today)
+        written = await audit.act(
+            graph,
+            audit.OPERATOR,
+            "rescore",
+            {"subject": subject},
+            lambda tx: rescore_around(tx, schemes, subject, EntityKind.COMPANY, today),
+        )
         around = await neighbourhood(graph, subject, EntityKind.COMPANY, 3)
         companies = [key for key, kind in around if kind is EntityKind.COMPANY]
         assert written >= len(companies) >= 2
@@ -158,7 +170,8 @@ async def _add_serious_warning(graph: Graph, record_id: str, company: str, day: 
         decided_on=day,
         subject_kind=EntityKind.COMPANY,
     )
-    await upsert_records(graph, [record])
+    await audit.act(graph, audit.OPERATOR, "addRecord", {"id": record_id},
+                    lambda tx: upsert_records(tx, [record]))  # fmt: skip
 
 
 async def _stored_equal_live(

@@ -6,22 +6,35 @@ appending compares and sets it, so two writers cannot both take number ``n``: th
 its whole transaction (the write it recorded included) is retried by the caller. Editing,
 removing or reordering any entry breaks the chain at that entry, and ``verify`` names it.
 ``AuditMention`` nodes (one per subject of an entry) find a subject's entries through an index.
+An entry of a write also seals what the write stored (``graph.repositories.state``): its hash
+covers the digest of every object as the transaction left it.
+
+``act`` is the one way to write: the work, the seals of what it touched and the entry, in one
+transaction, run again when another writer took the chain's next number first.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
-from collections.abc import AsyncIterator, Sequence
+import logging
+import random
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 
-from graph.driver import Graph
-from graph.errors import GraphError
+from graph.driver import BoundGraph, Graph, bound
+from graph.errors import GraphConflict, GraphConstraintError, GraphError
+from graph.repositories import state
 
 GENESIS = "0" * 64
+RETRIES = 10
+log = logging.getLogger("credgraph.audit")
+T = TypeVar("T")
 
 
 class ChainConflict(GraphError):
@@ -40,9 +53,12 @@ class Entry:
     subjects: tuple[str, ...]
     prev_hash: str
     hash: str
+    state_digest: str | None = None  # of what the write stored; None for reads and refusals
 
     def body(self) -> dict[str, Any]:
+        stored = {} if self.state_digest is None else {"stateDigest": self.state_digest}
         return {
+            **stored,
             "seq": self.seq,
             "at": self.at,
             "keyId": self.key_id,
@@ -113,8 +129,10 @@ async def append(
     kind: str,
     args: Any,
     subjects: Sequence[str],
+    seals: Sequence[state.Seal] = (),
 ) -> Entry:
-    """Append an entry; run it on the transaction of the change it records (a ``BoundGraph``)."""
+    """Append an entry; run it on the transaction of the change it records (a ``BoundGraph``),
+    with the seals of what that change stored."""
     rows = await graph.read(HEAD)
     if not rows:
         await graph.write(INIT, {"genesis": GENESIS})
@@ -131,6 +149,7 @@ async def append(
         subjects=tuple(dict.fromkeys(subjects)),
         prev_hash=prev_hash,
         hash="",
+        state_digest=state.state_digest((s.key, s.digest) for s in seals) if seals else None,
     ).body()
     entry = _entry({**body, "hash": entry_hash(body)})
     params = {
@@ -144,7 +163,61 @@ async def append(
     written = await graph.write(APPEND if entry.subjects else APPEND_NO_SUBJECT, params)
     if not written:
         raise ChainConflict("another audit entry was appended at the same time")
+    await state.save(graph, entry.seq, list(seals))
     return entry
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts: an API key and its role, or the operator at the command line."""
+
+    key_id: str | None
+    role: str
+
+
+OPERATOR = Actor(key_id=None, role="operator")
+RETRIED: tuple[type[Exception], ...] = (ChainConflict, GraphConflict, GraphConstraintError)
+
+
+async def act(
+    graph: Graph,
+    actor: Actor,
+    operation: str,
+    args: Any,
+    work: Callable[[BoundGraph], Awaitable[T]],
+    subjects: Callable[[T], Sequence[str]] = lambda _: (),
+    kind: str | Callable[[T], str] = "write",
+    *,
+    lock: asyncio.Lock | None = None,
+    retried: tuple[type[Exception], ...] = RETRIED,
+) -> T:
+    """Run ``work`` on an audited transaction, seal what it touched and append its entry; all
+    of it commits, or none. ``kind`` may depend on the outcome (a write the registry refused is
+    ``refused``). When another writer took the chain's next number (or the same record, or the
+    same new key) first, nothing of the attempt was kept, and it runs again after a short,
+    random wait; ``lock`` makes one process's acts take their turn before they get that far."""
+    for attempt in range(RETRIES):
+        try:
+            async with lock or contextlib.nullcontext(), bound(graph, audited=True) as tx:
+                result = await work(tx)
+                seals = await state.seal(tx, tx.touched)
+                await append(
+                    tx,
+                    key_id=actor.key_id,
+                    role=actor.role,
+                    operation=operation,
+                    kind=kind(result) if callable(kind) else kind,
+                    args=args,
+                    subjects=subjects(result),
+                    seals=seals,
+                )
+            return result
+        except retried:
+            if attempt == RETRIES - 1:
+                raise
+            log.info("conflict on %s, retrying", operation)
+            await asyncio.sleep(random.uniform(0, 0.02 * (attempt + 1)))
+    raise AssertionError("unreachable")
 
 
 def _entry(p: dict[str, Any]) -> Entry:
@@ -159,6 +232,7 @@ def _entry(p: dict[str, Any]) -> Entry:
         subjects=tuple(p.get("subjects") or ()),
         prev_hash=str(p["prevHash"]),
         hash=str(p.get("hash", "")),
+        state_digest=p.get("stateDigest"),
     )
 
 
@@ -172,6 +246,7 @@ async def verify(graph: Graph) -> tuple[int, Break | None]:
     """Walk the chain from the first entry: how many entries hold, and the first break (an
     entry missing, reordered or edited, a subject mention gone, the head out of step)."""
     mentions = {int(r["seq"]): int(r["n"]) for r in await graph.read(MENTIONS)}
+    stored = await state.stored_digests(graph)
     expected_prev, expected_seq, count = GENESIS, 1, 0
     async for (props,) in _all(graph):
         entry = _entry(props)
@@ -192,7 +267,16 @@ async def verify(graph: Graph) -> tuple[int, Break | None]:
                 f"{len(entry.subjects)} subject mentions are missing (its subjects cannot be "
                 "found by subject)",
             )
+        if stored.pop(entry.seq, None) != entry.state_digest:
+            return count, Break(
+                entry.seq,
+                "the seals of what it stored do not match its hash (they were edited, removed "
+                "or added)",
+            )
         expected_prev, expected_seq, count = entry.hash, entry.seq + 1, count + 1
+    if stored:
+        seq = min(stored)
+        return count, Break(seq, f"seals of an entry {seq} that is not in the chain")
     head = await graph.read(HEAD)
     if head and (int(head[0]["seq"]) != count or str(head[0]["hash"]) != expected_prev):
         return count, Break(

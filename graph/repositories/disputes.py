@@ -15,6 +15,7 @@ from typing import Any
 
 from graph.driver import Graph
 from graph.repositories import convert
+from graph.repositories.state import Tracked
 
 DUE_DAYS = 30
 
@@ -119,6 +120,7 @@ async def open_dispute(
     graph: Graph, kind: Kind, record_id: str, subject_key: str, reason: str, by: str | None
 ) -> Dispute:
     """Open a dispute (the record becomes DISPUTED) or a restoration request (it stays as is)."""
+    graph.require_audited(Tracked.DISPUTE)
     now = datetime.now(UTC)
     props = {
         "disputeId": str(uuid.uuid4()),
@@ -132,6 +134,8 @@ async def open_dispute(
         "openedBy": by,
     }
     rows = await graph.write(OPEN, {"recordId": record_id, "props": props, "kind": kind.value})
+    graph.touch(Tracked.DISPUTE, [str(props["disputeId"])])
+    graph.touch(Tracked.RECORD, [record_id])
     return _dispute(rows[0]["props"])
 
 
@@ -144,6 +148,7 @@ async def decide(
     graph: Graph, dispute_id: str, status: Status, record_status: str, note: str, by: str | None
 ) -> Dispute | None:
     """Close an open dispute or request and set its record's status; None when not open."""
+    graph.require_audited(Tracked.DISPUTE)
     rows = await graph.write(
         DECIDE,
         {
@@ -155,7 +160,12 @@ async def decide(
             "now": datetime.now(UTC),
         },
     )
-    return _dispute(rows[0]["props"]) if rows else None
+    if not rows:
+        return None
+    decided = _dispute(rows[0]["props"])
+    graph.touch(Tracked.DISPUTE, [dispute_id])
+    graph.touch(Tracked.RECORD, [decided.record_id])
+    return decided
 
 
 async def listing(

@@ -15,7 +15,8 @@ from datetime import UTC, datetime
 from enum import StrEnum
 
 from graph.driver import Graph
-from graph.repositories import convert
+from graph.repositories import audit, convert
+from graph.repositories.state import Tracked
 
 PREFIX = "cg"
 
@@ -70,22 +71,36 @@ def _key(props: dict[str, object]) -> ApiKey:
     )
 
 
-async def create(graph: Graph, name: str, role: Role, subject: str | None) -> tuple[ApiKey, str]:
-    """Store a new key; returns it and the full key text, which is shown once and never kept."""
+async def create(
+    graph: Graph,
+    name: str,
+    role: Role,
+    subject: str | None,
+    actor: audit.Actor = audit.OPERATOR,
+) -> tuple[ApiKey, str]:
+    """Store a new key, audited; returns it and the full key text, which is shown once and
+    never kept (the entry records its name, role and subject, never the secret)."""
     key_id, secret, salt = secrets.token_hex(8), secrets.token_urlsafe(32), secrets.token_hex(16)
     now = datetime.now(UTC)
-    await graph.write(
-        CREATE,
-        {
-            "keyId": key_id,
-            "name": name,
-            "role": role.value,
-            "subject": subject,
-            "salt": salt,
-            "hash": _digest(salt, secret),
-            "now": now,
-        },
-    )
+
+    async def work(tx: Graph) -> None:
+        await tx.write(
+            CREATE,
+            {
+                "keyId": key_id,
+                "name": name,
+                "role": role.value,
+                "subject": subject,
+                "salt": salt,
+                "hash": _digest(salt, secret),
+                "now": now,
+            },
+        )
+        tx.touch(Tracked.API_KEY, [key_id])
+
+    args = {"keyId": key_id, "name": name, "role": role.value, "subject": subject}
+    subjects = [subject] if subject else []
+    await audit.act(graph, actor, "createKey", args, work, lambda _: subjects)
     return ApiKey(key_id, name, role, subject, now, None), f"{PREFIX}_{key_id}_{secret}"
 
 
@@ -109,7 +124,22 @@ async def all_keys(graph: Graph) -> list[ApiKey]:
     return [_key(row["props"]) for row in await graph.read(ALL)]
 
 
-async def revoke(graph: Graph, key_id: str) -> ApiKey | None:
-    """Revoke a key (a second revocation keeps the first time); None when there is no such key."""
-    rows = await graph.write(REVOKE, {"keyId": key_id, "now": datetime.now(UTC)})
-    return _key(rows[0]["props"]) if rows else None
+async def revoke(graph: Graph, key_id: str, actor: audit.Actor = audit.OPERATOR) -> ApiKey | None:
+    """Revoke a key, audited (a second revocation keeps the first time); None when there is
+    no such key (recorded as refused)."""
+
+    async def work(tx: Graph) -> ApiKey | None:
+        rows = await tx.write(REVOKE, {"keyId": key_id, "now": datetime.now(UTC)})
+        if not rows:
+            return None
+        tx.touch(Tracked.API_KEY, [key_id])
+        return _key(rows[0]["props"])
+
+    return await audit.act(
+        graph,
+        actor,
+        "revokeKey",
+        {"keyId": key_id},
+        work,
+        kind=lambda found: "write" if found else "refused",
+    )

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from graph.driver import Graph
-from graph.repositories import bulk, watch
+from graph.repositories import audit, bulk, watch
 from graph.repositories.snapshots import SnapshotIds, changes, summary_at, write_snapshots
 from scoring.arrays import GraphData
 from scoring.batch import BatchResult
@@ -50,13 +50,16 @@ async def store_batch(
     as_of: date,
     on_progress: Callable[[int], None] | None = None,
     batch_size: int = WRITE_BATCH,
+    actor: audit.Actor = audit.OPERATOR,
 ) -> Stored:
     """Store a whole-graph result: the scores that differ from their subject's latest snapshot.
 
     The latest snapshots are read by key ranges as columns and compared as arrays, so a day on
     which little changed costs a read, not a statement per subject; the changed ones are
-    written in batches, each its own transaction (an interrupted run leaves whole batches, and
-    running it again writes the rest).
+    written in batches, each its own audited transaction (an interrupted run leaves whole
+    batches, and running it again writes the rest). A batch's entry seals the snapshots it
+    wrote and those it replaced, and names no subjects: a scoring run is the registry's own
+    computation, not someone's act on a file.
     """
     tick = on_progress or (lambda rows: None)
     n = data.size
@@ -94,7 +97,12 @@ async def store_batch(
     for start in range(0, len(changed), batch_size):
         chunk = changed[start : start + batch_size]
         scores = [(summary_at(data, result, int(i), as_of), bool(had[i])) for i in chunk]
-        written += await write_snapshots(graph, scores, now, ids)
+        args = {"scheme": result.scheme_id, "asOf": as_of, "subjects": len(scores)}
+
+        async def work(tx: Graph, scores: list[Any] = scores) -> int:
+            return await write_snapshots(tx, scores, now, ids)
+
+        written += await audit.act(graph, actor, "scoreAll", args, work)
         tick(len(chunk))
     if len(changed) and await watch.anyone_watches(graph):
         watched = await watch.watched_keys(graph)

@@ -16,6 +16,7 @@ from typing import Any
 
 from graph.driver import Graph, bound
 from graph.repositories import convert, watch
+from graph.repositories.state import Tracked
 from scoring.arrays import GraphData
 from scoring.batch import BatchResult
 from scoring.engine import Score
@@ -103,7 +104,7 @@ UNWIND $keys AS key
 MATCH (old:ScoreSnapshot {subjectScheme: key})
 WHERE old.latest
 SET old.latest = false, old.blacklistedIn = null
-RETURN count(old) AS stepped
+RETURN collect(old.snapshotId) AS stepped
 """
 # Properties listed one by one: ArcadeDB runs ``SET s = map`` about four times slower. A
 # snapshot names its subject by key (``subjectKey``, indexed through ``subjectScheme``) and has
@@ -222,12 +223,15 @@ async def write_snapshots(
 ) -> int:
     """Write new latest snapshots, each with whether its subject has a latest one to step
     down, in one transaction; returns how many were written."""
+    graph.require_audited(Tracked.SNAPSHOT)
     stepping = [subject_scheme(s.subject, s.scheme_id) for s, had in scores if had]
     rows = [_row(score, ids) for score, _ in scores]
     async with bound(graph) as tx:
         if stepping:
-            await tx.write(STEP_DOWN, {"keys": stepping})
+            stepped = await tx.write(STEP_DOWN, {"keys": stepping})
+            tx.touch(Tracked.SNAPSHOT, (str(k) for k in stepped[0]["stepped"]) if stepped else ())
         created = await tx.write(CREATE_SNAPSHOTS, {"rows": rows, "computedAt": now})
+        tx.touch(Tracked.SNAPSHOT, (row["id"] for row in rows))
     written = int(created[0]["written"]) if created else 0
     return written
 

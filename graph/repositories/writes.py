@@ -30,6 +30,7 @@ from graph.models import (
     RelType,
 )
 from graph.repositories import watch
+from graph.repositories.state import Tracked, link_key
 from graph.rows import RowError
 
 
@@ -109,7 +110,7 @@ ON CREATE SET c.createdAt = $now
 WITH c, row, c.rowHash AS oldHash
 WHERE oldHash IS NULL OR oldHash <> row.hash
 SET c += row.props, c.rowHash = row.hash
-RETURN sum(CASE WHEN oldHash IS NULL THEN 1 ELSE 0 END) AS created, count(*) AS changed
+RETURN sum(CASE WHEN oldHash IS NULL THEN 1 ELSE 0 END) AS created, collect(row.key) AS changed
 """
 
 UPSERT_PERSONS = """
@@ -119,7 +120,7 @@ ON CREATE SET p.createdAt = $now, p.uid = row.uid
 WITH p, row, p.rowHash AS oldHash
 WHERE oldHash IS NULL OR oldHash <> row.hash
 SET p += row.props, p.rowHash = row.hash
-RETURN sum(CASE WHEN oldHash IS NULL THEN 1 ELSE 0 END) AS created, count(*) AS changed
+RETURN sum(CASE WHEN oldHash IS NULL THEN 1 ELSE 0 END) AS created, collect(row.key) AS changed
 """
 
 # One statement per (relationship type, label of the start): both come from this table, never
@@ -148,7 +149,8 @@ SET r += CASE WHEN oldHash IS NULL OR oldHash <> row.hash THEN row.props ELSE {}
     r.rowHash = row.hash
 RETURN collect(row.i) AS seen,
        sum(CASE WHEN oldHash IS NULL THEN 1 ELSE 0 END) AS created,
-       sum(CASE WHEN oldHash = row.hash THEN 1 ELSE 0 END) AS unchanged
+       sum(CASE WHEN oldHash = row.hash THEN 1 ELSE 0 END) AS unchanged,
+       collect(CASE WHEN oldHash IS NULL OR oldHash <> row.hash THEN row.i END) AS changed
 """
 UPSERT_LINKS: dict[tuple[RelType, EntityKind], LiteralString] = {
     (rel, kind): _LINK_HEAD[kind] + _LINK_MERGE[rel] + _LINK_TAIL
@@ -208,37 +210,42 @@ def _could_be(kind: EntityKind, key: str) -> bool:
 
 async def upsert_companies(graph: Graph, companies: Sequence[CompanyInput]) -> BatchOutcome:
     """Create or update companies by USCC."""
+    graph.require_audited(Tracked.COMPANY)
     rows = []
     for c in companies:
         props = company_props(c)
         rows.append({"key": c.uscc, "hash": row_hash(props), "props": props})
-    return await _upsert_entities(graph, UPSERT_COMPANIES, rows)
+    return await _upsert_entities(graph, UPSERT_COMPANIES, rows, Tracked.COMPANY)
 
 
 async def upsert_persons(graph: Graph, persons: Sequence[PersonInput]) -> BatchOutcome:
     """Create or update people by identity number; a new person gets an opaque uid."""
+    graph.require_audited(Tracked.PERSON)
     rows = []
     for p in persons:
         props = person_props(p)
         rows.append(
             {"key": p.id_number, "hash": row_hash(props), "props": props, "uid": str(uuid.uuid4())}
         )
-    return await _upsert_entities(graph, UPSERT_PERSONS, rows)
+    return await _upsert_entities(graph, UPSERT_PERSONS, rows, Tracked.PERSON)
 
 
 async def _upsert_entities(
-    graph: Graph, query: LiteralString, rows: list[dict[str, Any]]
+    graph: Graph, query: LiteralString, rows: list[dict[str, Any]], kind: Tracked
 ) -> BatchOutcome:
     if not rows:
         return BatchOutcome()
     result = await graph.write(query, {"rows": rows, "now": _now()})
     created = int(result[0]["created"] or 0) if result else 0
-    changed = int(result[0]["changed"] or 0) if result else 0
+    keys = [str(k) for k in result[0]["changed"]] if result else []
+    graph.touch(kind, keys)
+    changed = len(keys)
     return BatchOutcome(created=created, updated=changed - created, unchanged=len(rows) - changed)
 
 
 async def upsert_links(graph: Graph, links: Sequence[LinkInput]) -> BatchOutcome:
     """Create or update links; rows whose ends are not in the registry come back unmatched."""
+    graph.require_audited(Tracked.LINK)
     outcome = BatchOutcome()
     groups: dict[tuple[RelType, EntityKind], list[dict[str, Any]]] = {}
     for i, link in enumerate(links):
@@ -262,6 +269,15 @@ async def upsert_links(graph: Graph, links: Sequence[LinkInput]) -> BatchOutcome
                 result[0] if result else {"seen": [], "created": 0, "unchanged": 0}
             )
             seen = set(summary["seen"])
+            changed = {int(i) for i in summary.get("changed") or () if i is not None}
+            graph.touch(
+                Tracked.LINK,
+                (
+                    link_key(rel, row["from"], row["to"], row["role"])
+                    for row in rows
+                    if row["i"] in changed
+                ),
+            )
             created, unchanged = int(summary["created"] or 0), int(summary["unchanged"] or 0)
             outcome.created += created
             outcome.unchanged += unchanged
@@ -292,6 +308,7 @@ def _record_event(record: RecordInput, now: datetime) -> watch.Event:
 
 async def upsert_records(graph: Graph, records: Sequence[RecordInput]) -> BatchOutcome:
     """Create or update records; unknown subjects and subject changes are not applied."""
+    graph.require_audited(Tracked.RECORD)
     if not records:
         return BatchOutcome()
     groups: dict[EntityKind, list[dict[str, Any]]] = {}
@@ -322,6 +339,7 @@ async def upsert_records(graph: Graph, records: Sequence[RecordInput]) -> BatchO
             if fresh and (watched := watched or await watch.anyone_watches(tx)):
                 await watch.append(tx, [_record_event(r, now) for r in fresh])
             done = set(summary["written"])
+            graph.touch(Tracked.RECORD, (row["key"] for row in rows if row["i"] in done))
             written.update(done)
             created += int(summary["created"] or 0)
             moved = {int(i) for i in summary["moved"] if i is not None}
