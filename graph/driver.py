@@ -87,10 +87,14 @@ class Graph:
         function that writes them calls this first, and ``touch`` after each statement."""
         raise UnauditedWrite(f"{kind} objects may only be written in an audited transaction")
 
-    def touch(self, kind: str, keys: Iterable[str]) -> None:
+    def touch(
+        self, kind: str, keys: Iterable[str], stored: Iterable[Row | None] | None = None
+    ) -> None:
         """Note the tracked objects a write statement changed, for the audit entry of its
-        transaction to seal (``graph.repositories.state``); outside an audited transaction
-        it raises (and the transaction rolls back)."""
+        transaction to seal (``graph.repositories.state``): with ``stored``, each one's row
+        as the statement returned it (its properties, ``props``), else it is read back before
+        the entry is written. Outside an audited transaction it raises (and the transaction
+        rolls back)."""
         keys = list(keys)
         if keys:
             raise UnauditedWrite(
@@ -254,18 +258,25 @@ class BoundGraph(Graph):
         self._tx = tx
         self._parent = graph
         self.audited = audited
-        # kind -> keys of the tracked objects its statements changed, in order of first touch
-        self.touched: dict[str, dict[str, None]] = {}
+        # kind -> key -> the object as the last statement that changed it returned it (None:
+        # to be read back), in order of first touch
+        self.touched: dict[str, dict[str, Row | None]] = {}
 
     def require_audited(self, kind: str) -> None:
         if not self.audited:
             super().require_audited(kind)
 
-    def touch(self, kind: str, keys: Iterable[str]) -> None:
+    def touch(
+        self, kind: str, keys: Iterable[str], stored: Iterable[Row | None] | None = None
+    ) -> None:
         if not self.audited:
             super().touch(kind, keys)
             return
-        self.touched.setdefault(kind, {}).update(dict.fromkeys(keys))
+        found = self.touched.setdefault(kind, {})
+        if stored is None:
+            found.update(dict.fromkeys(keys))
+        else:
+            found.update(zip(keys, stored, strict=True))
 
     async def _execute(
         self,

@@ -104,7 +104,7 @@ UNWIND $keys AS key
 MATCH (old:ScoreSnapshot {subjectScheme: key})
 WHERE old.latest
 SET old.latest = false, old.blacklistedIn = null
-RETURN collect(old.snapshotId) AS stepped
+RETURN collect(old.snapshotId) AS stepped, collect(properties(old)) AS stored
 """
 # Properties listed one by one: ArcadeDB runs ``SET s = map`` about four times slower. A
 # snapshot names its subject by key (``subjectKey``, indexed through ``subjectScheme``) and has
@@ -118,7 +118,7 @@ CREATE (s:ScoreSnapshot {
   blacklistReasons: row.reasons, blacklistedIn: row.blacklistedIn, asOf: row.asOf,
   computedAt: $computedAt, latest: true
 })
-RETURN count(s) AS written
+RETURN count(s) AS written, collect(properties(s)) AS stored
 """
 HISTORY = """
 MATCH (s:ScoreSnapshot {subjectScheme: $key})
@@ -229,11 +229,20 @@ async def write_snapshots(
     async with bound(graph) as tx:
         if stepping:
             stepped = await tx.write(STEP_DOWN, {"keys": stepping})
-            tx.touch(Tracked.SNAPSHOT, (str(k) for k in stepped[0]["stepped"]) if stepped else ())
+            if stepped:
+                _touch_stored(tx, stepped[0]["stored"])
         created = await tx.write(CREATE_SNAPSHOTS, {"rows": rows, "computedAt": now})
-        tx.touch(Tracked.SNAPSHOT, (row["id"] for row in rows))
+        if created:
+            _touch_stored(tx, created[0]["stored"])
     written = int(created[0]["written"]) if created else 0
     return written
+
+
+def _touch_stored(graph: Graph, stored: list[dict[str, Any]]) -> None:
+    """Note snapshots for the audit entry to seal, as the statement returned them."""
+    graph.touch(
+        Tracked.SNAPSHOT, [str(p["snapshotId"]) for p in stored], ({"props": p} for p in stored)
+    )
 
 
 def changes(score: ScoreSummary, last: dict[str, Any] | None, now: datetime) -> list[watch.Event]:

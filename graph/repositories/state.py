@@ -144,19 +144,33 @@ CREATE (:AuditState {seq: p.seq, part: p.part, keys: p.keys, digests: p.digests,
 """
 
 
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
 def canonical(value: Any) -> Any:
     """A stored value as plain JSON, the same whenever it is read (driver dates as ISO text)."""
-    if value is None or isinstance(value, (bool, int, float, str)):
+    kind = type(value)
+    if kind in _PLAIN:
         return value
+    if kind is neo4j.time.DateTime:
+        # Stored in UTC; the embedded backend hands it back without its zone once committed.
+        zone = value.tzinfo
+        if zone is not None and zone is not UTC and value.utcoffset():
+            value = value.astimezone(UTC)
+        return (
+            f"{value.year:04d}-{value.month:02d}-{value.day:02d}T{value.hour:02d}:"
+            f"{value.minute:02d}:{value.second:02d}.{value.nanosecond:09d}Z"
+        )
+    if kind is neo4j.time.Date:
+        return f"{value.year:04d}-{value.month:02d}-{value.day:02d}"
     if isinstance(value, (list, tuple)):
         return [canonical(v) for v in value]
-    if isinstance(value, Mapping):
+    if isinstance(value, dict):
         return {str(k): canonical(v) for k, v in value.items()}
-    if isinstance(value, (datetime, neo4j.time.DateTime)):
-        # Stored in UTC; the embedded backend hands it back without its zone once committed.
+    if isinstance(value, datetime):
         if value.tzinfo is not None:
             value = value.astimezone(UTC).replace(tzinfo=None)
-        return f"{value.isoformat()}Z"
+        return f"{value.isoformat(timespec='microseconds')}000Z"
     if hasattr(value, "iso_format"):
         return str(value.iso_format())
     if isinstance(value, date):
@@ -167,7 +181,7 @@ def canonical(value: Any) -> Any:
 def content(row: Mapping[str, Any]) -> dict[str, Any]:
     """An object's content from its row: its properties, and what its edges say
     (``@concerns``, ``@issuers``, ``@disputes``; sorted, as their order means nothing)."""
-    found = {str(k): canonical(v) for k, v in dict(row["props"]).items()}
+    found = {str(k): canonical(v) for k, v in row["props"].items()}
     for edge in ("concerns", "issuers", "disputes"):
         if edge in row:
             found[f"@{edge}"] = sorted(str(v) for v in row[edge] if v is not None)
@@ -226,15 +240,22 @@ async def _rows_of(graph: Graph, kind: Tracked, keys: list[str]) -> list[dict[st
     return rows
 
 
-async def seal(graph: Graph, touched: Mapping[str, Mapping[str, None]]) -> list[Seal]:
-    """Read back every object the transaction touched, as stored, and seal it. An object it
-    wrote that its own transaction cannot find (a concurrent creation of the same key can hide
-    it on the embedded backend) is a conflict: the whole transaction runs again."""
+async def seal(
+    graph: Graph, touched: Mapping[str, Mapping[str, Mapping[str, Any] | None]]
+) -> list[Seal]:
+    """Seal every object the transaction touched, as stored: from the row the statement that
+    last changed it returned, or read back. An object it wrote that its own transaction cannot
+    find (a concurrent creation of the same key can hide it on the embedded backend) is a
+    conflict: the whole transaction runs again.
+
+    A returned row that is not what is stored (an edge added behind the API's back before) can
+    only make the object look changed later, never hide a change: the seal is compared with
+    what is really there."""
     seals: list[Seal] = []
-    for name, keys in touched.items():
+    for name, objects in touched.items():
         kind = Tracked(name)
-        wanted = list(keys)
-        found: dict[str, dict[str, Any]] = {}
+        wanted = [key for key, row in objects.items() if row is None]
+        found: dict[str, Mapping[str, Any]] = {}
         for start in range(0, len(wanted), 5000):
             for row in await _rows_of(graph, kind, wanted[start : start + 5000]):
                 found.setdefault(str(row["key"]), row)
@@ -244,7 +265,7 @@ async def seal(graph: Graph, touched: Mapping[str, Mapping[str, None]]) -> list[
                 f"{len(missing)} {kind.value} object(s) written in this transaction could not "
                 "be read back in it"
             )
-        seals += [_seal(kind, key, found[key]) for key in wanted]
+        seals += [_seal(kind, key, row or found[key]) for key, row in objects.items()]
     return seals
 
 

@@ -110,7 +110,8 @@ ON CREATE SET c.createdAt = $now
 WITH c, row, c.rowHash AS oldHash
 WHERE oldHash IS NULL OR oldHash <> row.hash
 SET c += row.props, c.rowHash = row.hash
-RETURN sum(CASE WHEN oldHash IS NULL THEN 1 ELSE 0 END) AS created, collect(row.key) AS changed
+RETURN sum(CASE WHEN oldHash IS NULL THEN 1 ELSE 0 END) AS created, collect(row.key) AS changed,
+       collect(properties(c)) AS stored
 """
 
 UPSERT_PERSONS = """
@@ -120,7 +121,8 @@ ON CREATE SET p.createdAt = $now, p.uid = row.uid
 WITH p, row, p.rowHash AS oldHash
 WHERE oldHash IS NULL OR oldHash <> row.hash
 SET p += row.props, p.rowHash = row.hash
-RETURN sum(CASE WHEN oldHash IS NULL THEN 1 ELSE 0 END) AS created, collect(row.key) AS changed
+RETURN sum(CASE WHEN oldHash IS NULL THEN 1 ELSE 0 END) AS created, collect(row.key) AS changed,
+       collect(properties(p)) AS stored
 """
 
 # One statement per (relationship type, label of the start): both come from this table, never
@@ -150,7 +152,8 @@ SET r += CASE WHEN oldHash IS NULL OR oldHash <> row.hash THEN row.props ELSE {}
 RETURN collect(row.i) AS seen,
        sum(CASE WHEN oldHash IS NULL THEN 1 ELSE 0 END) AS created,
        sum(CASE WHEN oldHash = row.hash THEN 1 ELSE 0 END) AS unchanged,
-       collect(CASE WHEN oldHash IS NULL OR oldHash <> row.hash THEN row.i END) AS changed
+       collect(CASE WHEN oldHash IS NULL OR oldHash <> row.hash THEN row.i END) AS changed,
+       collect(CASE WHEN oldHash IS NULL OR oldHash <> row.hash THEN properties(r) END) AS stored
 """
 UPSERT_LINKS: dict[tuple[RelType, EntityKind], LiteralString] = {
     (rel, kind): _LINK_HEAD[kind] + _LINK_MERGE[rel] + _LINK_TAIL
@@ -173,8 +176,9 @@ SET r += row.props, r.rowHash = row.hash
 MERGE (r)-[:CONCERNS]->(s)
 MERGE (a:Authority {name: row.props.authorityName})
 MERGE (r)-[:ISSUED_BY]->(a)
-WITH row, oldHash, oldAuthority IS NOT NULL AND oldAuthority <> row.props.authorityName AS moved
-RETURN collect(row.i) AS written,
+WITH row, oldHash, oldAuthority IS NOT NULL AND oldAuthority <> row.props.authorityName AS moved,
+     properties(r) AS stored
+RETURN collect(row.i) AS written, collect(stored) AS stored,
        sum(CASE WHEN oldHash IS NULL THEN 1 ELSE 0 END) AS created,
        collect(CASE WHEN moved THEN row.i END) AS moved,
        collect(CASE WHEN oldHash IS NULL THEN row.i END) AS fresh
@@ -238,7 +242,7 @@ async def _upsert_entities(
     result = await graph.write(query, {"rows": rows, "now": _now()})
     created = int(result[0]["created"] or 0) if result else 0
     keys = [str(k) for k in result[0]["changed"]] if result else []
-    graph.touch(kind, keys)
+    graph.touch(kind, keys, ({"props": p} for p in result[0]["stored"]) if result else ())
     changed = len(keys)
     return BatchOutcome(created=created, updated=changed - created, unchanged=len(rows) - changed)
 
@@ -269,14 +273,12 @@ async def upsert_links(graph: Graph, links: Sequence[LinkInput]) -> BatchOutcome
                 result[0] if result else {"seen": [], "created": 0, "unchanged": 0}
             )
             seen = set(summary["seen"])
-            changed = {int(i) for i in summary.get("changed") or () if i is not None}
+            by_i = {row["i"]: row for row in rows}
+            changed = [by_i[int(i)] for i in summary.get("changed") or () if i is not None]
             graph.touch(
                 Tracked.LINK,
-                (
-                    link_key(rel, row["from"], row["to"], row["role"])
-                    for row in rows
-                    if row["i"] in changed
-                ),
+                [link_key(rel, row["from"], row["to"], row["role"]) for row in changed],
+                ({"props": p} for p in summary.get("stored") or ()),
             )
             created, unchanged = int(summary["created"] or 0), int(summary["unchanged"] or 0)
             outcome.created += created
@@ -333,13 +335,30 @@ async def upsert_records(graph: Graph, records: Sequence[RecordInput]) -> BatchO
         for kind, rows in groups.items():
             result = await tx.run(UPSERT_RECORDS[kind], {"rows": rows, "now": now})
             summary: dict[str, Any] = (
-                result[0] if result else {"written": [], "created": 0, "moved": [], "fresh": []}
+                result[0]
+                if result
+                else {"written": [], "created": 0, "moved": [], "fresh": [], "stored": []}
             )
             fresh = [records[int(i)] for i in summary["fresh"] if i is not None]
             if fresh and (watched := watched or await watch.anyone_watches(tx)):
                 await watch.append(tx, [_record_event(r, now) for r in fresh])
             done = set(summary["written"])
-            graph.touch(Tracked.RECORD, (row["key"] for row in rows if row["i"] in done))
+            by_i = {row["i"]: row for row in rows}
+            changed = [by_i[int(i)] for i in summary["written"]]
+            # As the statement left each record: its properties, the subject it concerns and
+            # its issuer (the stale issuer goes below, in this transaction).
+            graph.touch(
+                Tracked.RECORD,
+                [row["key"] for row in changed],
+                (
+                    {
+                        "props": props,
+                        "concerns": [row["subject"]],
+                        "issuers": [row["props"]["authorityName"]],
+                    }
+                    for row, props in zip(changed, summary.get("stored") or (), strict=True)
+                ),
+            )
             written.update(done)
             created += int(summary["created"] or 0)
             moved = {int(i) for i in summary["moved"] if i is not None}
