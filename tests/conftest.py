@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import socket
 from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +44,17 @@ def make_server(folder: Path, password: str | None = "test-secret-123") -> Embed
             heap=TEST_HEAP,
         )
     )
+
+
+@contextmanager
+def running_server(folder: Path) -> Iterator[EmbeddedServer]:
+    """A server of a test module's own (one that breaks its graph on purpose), stopped after."""
+    server = make_server(folder)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 def settings_for(server: EmbeddedServer, **overrides: Any) -> Settings:

@@ -15,7 +15,7 @@ from starlette.testclient import TestClient
 from api.app import create_app
 from graph.driver import Graph
 from graph.server import EmbeddedServer
-from tests.conftest import make_server, settings_for
+from tests.conftest import running_server, settings_for
 from tests.factories import api_key, bearer, company_row, import_rows, person_row, record_row, uscc
 from tests.factories import id_number as number
 from tests.test_cli import env_for, run
@@ -26,12 +26,8 @@ PERSON = number(680)
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedServer]:
     # A server of its own: the tamper test breaks its audit chain on purpose.
-    server = make_server(tmp_path_factory.mktemp("trust"))
-    server.start()
-    try:
+    with running_server(tmp_path_factory.mktemp("trust")) as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="module")

@@ -23,7 +23,7 @@ from graph.errors import UnauditedWrite
 from graph.repositories import state, writes
 from graph.rows import parse_company
 from graph.server import EmbeddedServer
-from tests.conftest import make_server, settings_for
+from tests.conftest import running_server, settings_for
 from tests.factories import (
     api_key,
     bearer,
@@ -35,6 +35,7 @@ from tests.factories import (
     record_row,
     uscc,
 )
+from tests.test_api_trust import call
 from tests.test_cli import env_for, run
 
 PERSON = id_number(910)
@@ -47,19 +48,8 @@ STATE = """{ auditStateVerification(first: 50) { intact checked sealed differenc
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedServer]:
-    server = make_server(tmp_path_factory.mktemp("state"))
-    server.start()
-    try:
+    with running_server(tmp_path_factory.mktemp("state")) as server:
         yield server
-    finally:
-        server.stop()
-
-
-def call(client: TestClient, headers: dict[str, str], query: str, **variables: Any) -> Any:
-    body = client.post("/graphql", json={"query": query, "variables": variables}, headers=headers)
-    result = body.json()
-    assert "errors" not in result, result["errors"]
-    return result["data"]
 
 
 def on_graph(server: EmbeddedServer, statement: str, **params: Any) -> list[dict[str, Any]]:

@@ -118,7 +118,7 @@ CREATE (s:ScoreSnapshot {
   blacklistReasons: row.reasons, blacklistedIn: row.blacklistedIn, asOf: row.asOf,
   computedAt: $computedAt, latest: true
 })
-RETURN count(s) AS written, collect(properties(s)) AS stored
+RETURN count(s) AS written
 """
 HISTORY = """
 MATCH (s:ScoreSnapshot {subjectScheme: $key})
@@ -232,10 +232,32 @@ async def write_snapshots(
             if stepped:
                 _touch_stored(tx, stepped[0]["stored"])
         created = await tx.write(CREATE_SNAPSHOTS, {"rows": rows, "computedAt": now})
-        if created:
-            _touch_stored(tx, created[0]["stored"])
+        # A new snapshot holds exactly what CREATE_SNAPSHOTS set (a null is not stored): its
+        # seal is built from the rows, not shipped back (half of a scoring run's write time).
+        tx.touch(
+            Tracked.SNAPSHOT, [row["id"] for row in rows], (_created(row, now) for row in rows)
+        )
     written = int(created[0]["written"]) if created else 0
     return written
+
+
+def _created(row: dict[str, Any], now: datetime) -> dict[str, Any]:
+    props = {
+        "snapshotId": row["id"],
+        "subjectKey": row["subject"],
+        "subjectScheme": row["key"],
+        "schemeId": row["scheme"],
+        "schemeVersion": row["version"],
+        "value": row["value"],
+        "level": row["level"],
+        "blacklisted": row["blacklisted"],
+        "blacklistReasons": row["reasons"],
+        "blacklistedIn": row["blacklistedIn"],
+        "asOf": row["asOf"],
+        "computedAt": now,
+        "latest": True,
+    }
+    return {"props": {k: v for k, v in props.items() if v is not None}}
 
 
 def _touch_stored(graph: Graph, stored: list[dict[str, Any]]) -> None:
