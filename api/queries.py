@@ -366,10 +366,8 @@ class Query:
         return await auditing.verify_chain(info)
 
     @strawberry.field(
-        description="Edits made behind the API's back (auditors): every company, person, "
-        "link, record, score snapshot, dispute and API key compared with the last audited "
-        "write that stored it; each that no audited write accounts for is named, with the "
-        "fields that differ. It reads the whole graph: minutes on a large registry.",
+        description="Edits behind the API's back (auditors): each stored object that no "
+        "audited write accounts for, with the fields that differ (reads the whole graph).",
         permission_classes=[needs(Can.READ_AUDIT)],
     )
     async def audit_state_verification(
