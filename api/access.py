@@ -127,6 +127,17 @@ async def audited_in(
     )
 
 
+async def audited_read(
+    context: Context, operation: str, args: Any, subjects: Sequence[str]
+) -> None:
+    """Append a read entry naming ``subjects``: an act that writes nothing but its entry."""
+
+    async def nothing(graph: Graph) -> None:
+        return None
+
+    await audited_in(context, operation, args, lambda _: subjects, nothing, kind="read")
+
+
 def note_read(info: Info, subject: str) -> None:
     """Note that the operation reads ``subject`` (a person), for a caller whose reads are
     audited: ``api.read_audit`` appends one entry naming every person an operation read."""

@@ -16,11 +16,10 @@ import time
 import unicodedata
 from collections import OrderedDict, deque
 
-from api.access import Can, allowed, audited
+from api.access import Can, allowed, audited_read
 from api.context import Info
 from api.errors import PublicError, RateLimited
 from graph import models
-from graph.driver import Graph
 
 WINDOW = 3600.0  # seconds a miss counts against its key
 MAX_KEYS = 100_000
@@ -107,10 +106,5 @@ async def find_person(info: Info, number: str, name: str | None) -> models.Perso
 async def _audit_miss(info: Info, number: str, exists: bool) -> None:
     """A miss is an audited read: the number's person (when there is one) sees it in
     ``whoLookedAtMe``; the arguments are kept as their digest only."""
-
-    async def nothing(graph: Graph) -> None:
-        return None
-
     subjects = [number] if exists else []
-    args = {"idNumber": number, "matched": False}
-    await audited(info, "person", args, lambda _: subjects, nothing, kind="read")
+    await audited_read(info.context, "person", {"idNumber": number, "matched": False}, subjects)

@@ -15,9 +15,8 @@ from collections.abc import AsyncIterator
 from starlette.websockets import WebSocket
 from strawberry.extensions import SchemaExtension
 
-from api.access import audited_in
+from api.access import audited_read
 from api.context import Context
-from graph.driver import Graph
 
 
 class AuditReads(SchemaExtension):
@@ -43,13 +42,7 @@ async def flush_reads(context: Context) -> None:
     subjects = sorted(pending)
     operation = ",".join(sorted(reads.fields))
     reads.fields.clear()
-
-    async def nothing(graph: Graph) -> None:
-        return None
-
-    await audited_in(
-        context, operation, {"subjects": subjects}, lambda _: subjects, nothing, kind="read"
-    )
+    await audited_read(context, operation, {"subjects": subjects}, subjects)
     if isinstance(context.request, WebSocket):
         # A subscription's operation outlives its events: the next event that reads these
         # people is another read, with an entry of its own.

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
-from api.access import AUDITED_READERS, audited, audited_in
+from api.access import AUDITED_READERS, audited, audited_read
 from api.context import Info
 from api.permissions import Inherited, ScoreField, fields_need
 from api.read_audit import flush_reads
@@ -140,13 +140,7 @@ async def _audit_delivery(info: Info, event_id: str, person: str) -> None:
     context = info.context
     if context.caller.role not in AUDITED_READERS:
         return
-
-    async def nothing(graph: Graph) -> None:
-        return None
-
-    await audited_in(
-        context, "watchEvents", {"event": event_id}, lambda _: [person], nothing, kind="read"
-    )
+    await audited_read(context, "watchEvents", {"event": event_id}, [person])
     context.reads.audited.add(person)
 
 

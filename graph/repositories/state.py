@@ -212,17 +212,22 @@ class Seal:
     fields: str  # the field digests, as canonical JSON
 
 
-def _seal(kind: Tracked, key: str, row: Mapping[str, Any]) -> Seal:
-    fields = orjson.dumps(field_digests(content(row)), option=orjson.OPT_SORT_KEYS)
-    return Seal(f"{kind.value}:{key}", object_digest(fields), fields.decode())
+def _seal(kind: Tracked, key: str, row: Mapping[str, Any]) -> tuple[Seal, dict[str, str]]:
+    """An object's seal, and its field digests as a mapping (what ``verify`` compares)."""
+    digests = field_digests(content(row))
+    fields = orjson.dumps(digests, option=orjson.OPT_SORT_KEYS)
+    return Seal(f"{kind.value}:{key}", object_digest(fields), fields.decode()), digests
+
+
+def _fold(h: Any, pairs: Iterable[tuple[str, str]]) -> Any:
+    for key, digest in pairs:
+        h.update(orjson.dumps([key, digest]))
+    return h
 
 
 def state_digest(pairs: Iterable[tuple[str, str]]) -> str:
     """The digest an entry's hash covers: of its sealed objects' keys and digests, in order."""
-    h = hashlib.sha256()
-    for key, digest in pairs:
-        h.update(orjson.dumps([key, digest]))
-    return h.hexdigest()
+    return str(_fold(hashlib.sha256(), pairs).hexdigest())
 
 
 async def _rows_of(graph: Graph, kind: Tracked, keys: list[str]) -> list[dict[str, Any]]:
@@ -265,7 +270,7 @@ async def seal(
                 f"{len(missing)} {kind.value} object(s) written in this transaction could not "
                 "be read back in it"
             )
-        seals += [_seal(kind, key, row or found[key]) for key, row in objects.items()]
+        seals += [_seal(kind, key, row or found[key])[0] for key, row in objects.items()]
     return seals
 
 
@@ -289,9 +294,9 @@ async def stored_digests(graph: Graph) -> dict[int, str]:
     """Each entry's state digest recomputed from its stored seals, for the chain's check."""
     digests: dict[int, Any] = {}
     async for seq, keys, object_digests in graph.stream(STATES):
-        h = digests.setdefault(int(seq), hashlib.sha256())
-        for key, digest in zip(keys, object_digests, strict=True):
-            h.update(orjson.dumps([key, digest]))
+        _fold(
+            digests.setdefault(int(seq), hashlib.sha256()), zip(keys, object_digests, strict=True)
+        )
     return {seq: h.hexdigest() for seq, h in digests.items()}
 
 
@@ -354,8 +359,7 @@ async def verify(graph: Graph) -> StateReport:
     async for kind, key, row in _current(graph):
         report.checked += 1
         sealed_key = f"{kind.value}:{key}"
-        now = _seal(kind, key, row)
-        fields = orjson.loads(now.fields)
+        now, fields = _seal(kind, key, row)
         if sealed_key in seen:
             report.differences.append(
                 Difference(kind, key, Change.DUPLICATE, tuple(sorted(fields)), None)
