@@ -1,22 +1,20 @@
 """Who may do what: the role matrix (each field's rule in ``api.permissions`` asks it), and the
-audit of what they did.
+note of which people an operation read.
 
 The matrix is data (``MATRIX``); README shows it and ``tests/test_api_access.py`` tests every
 cell against a table of its own. A refusal is a GraphQL error naming the roles that would do,
-never a silent null. Writes run in one transaction with their audit entry (``audited``); reads of
-a person's file by a relying party or an investigator are audited too (``audit_read``).
+never a silent null. Writes run in one transaction with their audit entry (a use case's
+``Session.audited``); reads of a person's file by a relying party or an investigator are noted
+here (``note_read``) and written as one read entry per operation (``api.read_audit``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import TypeVar
 
-from api.context import Context, Info
+from api.context import Info
 from api.errors import PermissionDenied
-from graph.driver import Graph
-from graph.repositories import audit
 from graph.repositories.keys import Role
 
 T = TypeVar("T")
@@ -87,55 +85,6 @@ def require(info: Info, can: Can, subject: str | None = None) -> None:
         f"{info.field_name}: needs the role {' or '.join(roles)}{own} to {can.value}; "
         f"the caller's role is {role}"
     )
-
-
-async def audited(
-    info: Info,
-    operation: str,
-    args: Any,
-    subjects: Callable[[T], Sequence[str]],
-    work: Callable[[Graph], Awaitable[T]],
-    kind: str | Callable[[T], str] = "write",
-) -> T:
-    """Run ``work`` and append its audit entry in one transaction (retried when another writer
-    took the chain's next number first); nothing is written when either fails. ``kind`` may
-    depend on the outcome: a write the registry refused is recorded as ``refused``."""
-    return await audited_in(info.context, operation, args, subjects, work, kind)
-
-
-async def audited_in(
-    context: Context,
-    operation: str,
-    args: Any,
-    subjects: Callable[[T], Sequence[str]],
-    work: Callable[[Graph], Awaitable[T]],
-    kind: str | Callable[[T], str] = "write",
-) -> T:
-    """``audited`` for a request's context (where no resolver's ``info`` is at hand)."""
-    caller = context.caller
-    # One appender at a time per worker: every audited act competes for the chain's head, so
-    # running them in turn here leaves only other workers' appends to retry against.
-    return await audit.act(
-        context.graph,
-        audit.Actor(caller.key_id, caller.role.value),
-        operation,
-        args,
-        work,
-        subjects,
-        kind,
-        lock=context.request.app.state.audit_lock,
-    )
-
-
-async def audited_read(
-    context: Context, operation: str, args: Any, subjects: Sequence[str]
-) -> None:
-    """Append a read entry naming ``subjects``: an act that writes nothing but its entry."""
-
-    async def nothing(graph: Graph) -> None:
-        return None
-
-    await audited_in(context, operation, args, lambda _: subjects, nothing, kind="read")
 
 
 def note_read(info: Info, subject: str) -> None:

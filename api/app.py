@@ -22,15 +22,17 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
-from api.middleware import SecurityHeaders
-from api.settings import Settings
+from api.limits import WorkerLimits
+from api.middleware import around_graphql
 from api.view import CredgraphGraphQL
+from config.settings import Settings
 from graph.driver import Graph
 from graph.errors import GraphError
 from graph.migrate import Migration, apply_migrations, load_migrations, pending_migrations
 from graph.repositories import checkpoints
 from graph.signing import Signer
 from scoring.scheme import load_schemes
+from usecases.schemes import Schemes
 
 log = logging.getLogger("credgraph.api")
 
@@ -40,7 +42,7 @@ READY_TIMEOUT = 5.0
 def create_app(settings: Settings) -> Starlette:
     """Build the credgraph ASGI app for ``settings`` (the graph is reached in the lifespan)."""
     migrations = load_migrations(settings.migrations_dir)
-    schemes = load_schemes(settings.schemes_dir)  # a bad scheme stops the app before it serves
+    schemes = Schemes(load_schemes(settings.schemes_dir))  # a bad one stops the app here
     signer = Signer(settings.audit_key_path)  # made on the first start, kept outside the graph
 
     @asynccontextmanager
@@ -75,6 +77,7 @@ def create_app(settings: Settings) -> Starlette:
 
     graphql = CredgraphGraphQL(
         settings,
+        WorkerLimits.of(settings),
         graphql_ide=None if settings.production else "graphiql",
         allow_queries_via_get=True,
     )
@@ -84,7 +87,9 @@ def create_app(settings: Settings) -> Starlette:
         Route("/healthz", healthz, methods=["GET"]),
         Route("/audit/public-key", public_key, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
-        Route("/graphql", SecurityHeaders(graphql), methods=["GET", "POST"]),
+        Route(
+            "/graphql", around_graphql(graphql, settings, graphql.limits), methods=["GET", "POST"]
+        ),
         WebSocketRoute("/graphql", graphql),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)

@@ -6,11 +6,10 @@ from __future__ import annotations
 from datetime import datetime
 
 import strawberry
-from strawberry import relay
 
 from api.context import Info
 from api.permissions import Inherited, fields_need
-from api.types.pagination import page_info, page_size, parse_number
+from api.types.pagination import Connection, page_size, parse_number
 from graph.identifiers import is_id_number, mask_id_number
 from graph.repositories import audit, state
 
@@ -69,17 +68,12 @@ class AuditEntry:
 
 
 @fields_need(Inherited)
-@strawberry.type(description="An audit entry and its cursor.")
-class AuditEntryEdge:
-    cursor: str
-    node: AuditEntry
-
-
-@fields_need(Inherited)
-@strawberry.type(description="A page of audit entries, newest first.")
-class AuditEntryConnection:
-    edges: list[AuditEntryEdge]
-    page_info: relay.PageInfo
+@strawberry.type(name="AuditEntryConnection", description="A page of audit entries, newest first.")
+class AuditEntryConnection(Connection[AuditEntry]):
+    total_count: int | None = strawberry.field(  # type: ignore[assignment]
+        description="How many entries the log holds (null for one subject's entries: "
+        "counting those would read the whole log)."
+    )
 
 
 @fields_need(Inherited)
@@ -143,11 +137,15 @@ async def audit_log(
     info: Info, first: int | None, after: str | None, subject: str | None
 ) -> AuditEntryConnection:
     size = page_size(first)
-    found = await audit.page(info.context.graph, _before(after), size + 1, subject)
-    edges = [AuditEntryEdge(cursor=str(e.seq), node=AuditEntry.of(e)) for e in found[:size]]
-    return AuditEntryConnection(
-        edges=edges,
-        page_info=page_info(edges, has_next=len(found) > size, has_previous=after is not None),
+    graph = info.context.graph
+    found = await audit.page(graph, _before(after), size + 1, subject)
+    total = await audit.length(graph) if subject is None else None
+    return AuditEntryConnection.page(
+        [AuditEntry.of(e) for e in found[:size]],
+        total=total,
+        has_next=len(found) > size,
+        has_previous=after is not None,  # a cursor is an entry's number, not an offset
+        cursor=lambda _, entry: str(entry.seq),
     )
 
 

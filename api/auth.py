@@ -7,27 +7,13 @@ worker and period, not one per request; a revocation therefore takes effect with
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 
 from graph.driver import Graph
 from graph.repositories import keys
-from graph.repositories.keys import Role
+from usecases.session import PUBLIC, Caller
 
 CACHE_SECONDS = 30.0
 CACHE_SIZE = 10_000
-
-
-@dataclass(frozen=True)
-class Caller:
-    """The key behind a request (``key_id`` None for the public)."""
-
-    role: Role
-    key_id: str | None = None
-    name: str | None = None
-    subject: str | None = None  # the identity number or USCC a subject key is bound to
-
-
-PUBLIC = Caller(Role.PUBLIC)
 
 
 class BadKey(Exception):

@@ -12,13 +12,13 @@ from starlette.responses import Response
 from starlette.websockets import WebSocket
 from strawberry.types import Info as StrawberryInfo
 
-from api.auth import PUBLIC, Caller
-
 if TYPE_CHECKING:
     from api.lookups import MissBudget
 from api.loaders import Loaders
-from api.settings import Settings
+from config.settings import Settings
 from graph.driver import Graph
+from usecases.schemes import Schemes
+from usecases.session import PUBLIC, Caller, Session
 
 
 @dataclass
@@ -59,6 +59,19 @@ class Context:
     # batch is charged as a whole, once (``cost_charged``).
     charge: Callable[[int], None] | None = None
     cost_charged: bool = False
+
+    @property
+    def schemes(self) -> Schemes:
+        """The installed scoring schemes (read once when the app was built)."""
+        schemes: Schemes = self.request.app.state.schemes
+        return schemes
+
+    @property
+    def session(self) -> Session:
+        """What a use case runs with: this request's graph, its caller, the schemes and the
+        worker's audit lock (the caller is read each time: a WebSocket's is set after
+        connection_init)."""
+        return Session(self.graph, self.caller, self.schemes, self.request.app.state.audit_lock)
 
     @property
     def reads(self) -> ReadLog:

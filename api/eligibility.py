@@ -1,8 +1,5 @@
-"""Eligibility: may this entity have a privilege, or is a restriction in force, and why.
-
-The decision (the consequence's state under the scheme's live score, the reasons in words, the
-records behind it) is made here; ``Query.eligibility`` only declares who may ask.
-"""
+"""``Query.eligibility`` answered: the entity resolved, the decision asked of
+``usecases.eligibility`` (where the rule lives), the answer mapped to its type."""
 
 from __future__ import annotations
 
@@ -13,7 +10,6 @@ import strawberry
 from api.access import note_read
 from api.context import Info
 from api.errors import PublicError
-from api.scores import compute, scheme_for
 from api.types.company import CompanyType
 from api.types.eligibility import Eligibility
 from api.types.nodes import resolve_nodes
@@ -21,23 +17,7 @@ from api.types.person import PersonType
 from api.types.record import RecordType
 from api.types.scheme import SchemeConsequence
 from api.types.score import ScoreType
-from scoring import engine
-from scoring.scheme import Scheme
-
-MAX_BEHIND = 10
-
-
-def _records_behind(result: engine.Score, scheme: Scheme) -> list[str]:
-    """Records under blacklist rules first, then the largest deductions (at most ten)."""
-    blacklisting = {rule.id for rule in scheme.rules if rule.blacklist}
-    own = [c for c in result.contributions if c.kind == engine.RECORD and c.points < 0]
-    first = [c.record_id for c in own if c.rule_id in blacklisting and c.record_id]
-    rest = [
-        c.record_id
-        for c in sorted(own, key=lambda c: c.points)
-        if c.record_id and c.record_id not in first
-    ]
-    return (first + rest)[:MAX_BEHIND]
+from usecases import eligibility
 
 
 async def decide_eligibility(
@@ -49,24 +29,13 @@ async def decide_eligibility(
         raise PublicError("id: not a company or a person in the registry")
     if isinstance(node, PersonType):
         note_read(info, node.record_subject())
-    chosen = scheme_for(info, node.entity_kind(), scheme)
-    wanted = next((c for c in chosen.consequences if c.name == consequence), None)
-    if wanted is None:
-        known = ", ".join(c.name for c in chosen.consequences)
-        raise PublicError(f"consequence: {chosen.id} has no {consequence!r}; it has {known}")
-    day = as_of or date.today()
-    result = await compute(info, node.record_subject(), node.entity_kind(), chosen, day)
-    state = next(c for c in result.consequences if c.name == consequence)
-    allowed = not state.in_force if wanted.kind == "restriction" else state.in_force
-    reasons = list(state.reasons) or [
-        f"level {result.level} does not set it"
-        + ("" if not wanted.blacklisted else ", and the entity is not on the blacklist")
-    ]
-    behind = _records_behind(result, chosen)
-    found = await info.context.loaders.record.load_many(behind)
-    score = ScoreType.of(result, chosen, datetime.now(UTC))
+    decision = await eligibility.decide_eligibility(
+        info.context.session, node.record_subject(), node.entity_kind(), consequence, scheme, as_of
+    )
+    found = await info.context.loaders.record.load_many(list(decision.records_behind))
+    wanted, result = decision.consequence, decision.score
     return Eligibility(
-        allowed=allowed,
+        allowed=decision.allowed,
         consequence=SchemeConsequence(
             name=wanted.name,
             kind=wanted.kind,
@@ -74,11 +43,11 @@ async def decide_eligibility(
             blacklisted=wanted.blacklisted,
             description=wanted.description,
         ),
-        in_force=state.in_force,
+        in_force=decision.in_force,
         level=result.level,
         blacklisted=result.blacklisted,
-        reasons=reasons,
+        reasons=list(decision.reasons),
         # Disclosed by the answer: the caller may check this entity's eligibility.
         records=[RecordType.of(r, cleared=True) for r in found if r is not None],
-        score=score,
+        score=ScoreType.of(result, decision.scheme, datetime.now(UTC)),
     )

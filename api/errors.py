@@ -7,6 +7,7 @@ from graphql.error import GraphQLError
 from strawberry.exceptions import StrawberryGraphQLError
 
 from graph.errors import GraphConflict, GraphUnavailable
+from usecases.errors import UseCaseError
 
 
 class PublicError(Exception):
@@ -18,13 +19,14 @@ class PermissionDenied(StrawberryGraphQLError):
 
 
 def should_mask_error(error: GraphQLError) -> bool:
-    """Mask errors raised by our code unless they are ``PublicError``; keep validation errors."""
+    """Mask errors raised by our code unless they are ``PublicError`` or a use case's
+    ``UseCaseError`` (a field and a reason); keep validation errors."""
     original = error.original_error
     if original is None:
         return False  # syntax and validation errors describe the client's query, not our state
     # GraphUnavailable and GraphConflict are kept for the HTTP layer, which answers 503.
     return not isinstance(
-        original, (PublicError, PermissionDenied, GraphUnavailable, GraphConflict)
+        original, (PublicError, UseCaseError, PermissionDenied, GraphUnavailable, GraphConflict)
     )
 
 

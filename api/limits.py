@@ -1,5 +1,8 @@
-"""Per-caller rate limits (token buckets) and counted caps (WebSocket connections and
-operations per key).
+"""The worker's limits: per-caller token buckets (requests, bad keys, cost budgets), the miss
+budget of person lookups, and counted caps (WebSocket connections and operations per key),
+all held in ``WorkerLimits``. Where each is applied: requests in ``api.middleware.rate_limit``,
+bad keys in ``api.middleware.authentication``, costs in ``api.view``, misses in
+``api.lookups``, WebSocket caps in ``api.websocket``.
 
 Each API key, or each client address for the public, has a bucket of ``per_minute`` tokens that
 refills continuously; a request takes one, and an empty bucket answers 429 with Retry-After.
@@ -12,6 +15,11 @@ from __future__ import annotations
 import math
 import time
 from collections import OrderedDict
+from dataclasses import dataclass, field
+
+from api.auth import Authenticator
+from api.lookups import MissBudget
+from config.settings import Settings
 
 MAX_BUCKETS = 100_000
 
@@ -82,3 +90,31 @@ class Caps:
 
     def held(self, who: str) -> int:
         return self._held.get(who, 0)
+
+
+@dataclass
+class WorkerLimits:
+    """Every limit of one worker process, built once from the settings."""
+
+    key_requests: RateLimiter
+    public_requests: RateLimiter
+    bad_keys: RateLimiter
+    key_costs: RateLimiter
+    public_costs: RateLimiter
+    misses: MissBudget
+    ws_connections: Caps
+    ws_operations: Caps
+    authenticator: Authenticator = field(default_factory=Authenticator)
+
+    @classmethod
+    def of(cls, settings: Settings) -> WorkerLimits:
+        return cls(
+            key_requests=RateLimiter(settings.rate_limit),
+            public_requests=RateLimiter(settings.public_rate_limit),
+            bad_keys=RateLimiter(settings.bad_key_limit),
+            key_costs=RateLimiter(settings.cost_limit),
+            public_costs=RateLimiter(settings.public_cost_limit),
+            misses=MissBudget(settings.lookup_misses),
+            ws_connections=Caps(settings.ws_connections),
+            ws_operations=Caps(settings.ws_subscriptions),
+        )

@@ -16,7 +16,7 @@ import time
 import unicodedata
 from collections import OrderedDict, deque
 
-from api.access import Can, allowed, audited_read
+from api.access import Can, allowed
 from api.context import Info
 from api.errors import PublicError, RateLimited
 from graph import models
@@ -107,4 +107,5 @@ async def _audit_miss(info: Info, number: str, exists: bool) -> None:
     """A miss is an audited read: the number's person (when there is one) sees it in
     ``whoLookedAtMe``; the arguments are kept as their digest only."""
     subjects = [number] if exists else []
-    await audited_read(info.context, "person", {"idNumber": number, "matched": False}, subjects)
+    args = {"idNumber": number, "matched": False}
+    await info.context.session.audited_read("person", args, subjects)

@@ -1,23 +1,23 @@
-"""The root Mutation type: writes of single companies, people, links and records.
+"""The root Mutation type: writes of single companies, people, links and records, watches,
+disputes and restoration requests.
 
-Each mutation takes the import format's fields in camelCase, checks them with the same code as
-the bulk import (``graph.rows``) and returns a result union whose error member names the field
-and the reason. Nothing is written when a check fails.
+Each write mutation takes the import format's fields in camelCase, hands them as an import row
+to its use case (``usecases.registry``: the same checks as the bulk import) and returns a result
+union whose error member names the field and the reason. Nothing is written when a check fails.
 """
 
 from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import strawberry
 
 from api import trust, watching
-from api.access import Can, audited
+from api.access import Can
 from api.context import Info
 from api.permissions import Inherited, WritesOn, fields_need, needs, record_subject
-from api.scores import rescore_around
 from api.types.company import CompanyType
 from api.types.entity import Entity
 from api.types.enums import Category, CompanyStatus, Polarity, RelType, Severity
@@ -25,20 +25,10 @@ from api.types.nodes import entity_type
 from api.types.person import PersonType
 from api.types.record import RecordType
 from api.watching import WatchEntry
-from graph.driver import Graph
-from graph.errors import GraphConflict
-from graph.models import LinkInput, RecordInput
-from graph.repositories import writes
-from graph.repositories.entities import (
-    companies_by_uscc,
-    entities_by_key,
-    persons_by_id_number,
-)
-from graph.repositories.records import records_by_id
-from graph.rows import RowError, parse_company, parse_link, parse_person, parse_record
+from usecases import registry
+from usecases.errors import Refusal
 
 SOURCE = "api"
-T = TypeVar("T")
 
 
 @fields_need(Inherited)
@@ -48,22 +38,9 @@ class InvalidInput:
     message: str = strawberry.field(description="What is wrong with it.")
 
 
-def read_back(stored: T | None) -> T:
-    """What a write just stored, read back in its transaction. Under a concurrent creation of
-    the same key the embedded backend's index can miss it for that transaction: a conflict,
-    so the whole write is run again (``audited`` retries), never an assertion."""
-    if stored is None:
-        raise GraphConflict("a concurrent write of the same key hid it from its transaction")
-    return stored
-
-
 def _camel(field: str) -> str:
     head, *rest = field.split("_")
     return head + "".join(part.title() for part in rest)
-
-
-def invalid(error: RowError) -> InvalidInput:
-    return InvalidInput(field=_camel(error.field), message=error.reason)
 
 
 def _snake(name: str) -> str:
@@ -175,10 +152,8 @@ LinkEntitiesResult = Annotated[
 AddRecordResult = Annotated[AddRecordSuccess | InvalidInput, strawberry.union("AddRecordResult")]
 
 
-async def _unmatched(info: Info, parsed: LinkInput | RecordInput) -> InvalidInput:
-    keys = [parsed.from_key, parsed.to_key] if isinstance(parsed, LinkInput) else [parsed.subject]
-    known = await writes.known_keys(info.context.graph, keys)
-    return invalid(writes.unmatched_error(parsed, known))
+def refused(error: Refusal) -> InvalidInput:
+    return InvalidInput(field=_camel(error.field), message=error.reason)
 
 
 @strawberry.type(description="Writes to the registry.")
@@ -188,71 +163,40 @@ class Mutation:
         permission_classes=[WritesOn, needs(Can.WRITE)],
     )
     async def upsert_company(self, info: Info, input: UpsertCompanyInput) -> UpsertCompanyResult:
-        raw = _raw(input)
         try:
-            company = parse_company(raw, SOURCE)
-        except RowError as exc:
-            return invalid(exc)
-
-        async def work(graph: Graph) -> UpsertCompanySuccess:
-            outcome = await writes.upsert_companies(graph, [company])
-            stored = read_back((await companies_by_uscc(graph, [company.uscc]))[0])
-            return UpsertCompanySuccess(
-                company=CompanyType.of(stored), created=outcome.created == 1
-            )
-
-        return await audited(info, "upsertCompany", raw, lambda _: [company.uscc], work)
+            done = await registry.upsert_company(info.context.session, _raw(input), SOURCE)
+        except Refusal as error:
+            return refused(error)
+        return UpsertCompanySuccess(company=CompanyType.of(done.stored), created=done.created)
 
     @strawberry.mutation(
         description="Create or update a person by their identity number.",
         permission_classes=[WritesOn, needs(Can.WRITE)],
     )
     async def upsert_person(self, info: Info, input: UpsertPersonInput) -> UpsertPersonResult:
-        raw = _raw(input)
         try:
-            person = parse_person(raw, SOURCE)
-        except RowError as exc:
-            return invalid(exc)
-
-        async def work(graph: Graph) -> UpsertPersonSuccess:
-            outcome = await writes.upsert_persons(graph, [person])
-            stored = read_back((await persons_by_id_number(graph, [person.id_number]))[0])
-            return UpsertPersonSuccess(person=PersonType.of(stored), created=outcome.created == 1)
-
-        return await audited(info, "upsertPerson", raw, lambda _: [person.id_number], work)
+            done = await registry.upsert_person(info.context.session, _raw(input), SOURCE)
+        except Refusal as error:
+            return refused(error)
+        return UpsertPersonSuccess(person=PersonType.of(done.stored), created=done.created)
 
     @strawberry.mutation(
         description="Link two entities that are both in the registry (never by name).",
         permission_classes=[WritesOn, needs(Can.WRITE)],
     )
     async def link_entities(self, info: Info, input: LinkEntitiesInput) -> LinkEntitiesResult:
-        raw = _raw(input)
         try:
-            link = parse_link(raw, SOURCE)
-        except RowError as exc:
-            return invalid(exc)
-
-        async def work(graph: Graph) -> writes.BatchOutcome:
-            return await writes.upsert_links(graph, [link])
-
-        outcome = await audited(
-            info,
-            "linkEntities",
-            raw,
-            lambda done: [] if done.unmatched else [link.from_key, link.to_key],
-            work,
-            kind=lambda done: "refused" if done.unmatched else "write",
-        )
-        if outcome.unmatched:
-            return await _unmatched(info, link)
-        ends = await info.context.loaders.entity.load_many([link.from_key, link.to_key])
-        start, end = ends
+            done = await registry.link_entities(info.context.session, _raw(input), SOURCE)
+        except Refusal as error:
+            return refused(error)
+        link = done.stored
+        start, end = await info.context.loaders.entity.load_many([link.from_key, link.to_key])
         assert start is not None and end is not None and end.company is not None
         return LinkEntitiesSuccess(
             rel=link.rel,
             from_=entity_type(start),
             to=CompanyType.of(end.company),
-            created=outcome.created == 1,
+            created=done.created,
         )
 
     @strawberry.mutation(
@@ -260,47 +204,13 @@ class Mutation:
         permission_classes=[WritesOn, needs(Can.WRITE)],
     )
     async def add_record(self, info: Info, input: AddRecordInput) -> AddRecordResult:
-        raw = _raw(input)
         try:
-            record = parse_record(raw, SOURCE)
-        except RowError as exc:
-            return invalid(exc)
-
-        async def work(graph: Graph) -> tuple[writes.BatchOutcome, AddRecordSuccess | None]:
-            outcome = await writes.upsert_records(graph, [record])
-            if outcome.conflicts or outcome.unmatched:
-                return outcome, None
-            stored = read_back((await records_by_id(graph, [record.record_id]))[0])
-            rescored = 0
-            if outcome.created or outcome.updated:
-                subject = (await entities_by_key(graph, [record.subject]))[0]
-                assert subject is not None
-                rescored = await rescore_around(
-                    graph,
-                    info.context.request.app.state.schemes,
-                    record.subject,
-                    subject.kind,
-                    date.today(),
-                )
-            done = AddRecordSuccess(
-                record=RecordType.of(stored), created=outcome.created == 1, rescored=rescored
-            )
-            return outcome, done
-
-        outcome, done = await audited(
-            info,
-            "addRecord",
-            raw,
-            lambda r: [record.subject] if r[1] else [],
-            work,
-            kind=lambda r: "write" if r[1] else "refused",
+            done = await registry.add_record(info.context.session, _raw(input), SOURCE)
+        except Refusal as error:
+            return refused(error)
+        return AddRecordSuccess(
+            record=RecordType.of(done.record), created=done.created, rescored=done.rescored
         )
-        if outcome.conflicts:
-            message = next(iter(outcome.conflicts.values())).split(": ", 1)[1]
-            return InvalidInput(field="recordId", message=message)
-        if done is None:
-            return await _unmatched(info, record)
-        return done
 
     @strawberry.mutation(
         description="Watch an entity: `watchEvents` then reports its new records, level "

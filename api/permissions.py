@@ -34,7 +34,7 @@ from typing import Any, TypeVar
 
 from strawberry.permission import BasePermission, PermissionExtension
 
-from api.access import Can, note_read, require
+from api.access import Can, allowed, note_read, require
 from api.context import Info
 from api.errors import PermissionDenied
 from graph.identifiers import IdentifierError, is_id_number, parse_id_number
@@ -169,15 +169,26 @@ class PersonLookup(Rule):
 
 
 class SearchAccess(Rule):
-    """``search``: anyone for companies; ``kind: PERSON`` for roles that look people up."""
+    """``search``: anyone for companies; ``kind: PERSON`` for roles that look people up; an
+    identity number searched among people for roles that see whole numbers."""
 
-    summary = "companies for anyone; people for roles that look them up"
+    summary = (
+        "companies for anyone; people for roles that look them up; by identity number for "
+        "roles that see whole numbers"
+    )
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
         from api.types.enums import SearchKind
 
-        if kwargs.get("kind") is SearchKind.PERSON:
+        kind = kwargs.get("kind", SearchKind.ANY)
+        if kind is SearchKind.PERSON:
             require(info, Can.LOOK_UP_PERSONS)
+        if kind is SearchKind.ANY and not allowed(info, Can.LOOK_UP_PERSONS):
+            kind = SearchKind.COMPANY  # the public finds companies only
+        text = str(kwargs.get("query", "")).strip()
+        if kind is not SearchKind.COMPANY and is_id_number(text):
+            # A number found by search would confirm a guessed identity number outright.
+            require(info, Can.SEE_ID_NUMBERS)
         return True
 
 
@@ -187,7 +198,7 @@ class BlacklistAccess(Rule):
     summary = "companies' blacklists for anyone; people's for full-file readers"
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        scheme = info.context.request.app.state.schemes.get(kwargs.get("scheme"))
+        scheme = info.context.schemes.get(str(kwargs.get("scheme")))
         if scheme is not None and "person" in scheme.subjects:
             require(info, Can.READ_FULL_FILES)
         return True

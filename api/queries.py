@@ -11,7 +11,7 @@ import strawberry
 from strawberry import relay
 
 from api import auditing, investigation, trust, watching
-from api.access import Can, allowed, require
+from api.access import Can, allowed
 from api.context import Info
 from api.eligibility import decide_eligibility
 from api.errors import PublicError
@@ -31,20 +31,20 @@ from api.types.investigation import CommonLink, Linkage, Ownership, RiskPath, Ri
 from api.types.nodes import MAX_NODES, entity_type, resolve_nodes
 from api.types.pagination import (
     keyset_cursor,
-    offset_cursor,
-    page_info,
     page_size,
     parse_keyset,
     parse_offset,
 )
 from api.types.person import PersonType
-from api.types.record import RecordConnection, RecordEdge, RecordType
+from api.types.record import RecordConnection, RecordType
 from api.types.scheme import SchemeType
-from api.types.search import SearchResult, SearchResultConnection, SearchResultEdge
+from api.types.search import SearchResult, SearchResultConnection
 from api.types.snapshot import ScoreSnapshotConnection, snapshot_page
 from api.watching import WatchEntry, WatchEvent
-from graph.identifiers import IdentifierError, is_id_number, parse_id_number, parse_uscc
+from graph.identifiers import IdentifierError, parse_id_number, parse_uscc
 from graph.repositories import records, search, snapshots
+from graph.repositories.disputes import Kind as DisputeKind
+from graph.repositories.disputes import Status as DisputeStatus
 
 MAX_SEARCH_TEXT = search.MAX_QUERY
 
@@ -152,33 +152,21 @@ class Query:
         start = parse_offset(after)
         if kind is SearchKind.ANY and not allowed(info, Can.LOOK_UP_PERSONS):
             kind = SearchKind.COMPANY  # the public finds companies only
-        by_number = allowed(info, Can.SEE_ID_NUMBERS)
-        if not by_number and kind is not SearchKind.COMPANY and is_id_number(text):
-            # A number found by search would confirm a guessed identity number outright.
-            require(info, Can.SEE_ID_NUMBERS)
+        by_number = allowed(info, Can.SEE_ID_NUMBERS)  # SearchAccess refused a number otherwise
         graph = info.context.graph
         hits = await search.search(graph, text, kind, search.MAX_RESULTS, by_id_number=by_number)
         window = await search.entities(graph, hits[start : start + size])
-        edges = [
-            SearchResultEdge(
-                cursor=offset_cursor(start + i),
-                node=SearchResult(
-                    entity=entity_type(entity),
-                    score=round(hit.score, 4),
-                    matched_on=hit.matched_on,
-                    via=hit.via,
-                ),
+        nodes = [
+            SearchResult(
+                entity=entity_type(entity),
+                score=round(hit.score, 4),
+                matched_on=hit.matched_on,
+                via=hit.via,
             )
-            for i, (hit, entity) in enumerate(window)
+            for hit, entity in window
         ]
-        return SearchResultConnection(
-            edges=edges,
-            page_info=page_info(
-                edges,
-                has_next=start + size < len(hits),
-                has_previous=start > 0,
-            ),
-            total_count=len(hits),
+        return SearchResultConnection.page(
+            nodes, start=start, total=len(hits), has_next=start + size < len(hits)
         )
 
     @strawberry.field(
@@ -189,7 +177,7 @@ class Query:
     async def blacklist(
         self, info: Info, scheme: str, first: int | None = 20, after: str | None = None
     ) -> ScoreSnapshotConnection:
-        installed = info.context.request.app.state.schemes
+        installed = info.context.schemes
         if scheme not in installed:
             raise PublicError(f"scheme: no scheme {scheme!r}; installed: {', '.join(installed)}")
         size, start = page_size(first), parse_offset(after)
@@ -201,7 +189,7 @@ class Query:
         permission_classes=[Open],
     )
     def schemes(self, info: Info) -> list[SchemeType]:
-        installed = info.context.request.app.state.schemes
+        installed = info.context.schemes
         return [SchemeType.of(installed[key]) for key in sorted(installed)]
 
     @strawberry.field(
@@ -241,19 +229,12 @@ class Query:
             limit=size + 1,
             companies_only=not allowed(info, Can.READ_FULL_FILES),
         )
-        page = found[:size]
-        edges: list[relay.Edge[RecordType]] = [
-            RecordEdge(cursor=keyset_cursor(r.decided_on, r.record_id), node=RecordType.of(r))
-            for r in page
-        ]
-        return RecordConnection(
-            edges=edges,
-            page_info=page_info(
-                edges,
-                has_next=len(found) > size,
-                has_previous=cursor is not None,
-            ),
-            total_count=None,
+        return RecordConnection.page(
+            [RecordType.of(r) for r in found[:size]],
+            total=None,
+            has_next=len(found) > size,
+            has_previous=cursor is not None,
+            cursor=lambda _, r: keyset_cursor(r.model.decided_on, r.model.record_id),
         )
 
     @strawberry.field(
@@ -334,8 +315,8 @@ class Query:
     async def disputes(
         self,
         info: Info,
-        status: trust.DisputeStatus | None = None,
-        kind: trust.DisputeKind | None = None,
+        status: DisputeStatus | None = None,
+        kind: DisputeKind | None = None,
         overdue: bool = False,
         first: int | None = 20,
         after: str | None = None,

@@ -15,7 +15,6 @@ from collections.abc import AsyncIterator
 from starlette.websockets import WebSocket
 from strawberry.extensions import SchemaExtension
 
-from api.access import audited_read
 from api.context import Context
 
 
@@ -42,7 +41,7 @@ async def flush_reads(context: Context) -> None:
     subjects = sorted(pending)
     operation = ",".join(sorted(reads.fields))
     reads.fields.clear()
-    await audited_read(context, operation, {"subjects": subjects}, subjects)
+    await context.session.audited_read(operation, {"subjects": subjects}, subjects)
     if isinstance(context.request, WebSocket):
         # A subscription's operation outlives its events: the next event that reads these
         # people is another read, with an entry of its own.

@@ -1,11 +1,11 @@
-"""The GraphQL view: strawberry's ASGI app with credgraph's per-request context and the limits
-every request runs under (keys, rate limits, the body limit, the timeout, the batch's cost),
-and the refusals it answers with. ``api.websocket`` gives WebSocket operations the same.
+"""The GraphQL view: strawberry's ASGI app with credgraph's per-request context, the cost
+budget every operation (a batch as a whole) is charged against, and the refusals it answers
+with. The key, the rate limit, the timeout and the body limit are middleware in front of it
+(``api.middleware``); ``api.websocket`` gives WebSocket operations the same limits.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable
 from typing import Any, cast
@@ -13,8 +13,8 @@ from typing import Any, cast
 import orjson
 from cross_web import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.types import Message, Receive, Scope, Send
+from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
@@ -23,43 +23,21 @@ from strawberry.types import ExecutionResult
 from strawberry.types.execution import PreExecutionError
 from strawberry.types.unset import UNSET, UnsetType
 
-from api.auth import PUBLIC, Authenticator, BadKey, Caller
 from api.context import Context
 from api.cost import BUDGET, refusal, request_cost
 from api.errors import RateLimited
-from api.limits import Caps, RateLimiter, retry_after
+from api.limits import WorkerLimits, retry_after
 from api.loaders import build_loaders
-from api.lookups import MissBudget
+from api.middleware.authentication import identify
+from api.refusals import Refused, bucket, client_address
 from api.schema import build_schema
-from api.settings import Settings
 from api.websocket import LimitedTransportWS
-from graph.driver import Graph, LimitedGraph
-from graph.errors import GraphConflict, GraphError, GraphUnavailable
+from config.settings import Settings
+from graph.driver import LimitedGraph
+from graph.errors import GraphConflict, GraphUnavailable
+from usecases.session import PUBLIC
 
 log = logging.getLogger("credgraph.api")
-
-
-class Refused(HTTPException):
-    """An answer given before GraphQL runs, or instead of its result: JSON with the reason."""
-
-    def __init__(
-        self, status: int, error: str, reason: str, headers: dict[str, str] | None = None
-    ) -> None:
-        super().__init__(status, reason)
-        self.error = error
-        self.headers = headers or {}
-
-    @classmethod
-    def limited(cls, exc: RateLimited) -> Refused:
-        """The 429 for a limit reached inside GraphQL (the miss or the cost budget)."""
-        return cls(429, "rate_limited", str(exc), {"Retry-After": str(exc.retry_after)})
-
-    def response(self) -> JSONResponse:
-        return JSONResponse(
-            {"error": self.error, "reason": self.reason},
-            status_code=self.status_code,
-            headers=self.headers,
-        )
 
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
@@ -71,18 +49,10 @@ class CredgraphGraphQL(GraphQL[Context, None]):
 
     graphql_transport_ws_handler_class = LimitedTransportWS
 
-    def __init__(self, settings: Settings, **kwargs: Any) -> None:
+    def __init__(self, settings: Settings, limits: WorkerLimits, **kwargs: Any) -> None:
         super().__init__(build_schema(production=settings.production), **kwargs)
         self.settings = settings
-        self.authenticator = Authenticator()
-        self.key_limiter = RateLimiter(settings.rate_limit)
-        self.public_limiter = RateLimiter(settings.public_rate_limit)
-        self.bad_keys = RateLimiter(settings.bad_key_limit)
-        self.key_costs = RateLimiter(settings.cost_limit)
-        self.public_costs = RateLimiter(settings.public_cost_limit)
-        self.misses = MissBudget(settings.lookup_misses)
-        self.ws_connections = Caps(settings.ws_connections)
-        self.ws_operations = Caps(settings.ws_subscriptions)
+        self.limits = limits
 
     def decode_json(self, data: str | bytes) -> object:
         decoded = orjson.loads(data)
@@ -119,100 +89,17 @@ class CredgraphGraphQL(GraphQL[Context, None]):
         _state(request)["sub_response"] = sub_response
         return sub_response
 
-    async def identify(self, graph: Graph, header: str | None, address: str) -> Caller:
-        """The caller behind an ``Authorization`` header; ``Refused`` for a bad key (401, or
-        429 once the address has sent ``CREDGRAPH_BAD_KEY_LIMIT`` bad keys in a minute) or
-        when the graph cannot check the key (503)."""
-        known = self.authenticator.remembered(header)
-        if known is not None:
-            return known
-        if header is not None and (wait := self.bad_keys.blocked(address)) is not None:
-            seconds = retry_after(wait)
-            raise Refused(
-                429,
-                "rate_limited",
-                f"too many invalid API keys from this address; retry in {seconds} s",
-                {"Retry-After": str(seconds)},
-            )
-        try:
-            return await self.authenticator.caller(graph, header)
-        except BadKey as exc:
-            self.bad_keys.take(address)
-            headers = {"WWW-Authenticate": 'Bearer realm="credgraph"'}
-            raise Refused(401, "unauthorized", str(exc), headers) from None
-        except GraphError as exc:
-            log.warning("could not check an API key: %s", exc)
-            raise Refused(
-                503,
-                "unavailable",
-                "the graph backend is unavailable, so the API key could not be checked; "
-                "retry shortly",
-                {"Retry-After": "1"},
-            ) from None
-
-    def admit(self, caller: Caller, address: str) -> None:
-        """Take a token from the caller's bucket (its key's, or its address's for the
-        public); ``Refused`` with 429 when it is empty."""
-        who = bucket(caller, address)
-        limiter = self.key_limiter if caller.key_id else self.public_limiter
-        wait = limiter.take(who)
-        if wait is not None:
-            seconds = retry_after(wait)
-            whose = "key" if caller.key_id else "address"
-            reason = f"too many requests for this {whose}; retry in {seconds} s"
-            raise Refused(429, "rate_limited", reason, {"Retry-After": str(seconds)})
-
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        # Keys are checked before GraphQL runs: a bad one is a 401, never a silent public call.
-        if scope["type"] == "http":
-            request = Request(scope, receive)
-            address = client_address(request)
-            try:
-                caller = await self.identify(
-                    request.app.state.graph, request.headers.get("authorization"), address
-                )
-                self.admit(caller, address)
-            except Refused as refused:
-                await refused.response()(scope, receive, send)
-                return
-            _state(request)["caller"] = caller
-            await self._within_timeout(scope, receive, send)
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
             return
-        await super().__call__(scope, receive, send)
-
-    async def _within_timeout(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Answer within ``CREDGRAPH_REQUEST_TIMEOUT``: past it the work is cancelled (the
-        graph transaction with it: the driver rolls it back) and the client gets a 504."""
-        started = False
-
-        async def tracking(message: Message) -> None:
-            nonlocal started
-            started = True
-            await send(message)
-
+        # The key, the rate limit, the timeout and the body limit were seen to by the
+        # middleware in front (``api.middleware``); refusals from here on are JSON as well.
         try:
-            async with asyncio.timeout(self.settings.request_timeout):
-                try:
-                    body = BodyLimit(receive, scope, MAX_BODY)
-                    response = await self.run(Request(scope, body.receive))
-                except Refused as refused:
-                    response = refused.response()
-                except HTTPException as exc:
-                    # Strawberry's refusals (a malformed body, a wrong content type) alike:
-                    # JSON with the reason.
-                    response = JSONResponse(
-                        {"error": _ERROR_NAMES.get(exc.status_code, "bad_request"),
-                         "reason": exc.reason},
-                        status_code=exc.status_code,
-                    )  # fmt: skip
-                await response(scope, receive, tracking)
-        except TimeoutError:
-            if started:
-                raise
-            log.warning("request timed out after %.1fs", self.settings.request_timeout)
-            await Refused(504, "timeout", timeout_reason(self.settings)).response()(
-                scope, receive, send
-            )
+            response = await self.run(Request(scope, receive))
+        except HTTPException as exc:
+            response = Refused.of(exc).response()
+        await response(scope, receive, send)
 
     async def execute_operation(
         self,
@@ -287,7 +174,7 @@ class CredgraphGraphQL(GraphQL[Context, None]):
             settings=self.settings,
             loaders=build_loaders(graph),
             caller=request.scope.get("state", {}).get("caller", PUBLIC),
-            misses=self.misses,
+            misses=self.limits.misses,
         )
         context.charge = self._charger(context)
         return context
@@ -300,7 +187,7 @@ class CredgraphGraphQL(GraphQL[Context, None]):
         def charge(cost: int) -> None:
             caller = context.caller
             who = bucket(caller, client_address(context.request))
-            costs = self.key_costs if caller.key_id else self.public_costs
+            costs = self.limits.key_costs if caller.key_id else self.limits.public_costs
             whose = "key" if caller.key_id else "address"
             wait = costs.take(who, cost)
             if wait is not None:
@@ -323,13 +210,13 @@ class CredgraphGraphQL(GraphQL[Context, None]):
             header = context.request.headers.get("authorization")
         address = client_address(context.request)
         try:
-            context.caller = await self.identify(context.graph, header, address)
+            context.caller = await identify(self.limits, context.graph, header, address)
         except Refused as refused:
             raise ConnectionRejectionError({"reason": refused.reason}) from None
         who = bucket(context.caller, address)
-        if not self.ws_connections.acquire(who):
+        if not self.limits.ws_connections.acquire(who):
             raise ConnectionRejectionError(
-                {"reason": f"at most {self.ws_connections.limit} WebSocket connections at "
+                {"reason": f"at most {self.limits.ws_connections.limit} WebSocket connections at "
                  "once for this key (CREDGRAPH_WS_CONNECTIONS)"}
             )  # fmt: skip
         context.ws_holder = who
@@ -339,55 +226,3 @@ class CredgraphGraphQL(GraphQL[Context, None]):
 def _state(request: Request | WebSocket) -> dict[str, Any]:
     state: dict[str, Any] = request.scope.setdefault("state", {})
     return state
-
-
-def client_address(request: Request | WebSocket) -> str:
-    """The bucket name of a caller without a key: its address."""
-    return f"ip:{request.client.host if request.client else '-'}"
-
-
-def bucket(caller: Caller, address: str) -> str:
-    """Whose limits a caller uses: its key's, or its address's for the public."""
-    return caller.key_id or address
-
-
-def timeout_reason(settings: Settings) -> str:
-    return (
-        f"the request took longer than {settings.request_timeout:g} s and was stopped; "
-        "nothing it was writing was kept"
-    )
-
-
-MAX_BODY = 1 << 20  # bytes of one request body
-_ERROR_NAMES = {
-    400: "bad_request",
-    404: "not_found",
-    405: "method_not_allowed",
-    413: "too_large",
-    415: "unsupported_media_type",
-    503: "unavailable",
-}
-
-
-class BodyLimit:
-    """Passes a request body through, refusing one larger than ``limit`` bytes (413)."""
-
-    def __init__(self, receive: Receive, scope: Scope, limit: int) -> None:
-        self._receive = receive
-        self.limit = limit
-        self.seen = 0
-        declared = dict(scope.get("headers") or []).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > limit:
-            raise_too_large(limit)
-
-    async def receive(self) -> Message:
-        message = await self._receive()
-        if message["type"] == "http.request":
-            self.seen += len(message.get("body", b""))
-            if self.seen > self.limit:
-                raise_too_large(self.limit)
-        return message
-
-
-def raise_too_large(limit: int) -> None:
-    raise HTTPException(413, f"the request body is larger than {limit // 1024} KiB")

@@ -11,20 +11,19 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncGenerator
 from datetime import UTC, datetime, timedelta
-from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
-from api.access import AUDITED_READERS, audited, audited_read
+from api.access import AUDITED_READERS
 from api.context import Info
 from api.permissions import Inherited, ScoreField, fields_need
 from api.read_audit import flush_reads
 from api.types.nodes import entity_type
-from graph.driver import Graph
 from graph.models import EntityKind
 from graph.repositories import watch as watches
 from graph.repositories.entities import entities_by_key
+from usecases import watching
 
 if TYPE_CHECKING:
     from api.types.entity import Entity
@@ -35,17 +34,11 @@ LazyRecord = Annotated["RecordType", strawberry.lazy("api.types.record")]
 
 # Events are read back this far: a write that commits a little after its timestamp is not missed.
 OVERLAP = timedelta(seconds=30)
-MAX_WATCHES = 1000
 
 
-@strawberry.enum(description="What happened to a watched entity.")
-class WatchEventKind(Enum):
-    RECORD_ADDED = "record_added"
-    LEVEL_CHANGED = "level_changed"
-    BLACKLIST_ENTERED = "blacklist_entered"
-    BLACKLIST_LEFT = "blacklist_left"
-    RECORD_DISPUTED = "record_disputed"
-    DISPUTE_DECIDED = "dispute_decided"
+strawberry.enum(
+    watches.EventKind, name="WatchEventKind", description="What happened to a watched entity."
+)
 
 
 @fields_need(Inherited)
@@ -59,7 +52,7 @@ class WatchEntry:
 @strawberry.type(description="Something that happened to a watched entity.")
 class WatchEvent:
     id: strawberry.ID = strawberry.field(description="The event's id (unique).")
-    kind: WatchEventKind
+    kind: watches.EventKind
     at: datetime
     entity: LazyEntity
     record: LazyRecord | None = strawberry.field(
@@ -94,38 +87,19 @@ async def _entity(info: Info, id: strawberry.ID) -> tuple[str, Any]:
     return found.record_subject(), found
 
 
-def _watcher(info: Info) -> str:
-    key_id = info.context.caller.key_id
-    assert key_id is not None  # Can.WATCH: only roles that come with a key
-    return key_id
-
-
 async def watch(info: Info, id: strawberry.ID) -> WatchEntry:
-    from api.errors import PublicError
-
     key, entity = await _entity(info, id)
-    current = await watches.watchlist(info.context.graph, _watcher(info))
-    if len(current) >= MAX_WATCHES and all(w.subject_key != key for w in current):
-        raise PublicError(f"id: a key may watch at most {MAX_WATCHES} entities")
-
-    async def work(graph: Graph) -> watches.Watch:
-        return await watches.watch(graph, _watcher(info), key)
-
-    found = await audited(info, "watch", {"id": str(id)}, lambda _: [key], work)
+    found = await watching.watch(info.context.session, key, {"id": str(id)})
     return WatchEntry(entity=entity, since=found.created_at)
 
 
 async def unwatch(info: Info, id: strawberry.ID) -> bool:
     key, _ = await _entity(info, id)
-
-    async def work(graph: Graph) -> bool:
-        return await watches.unwatch(graph, _watcher(info), key)
-
-    return await audited(info, "unwatch", {"id": str(id)}, lambda _: [key], work)
+    return await watching.unwatch(info.context.session, key, {"id": str(id)})
 
 
 async def watchlist(info: Info) -> list[WatchEntry]:
-    found = await watches.watchlist(info.context.graph, _watcher(info))
+    found = await watches.watchlist(info.context.graph, watching.watcher(info.context.session))
     entities = await entities_by_key(info.context.graph, [w.subject_key for w in found])
     return [
         WatchEntry(entity=entity_type(e), since=w.created_at)
@@ -140,7 +114,7 @@ async def _audit_delivery(info: Info, event_id: str, person: str) -> None:
     context = info.context
     if context.caller.role not in AUDITED_READERS:
         return
-    await audited_read(context, "watchEvents", {"event": event_id}, [person])
+    await context.session.audited_read("watchEvents", {"event": event_id}, [person])
     context.reads.audited.add(person)
 
 
@@ -148,7 +122,7 @@ async def events(info: Info) -> AsyncGenerator[WatchEvent, None]:
     """Events of the caller's watched entities from the moment of subscribing, oldest first."""
     from api.types.record import RecordType
 
-    graph, watcher = info.context.graph, _watcher(info)
+    graph, watcher = info.context.graph, watching.watcher(info.context.session)
     poll = info.context.settings.watch_poll_seconds
     start = datetime.now(UTC)
     seen: dict[str, datetime] = {}
@@ -176,7 +150,7 @@ async def events(info: Info) -> AsyncGenerator[WatchEvent, None]:
                     await _audit_delivery(info, event.event_id, subject.key)
                 yield WatchEvent(
                     id=strawberry.ID(event.event_id),
-                    kind=WatchEventKind[event.kind.name],
+                    kind=event.kind,
                     at=event.at,
                     entity=entity_type(subject),
                     record=RecordType.of(record) if record else None,

@@ -25,6 +25,9 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
 
 from api.context import Context, begin_operation
 from api.cost import parsed
+from api.middleware.rate_limit import admit
+from api.middleware.timeout import timeout_reason
+from api.refusals import Refused, bucket, client_address
 
 if TYPE_CHECKING:
     from api.view import CredgraphGraphQL
@@ -56,8 +59,6 @@ class LimitedTransportWS(BaseGraphQLTransportWSHandler[Context, None]):
         return view  # type: ignore[no-any-return]
 
     def _holder(self) -> str:
-        from api.view import bucket, client_address
-
         return bucket(self.context.caller, client_address(self.context.request))
 
     async def handle(self) -> None:
@@ -65,25 +66,23 @@ class LimitedTransportWS(BaseGraphQLTransportWSHandler[Context, None]):
             await super().handle()
         finally:
             if self.context.ws_holder is not None:
-                self.app.ws_connections.release(self.context.ws_holder)
+                self.app.limits.ws_connections.release(self.context.ws_holder)
                 self.context.ws_holder = None
 
     async def _refuse(self, operation_id: str, message: str, code: str) -> None:
         await self.send_message(_error(operation_id, message, code))
 
     async def handle_subscribe(self, message: SubscribeMessage) -> None:
-        from api.view import Refused, client_address
-
         if not self.connection_acknowledged or message["id"] in self.operations:
             await super().handle_subscribe(message)  # strawberry closes the socket for these
             return
         try:
-            self.app.admit(self.context.caller, client_address(self.context.request))
+            admit(self.app.limits, self.context.caller, client_address(self.context.request))
         except Refused as refused:
             await self._refuse(message["id"], refused.reason, "RATE_LIMITED")
             return
         holder = self._holder()
-        caps = self.app.ws_operations
+        caps = self.app.limits.ws_operations
         if not caps.acquire(holder):
             await self._refuse(
                 message["id"],
@@ -98,8 +97,6 @@ class LimitedTransportWS(BaseGraphQLTransportWSHandler[Context, None]):
             caps.release(holder)  # strawberry refused it (its per-connection limit)
 
     async def run_operation(self, operation: Operation[Context, None]) -> None:
-        from api.view import timeout_reason
-
         holder = self._holder()
         begin_operation()  # this operation's task keeps its own reads
         try:
@@ -115,4 +112,4 @@ class LimitedTransportWS(BaseGraphQLTransportWSHandler[Context, None]):
                     _error(operation.id, timeout_reason(settings), "TIMEOUT")
                 )
         finally:
-            self.app.ws_operations.release(holder)
+            self.app.limits.ws_operations.release(holder)

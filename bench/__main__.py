@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import argparse
 
-from api.settings import Settings
 from bench import auditing, bystander, investigation, load, registry, report, scaling, scoring
 from bench.harness import Figure, save, show
-from cli.generator import Spec
+from cli.synthetic import Spec
+from config.settings import Settings
 
 
 def main() -> None:

@@ -18,8 +18,8 @@ from typing import Any
 import httpx
 
 from bench.harness import Figure, fresh_server, load_and_score, percentile, serving
-from cli.generator import Spec
 from cli.shards import generate
+from cli.synthetic import Spec
 from graph.driver import Graph
 from graph.repositories import keys
 

@@ -25,8 +25,8 @@ from strawberry import relay
 from api.cost import BUDGET, operation_cost
 from api.schema import build_schema
 from bench.harness import Figure, fresh_server, load_and_score, percentile, serving
-from cli.generator import Spec
 from cli.shards import generate
+from cli.synthetic import Spec
 from graph.driver import Graph
 from graph.repositories import keys
 

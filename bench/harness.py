@@ -13,8 +13,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from api.settings import Settings
-from graph.server import EmbeddedServer, EmbeddedServerConfig
+from backend.embedded import EmbeddedServer, EmbeddedServerConfig
+from config.settings import Settings
 
 OUT = Path(__file__).resolve().parent / "out"
 
@@ -175,11 +175,11 @@ def load_and_score(settings: Settings, folder: Path) -> None:
     from rich.console import Console
     from rich.progress import Progress
 
-    from cli.scoring import score_all
+    from cli.score_command import score_all
     from graph.driver import Graph
-    from graph.importer import Importer
     from graph.migrate import apply_migrations, load_migrations
-    from graph.readers import expand_paths
+    from ingest.importer import Importer
+    from ingest.readers import expand_paths
     from scoring.scheme import load_schemes
 
     async def load() -> None:

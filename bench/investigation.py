@@ -26,10 +26,11 @@ from typing import Any, LiteralString
 import orjson
 from neo4j import AsyncGraphDatabase
 
-from api.settings import Settings
 from bench.harness import Figure, fresh_server, load_and_score, median, percentile, serving
-from cli.generator import Spec, company_code
 from cli.shards import generate
+from cli.synthetic import Spec, company_code
+from config.settings import Settings
+from graph import traversal
 from graph.driver import Graph
 from graph.identifiers import IdentifierError, parse_uscc
 from graph.models import EntityKind, RelType
@@ -105,7 +106,8 @@ async def _pick(
         if len(pairs) % 4 == 3:
             pairs.append((start, EntityKind.COMPANY, company(), EntityKind.COMPANY))
             continue
-        ball = await network.ball(graph, start, EntityKind.COMPANY, 4, list(RelType), 20_000)
+        read = network.neighbour_reader(graph, list(RelType))
+        ball = await traversal.ball(read, start, EntityKind.COMPANY, 4, 20_000)
         far = [k for k, d in ball.distance.items() if d >= 3]
         if far:
             end = rng.choice(sorted(far))
@@ -131,10 +133,10 @@ async def _ids(graph: Graph, keys: list[tuple[str, EntityKind]]) -> dict[str, st
 
 async def _statements_paths(graph: Graph, a: str, ka: EntityKind, b: str, kb: EntityKind) -> None:
     """The graph work of riskPaths, as the resolver does it, without HTTP or GraphQL."""
-    types = list(RelType)
-    side_a = await network.ball(graph, a, ka, 2, types, 20_000)
-    side_b = await network.ball(graph, b, kb, 2, types, 20_000)
-    adjacency: dict[str, list[network.Link]] = {}
+    read = network.neighbour_reader(graph, list(RelType))
+    side_a = await traversal.ball(read, a, ka, 2, 20_000)
+    side_b = await traversal.ball(read, b, kb, 2, 20_000)
+    adjacency: dict[str, list[traversal.Link]] = {}
     for side in (side_a, side_b):
         for key, links in side.adjacency.items():
             adjacency.setdefault(key, []).extend(links)
@@ -145,7 +147,8 @@ async def _statements_paths(graph: Graph, a: str, ka: EntityKind, b: str, kb: En
 
 
 async def _statements_linkage(graph: Graph, a: str, kind: EntityKind) -> None:
-    sub = await network.linkage(graph, a, kind, 2, list(RelType), 200, 50)
+    read = network.neighbour_reader(graph, list(RelType))
+    sub = await traversal.linkage(read, a, kind, 2, 200, 50)
     await graph.read(ENTITIES, {"keys": list(sub.kinds)})
     await graph.read(STANDINGS, {"keys": [f"{k}|enterprise" for k in sub.kinds]})
 

@@ -16,8 +16,8 @@ import orjson
 
 from bench.harness import Figure, fresh_server, load_and_score, percentile, serving
 from bench.investigation import _ids, _pick
-from cli.generator import Spec
 from cli.shards import generate
+from cli.synthetic import Spec
 from graph.driver import Graph
 from graph.models import EntityKind
 from graph.repositories import keys

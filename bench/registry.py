@@ -1,6 +1,6 @@
 """Registry benchmarks: bulk import against a bare UNWIND, and an HTTP lookup against bare Cypher.
 
-1. Import rate: a generated set is imported by ``graph.importer`` into a fresh server, and the
+1. Import rate: a generated set is imported by ``ingest.importer`` into a fresh server, and the
    same rows are written by the simplest ``UNWIND ... MERGE`` statements through the bare driver
    into another fresh server (no checks, no counts, no rejects); the two take turns, twice, and
    the best of each counts. Goal: at least 0.7 of it.
@@ -25,15 +25,15 @@ from typing import Any
 import orjson
 from neo4j import AsyncGraphDatabase
 
-from api.settings import Settings
 from bench.harness import Figure, Timer, fresh_server, median, percentile, serving
-from cli.generator import Spec
 from cli.shards import generate
+from cli.synthetic import Spec
+from config.settings import Settings
 from graph.driver import Graph
-from graph.importer import Importer
 from graph.migrate import apply_migrations, load_migrations
-from graph.readers import expand_paths
 from graph.repositories.entities import COMPANIES_BY_USCC
+from ingest.importer import Importer
+from ingest.readers import expand_paths
 
 BATCH = 5000
 IMPORT_ROUNDS = 2
@@ -277,7 +277,7 @@ def run(entities: int, seed: int = 1) -> tuple[list[Figure], dict[str, Any]]:
 _GENERATE_MILLION = """
 import resource, sys, time
 from pathlib import Path
-from cli.generator import Spec
+from cli.synthetic import Spec
 from cli.shards import generate
 started = time.perf_counter()
 totals = generate(Spec(companies=400_000, persons=600_000, seed=int(sys.argv[2])), Path(sys.argv[1]))
@@ -310,7 +310,7 @@ def generate_million(seed: int = 1) -> Figure:
 
 
 def _code(spec: Spec, i: int) -> str | None:
-    from cli.generator import company_code
+    from cli.synthetic import company_code
     from graph.identifiers import parse_uscc
 
     code = company_code(spec, i)

@@ -13,7 +13,7 @@ from rich.progress import Progress
 
 from bench.harness import Figure, fresh_server
 from bench.scoring import _import, _spec
-from cli.scoring import score_all
+from cli.score_command import score_all
 from cli.shards import generate
 from scoring.scheme import load_schemes
 

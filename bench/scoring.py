@@ -23,21 +23,21 @@ import numpy as np
 from rich.console import Console
 from rich.progress import Progress
 
-from api.scores import rescore_around
-from api.settings import Settings
 from bench.harness import Figure, Timer, fresh_server, percentile, show
-from cli.generator import Spec, company_code
-from cli.scoring import score_all
+from cli.score_command import score_all
 from cli.shards import generate
+from cli.synthetic import Spec, company_code
+from config.settings import Settings
 from graph.driver import Graph
-from graph.importer import Importer
 from graph.migrate import apply_migrations, load_migrations
 from graph.models import Category, EntityKind, Polarity, RecordInput, Severity
-from graph.readers import expand_paths
 from graph.repositories import audit, bulk
 from graph.repositories.writes import upsert_records
+from ingest.importer import Importer
+from ingest.readers import expand_paths
 from scoring.batch import compute, prepare
 from scoring.scheme import load_schemes
+from usecases.scores import rescore_around
 
 
 async def _import(settings: Settings, folder: Path) -> float:

@@ -10,7 +10,7 @@ from types import FrameType
 
 from rich.console import Console
 
-from api.settings import Settings
+from config.settings import Settings
 
 
 def exit_on_sigterm() -> None:

@@ -7,15 +7,15 @@ from datetime import date
 
 from rich.console import Console
 
-from api.settings import Settings
-from cli.generating import run_generate
-from cli.importing import run_import, summary_table
-from cli.scoring import run_score_all
-from cli.scoring import summary_table as score_table
+from cli.generate_command import run_generate
+from cli.import_command import run_import, summary_table
+from cli.score_command import run_score_all
+from cli.score_command import summary_table as score_table
+from config.settings import Settings
 from graph.driver import Graph
 from graph.migrate import apply_migrations, load_migrations
-from graph.readers import expand_paths
 from graph.repositories.entities import count_companies
+from ingest.readers import expand_paths
 from scoring.scheme import load_schemes
 
 DEMO_COMPANIES = 2000

@@ -14,8 +14,8 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Column, Table
 
-from api.settings import Settings
 from cli.backend import exit_on_sigterm, graph_backend
+from config.settings import Settings
 from graph.driver import Graph
 from graph.errors import CredgraphError
 from graph.migrate import apply_migrations, load_migrations, migration_status
@@ -156,8 +156,8 @@ def import_(
     Exit code 0 when every row went in, 3 when some were rejected, 1 when the import failed.
     Importing the same files again changes nothing.
     """
-    from cli.importing import run_import, summary_table
-    from graph.readers import expand_paths
+    from cli.import_command import run_import, summary_table
+    from ingest.readers import expand_paths
 
     settings = load_settings()
     paths = expand_paths(paths)  # a missing file is reported before anything starts
@@ -187,7 +187,7 @@ def generate(
     workers: Annotated[int, typer.Option(min=1, max=64, help="Processes writing shards.")] = 2,
 ) -> None:
     """Generate a plausible registry (companies, people, links, records) in the import format."""
-    from cli.generating import run_generate
+    from cli.generate_command import run_generate
 
     run_generate(out, companies, persons, seed, workers, console)
 
@@ -234,7 +234,7 @@ def score(
     """
     from datetime import date
 
-    from cli.scoring import run_score_all, summary_table
+    from cli.score_command import run_score_all, summary_table
     from scoring.scheme import load_schemes
 
     if not all_:

@@ -13,7 +13,7 @@ from typing import Any, BinaryIO
 
 import orjson
 
-from cli.generator import Spec, company, company_links, person, records, regions
+from cli.synthetic import Spec, company, company_links, person, records, regions
 from graph.identifiers import division_name
 
 

@@ -1,10 +1,16 @@
-"""The registry's data, as frozen dataclasses: what repositories take and return."""
+"""The registry's data, as frozen dataclasses: what repositories take and return. The record
+vocabulary (categories, polarities, severities, statuses) is ``scoring.vocabulary``'s."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+
+from scoring.vocabulary import Category as Category
+from scoring.vocabulary import Polarity as Polarity
+from scoring.vocabulary import RecordStatus as RecordStatus
+from scoring.vocabulary import Severity as Severity
 
 
 class EntityKind(StrEnum):
@@ -27,34 +33,6 @@ class CompanyStatus(StrEnum):
     ACTIVE = "active"
     REVOKED = "revoked"
     CANCELLED = "cancelled"
-
-
-class Category(StrEnum):
-    ADMINISTRATIVE = "administrative"
-    COMMERCIAL = "commercial"
-    SOCIAL = "social"
-    JUDICIAL = "judicial"
-
-
-class Polarity(StrEnum):
-    GOOD = "good"
-    WARNING = "warning"
-
-
-class Severity(StrEnum):
-    MINOR = "minor"
-    GENERAL = "general"
-    SERIOUS = "serious"
-
-
-class RecordStatus(StrEnum):
-    """A record's standing; only ACTIVE records are published and counted."""
-
-    ACTIVE = "active"
-    DISPUTED = "disputed"
-    EXPIRED = "expired"
-    REMOVED = "removed"
-    RESTORED = "restored"
 
 
 # Which entity kinds may stand at the start of each relationship (the end is always a company).

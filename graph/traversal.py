@@ -1,15 +1,20 @@
-"""Pure walks over a piece of the graph already read: simple paths between two entities, and
-equity penetration through shareholdings. No I/O; ``graph.repositories.network`` feeds them.
+"""Every walk over the graph: breadth-first expansions, simple paths between two entities, and
+equity penetration through shareholdings.
 
-Both work on simple paths (no entity twice), so a cycle of links is walked at most once around
-and never counted twice.
+No I/O of its own: a breadth-first walk asks a *reader* for a frontier's links (one batched
+statement per hop, ``graph.repositories.network.neighbour_reader`` and the subgraph reader of
+``graph.repositories.subgraph``), and the path and ownership walks work on what was read. Paths
+and chains are simple (no entity twice), so a cycle of links is walked at most once around and
+never counted twice.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
+
+from graph.models import EntityKind, RelType
 
 
 class Step(Protocol):
@@ -26,6 +31,199 @@ class Step(Protocol):
 
 
 S = TypeVar("S", bound=Step)
+
+
+@dataclass(frozen=True)
+class Link:
+    """One relationship seen from ``key``: ``out`` when ``key`` is its start node."""
+
+    key: str
+    other: str
+    other_kind: EntityKind
+    rel: RelType
+    out: bool
+    props: dict[str, Any]
+
+    @property
+    def start(self) -> str:
+        return self.key if self.out else self.other
+
+    @property
+    def end(self) -> str:
+        return self.other if self.out else self.key
+
+    @property
+    def identity(self) -> tuple[str, str, str]:
+        """The same for the link seen from either end."""
+        return (self.start, self.end, self.rel.value)
+
+
+@dataclass(frozen=True)
+class Neighbours:
+    """An entity's links of the asked types, at most ``MAX_LINKS_READ``; ``degree`` counts all."""
+
+    degree: int
+    links: tuple[Link, ...]
+
+
+@dataclass(frozen=True)
+class Holding:
+    holder: str
+    holder_kind: EntityKind
+    stake: float | None
+
+
+NeighbourReader = Callable[[dict[str, EntityKind], int], Awaitable[dict[str, Neighbours]]]
+"""Reads the links of a frontier (key -> kind), at most ``cap`` an entity: key -> neighbours."""
+HolderReader = Callable[[list[str]], Awaitable[dict[str, list[Holding]]]]
+"""Reads the shareholders of a frontier of companies: company -> holdings."""
+FrontierReader = Callable[[dict[str, EntityKind]], Awaitable[Iterable[tuple[str, EntityKind]]]]
+"""Reads the entities linked to a frontier: (key, kind) pairs, repeats allowed."""
+MAX_LINKS_READ = 1000  # links of one entity a single expansion reads; more make it a hub
+
+
+async def within(
+    read: FrontierReader, centre: str, kind: EntityKind, radius: int, max_entities: int
+) -> tuple[dict[str, int], dict[str, EntityKind]]:
+    """Breadth-first from ``centre``: every entity within ``radius`` links (at most
+    ``max_entities``), with its distance and kind."""
+    distance: dict[str, int] = {centre: 0}
+    kinds: dict[str, EntityKind] = {centre: kind}
+    frontier = {centre: kind}
+    for step in range(1, radius + 1):
+        if not frontier:
+            break
+        following: dict[str, EntityKind] = {}
+        for other, other_kind in await read(frontier):
+            if other not in distance and len(distance) < max_entities:
+                distance[other] = step
+                kinds[other] = other_kind
+                following[other] = other_kind
+        frontier = following
+    return distance, kinds
+
+
+def reverse(link: Link, kind: EntityKind) -> Link:
+    """``link`` seen from its other end (``kind`` is the kind of ``link.key``)."""
+    return Link(
+        key=link.other,
+        other=link.key,
+        other_kind=kind,
+        rel=link.rel,
+        out=not link.out,
+        props=link.props,
+    )
+
+
+@dataclass
+class Subgraph:
+    """Entities around a root (key -> kind and hops from the root) and the links among them."""
+
+    kinds: dict[str, EntityKind]
+    distance: dict[str, int]
+    links: dict[tuple[str, str, str], Link]
+    hubs: list[str]
+    truncated: bool
+
+
+async def linkage(
+    read_links: NeighbourReader, root: str, kind: EntityKind, hops: int, limit: int, hub_links: int
+) -> Subgraph:
+    """The entities within ``hops`` links of ``root``, at most ``limit``, nearest first.
+
+    An entity with more than ``hub_links`` links is a hub: it is kept, and listed, but its links
+    are not followed (the root's are, up to ``limit``), so one super-node cannot flood the
+    answer. ``truncated`` says that ``limit`` left some entity out.
+    """
+    sub = Subgraph({root: kind}, {root: 0}, {}, [], False)
+    frontier = {root: kind}
+    for step in range(1, hops + 1):
+        if not frontier:
+            break
+        read = await read_links(frontier, max(hub_links, limit) + 1)
+        following: dict[str, EntityKind] = {}
+        for key in frontier:
+            found = read[key]
+            if found.degree > hub_links:
+                sub.hubs.append(key)
+                if key != root:
+                    continue
+            for link in sorted(found.links, key=lambda x: (x.rel.value, x.other)):
+                if link.other not in sub.kinds:
+                    if len(sub.kinds) >= limit:
+                        sub.truncated = True
+                        continue
+                    sub.kinds[link.other] = link.other_kind
+                    sub.distance[link.other] = step
+                    following[link.other] = link.other_kind
+                sub.links.setdefault(link.identity, link)
+            if key == root and found.degree > len(found.links):
+                sub.truncated = True
+        frontier = following
+    return sub
+
+
+@dataclass
+class Ball:
+    """Entities within ``radius`` of a centre, with every link of those nearer than ``radius``
+    listed from both ends; ``cut`` when a hub's links or the size limit left something out."""
+
+    distance: dict[str, int]
+    kinds: dict[str, EntityKind]
+    adjacency: dict[str, list[Link]]
+    cut: bool
+
+
+async def ball(
+    read_links: NeighbourReader, centre: str, kind: EntityKind, radius: int, max_entities: int
+) -> Ball:
+    """Breadth-first from ``centre``: what a meet-in-the-middle path search needs of one side."""
+    found = Ball({centre: 0}, {centre: kind}, {}, False)
+    seen: set[tuple[str, str, str]] = set()
+    frontier = {centre: kind}
+    for step in range(1, radius + 1):
+        if not frontier:
+            break
+        read = await read_links(frontier, MAX_LINKS_READ)
+        following: dict[str, EntityKind] = {}
+        for key, near in read.items():
+            if near.degree > len(near.links):
+                found.cut = True
+            for link in near.links:
+                if link.identity in seen:
+                    continue
+                seen.add(link.identity)
+                found.adjacency.setdefault(key, []).append(link)
+                found.adjacency.setdefault(link.other, []).append(reverse(link, frontier[key]))
+                if link.other not in found.distance:
+                    if len(found.distance) >= max_entities:
+                        found.cut = True
+                        continue
+                    found.distance[link.other] = step
+                    found.kinds[link.other] = link.other_kind
+                    following[link.other] = link.other_kind
+        frontier = following
+    return found
+
+
+async def holdings_above(
+    read_holders: HolderReader, company: str, max_levels: int, max_companies: int
+) -> dict[str, list[tuple[str, float]]]:
+    """The shareholdings above ``company`` up to ``max_levels``: company -> (holder, stake)."""
+    holdings: dict[str, list[tuple[str, float]]] = {}
+    frontier = [company]
+    for _ in range(max_levels):
+        if not frontier or len(holdings) >= max_companies:
+            break
+        read = await read_holders(frontier)
+        following: list[str] = []
+        for key, found in read.items():
+            holdings[key] = [(h.holder, h.stake or 0.0) for h in found]
+            for h in found:
+                if h.holder_kind is EntityKind.COMPANY and h.holder not in holdings:
+                    following.append(h.holder)
+        frontier = list(dict.fromkeys(following))
+    return holdings
 
 
 def simple_paths(

@@ -11,8 +11,19 @@ from typing import TypeVar
 import numpy as np
 import numpy.typing as npt
 
+from scoring.vocabulary import RecordStatus
+
+# A record's stored status as a small code: what ``scoring.policy.may_count`` needs to tell
+# apart (an expired record is told by its dates; removed and restored never count).
 STATUS_ACTIVE, STATUS_DISPUTED, STATUS_OFF = 0, 1, 2
-STATUS_CODES = {"active": 0, "disputed": 1, "removed": 2, "restored": 2, "expired": 0}
+STATUS_CODES = {
+    RecordStatus.ACTIVE.value: STATUS_ACTIVE,
+    RecordStatus.EXPIRED.value: STATUS_ACTIVE,
+    RecordStatus.DISPUTED.value: STATUS_DISPUTED,
+    RecordStatus.REMOVED.value: STATUS_OFF,
+    RecordStatus.RESTORED.value: STATUS_OFF,
+}
+STATUS_NAMES = (RecordStatus.ACTIVE.value, RecordStatus.DISPUTED.value, RecordStatus.REMOVED.value)
 
 Ints = npt.NDArray[np.int64]
 Floats = npt.NDArray[np.float64]

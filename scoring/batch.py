@@ -9,7 +9,7 @@ scheme together (a test checks that the two agree on every entity):
   the stake where configured) and ``r[u]`` the points of ``u``'s active warning records, the risk
   reaching ``v`` over one and two hops is ``(Wᵀr)[v] + decay·((WᵀWᵀr)[v] − diag(W²)[v]·r[v])``:
   every path, and the subject's own risk coming back to it taken out;
-- caps, levels and the blacklist as the engine applies them.
+- caps, levels and the blacklist as the engine applies them (the rules of ``scoring.policy``).
 
 The same matrix products run on Neo4j Graph Data Science or any sparse library; nothing here
 does I/O.
@@ -22,17 +22,10 @@ from datetime import date
 from functools import cached_property
 
 import numpy as np
-import numpy.typing as npt
 import scipy.sparse as sp
 
-from scoring.arrays import (
-    STATUS_ACTIVE,
-    STATUS_DISPUTED,
-    Bools,
-    Floats,
-    GraphData,
-    Ints,
-)
+from scoring import policy
+from scoring.arrays import STATUS_NAMES, Bools, Floats, GraphData, Ints
 from scoring.scheme import Scheme
 
 
@@ -69,7 +62,7 @@ class BatchResult:
 
     def reasons_for(self, index: int) -> list[str]:
         """Why entity ``index`` is blacklisted: its level, then its records, newest first."""
-        reasons = [f"level {self.level(index)}"] if self.by_level[index] else []
+        reasons = [policy.level_reason(self.level(index))] if self.by_level[index] else []
         start, stop = np.searchsorted(self.hit_entities, [index, index + 1])
         if start == stop or self.data is None:
             return reasons
@@ -79,7 +72,7 @@ class BatchResult:
             for r, k in zip(self.hit_records[start:stop], self.hit_kinds[start:stop], strict=True)
         ]
         hits.sort(key=lambda h: (h[0], h[1]), reverse=True)
-        return reasons + [f"record {rid} under rule {rule}" for _, rid, rule in hits]
+        return reasons + [policy.record_reason(rid, rule) for _, rid, rule in hits]
 
     @cached_property
     def reasons(self) -> dict[int, list[str]]:
@@ -141,7 +134,7 @@ def propagate(w: sp.csr_matrix, risk: Floats, hops: int, decay: float) -> Floats
     return spread(w.T.tocsr(), returning(w), risk, hops, decay)
 
 
-MAX_HOPS = 2  # propagation the matrix pass computes exactly (see ``handles``)
+EXACT_HOPS = 2  # propagation the matrix pass computes exactly (see ``handles``)
 
 
 def handles(scheme: Scheme) -> bool:
@@ -153,34 +146,19 @@ def handles(scheme: Scheme) -> bool:
     depends on which of several parallel links it took, which ``W`` no longer knows; the
     per-subject engine handles such a scheme instead.
     """
-    return scheme.propagation.max_hops <= MAX_HOPS
+    return scheme.propagation.max_hops <= EXACT_HOPS
 
 
 def spread(wt: sp.csr_matrix, back: Floats, risk: Floats, hops: int, decay: float) -> Floats:
     """``propagate`` from a prepared ``Wᵀ`` and ``returning(W)``."""
     if hops <= 0:
         return np.zeros_like(risk)
-    if hops > MAX_HOPS:
-        raise ValueError(f"the whole-graph pass handles at most {MAX_HOPS} hops")
+    if hops > EXACT_HOPS:
+        raise ValueError(f"the whole-graph pass handles at most {EXACT_HOPS} hops")
     one = wt @ risk
     if hops == 1:
         return np.asarray(one)
     return np.asarray(one + decay * (wt @ one - back * risk))
-
-
-def _months_later(days: npt.NDArray[np.datetime64], months: Ints) -> npt.NDArray[np.datetime64]:
-    """Calendar months added to each day; the 31st becomes the month's last day."""
-    month_start = days.astype("datetime64[M]")
-    target = month_start + months.astype("timedelta64[M]")
-    day_index = (days - month_start.astype("datetime64[D]")).astype(np.int64)
-    length = ((target + 1).astype("datetime64[D]") - target.astype("datetime64[D]")).astype(
-        np.int64
-    )
-    offset = np.minimum(day_index, length - 1)
-    result: npt.NDArray[np.datetime64] = target.astype("datetime64[D]") + offset.astype(
-        "timedelta64[D]"
-    )
-    return result
 
 
 @dataclass
@@ -230,10 +208,8 @@ def prepare(data: GraphData, scheme: Scheme) -> Prepared:
             rule_points[i] = rule.points
             rule_months[i] = scheme.validity_months(rule, severity)
             rule_blacklist[i] = rule.blacklist
-    status = data.record_status
-    allowed = (status == STATUS_ACTIVE) | (
-        (status == STATUS_DISPUTED) & (not scheme.suspend_disputed)
-    )
+    may_count = np.array([policy.may_count(name, scheme) for name in STATUS_NAMES], dtype=bool)
+    allowed = may_count[data.record_status]
     candidates = has_rule[data.record_kind] & allowed
     points = rule_points[data.record_kind]
     risky = candidates & warning[data.record_kind] & (points < 0)
@@ -244,7 +220,7 @@ def prepare(data: GraphData, scheme: Scheme) -> Prepared:
     )
     kind = data.record_kind[record]
     decided = data.record_decided[record]
-    expires = _months_later(decided, rule_months[kind])
+    expires = policy.add_months_to_days(decided, rule_months[kind])
     w = propagation_matrix(data, scheme)
     if "company" in scheme.subjects and "person" in scheme.subjects:
         scored = np.ones(data.size, dtype=bool)
@@ -297,11 +273,8 @@ def compute(prep: Prepared, as_of: date) -> BatchResult:
     propagation = scheme.propagation
     reached = spread(prep.wt, prep.back, risk, propagation.max_hops, propagation.decay)
     total = taken + given + reached
-    if scheme.max_positive is not None:
-        total -= np.maximum(given - scheme.max_positive, 0.0)
-    if scheme.max_negative is not None:
-        negative = -(taken + np.minimum(reached, 0.0))
-        total += np.maximum(negative - scheme.max_negative, 0.0)
+    total -= policy.positive_cut(given, scheme)
+    total += policy.negative_cut(-(taken + np.minimum(reached, 0.0)), scheme)
     values = np.round(scheme.base + total, 2)
     scored = prep.scored
     levels = level_codes(values, prep.level_floor)

@@ -7,10 +7,9 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from scoring.vocabulary import CATEGORIES, POLARITIES, SEVERITIES
+
 CATALOGUE_FILE = Path(__file__).with_name("catalogue.toml")
-CATEGORIES = ("administrative", "commercial", "social", "judicial")
-POLARITIES = ("good", "warning")
-SEVERITIES = ("minor", "general", "serious")
 SUBJECTS = ("person", "company", "both")
 
 

@@ -13,18 +13,17 @@ removed and restored records are listed with 0 points and their status.
 
 from __future__ import annotations
 
-import calendar
 import math
 from dataclasses import dataclass
 from datetime import date
 
+from scoring import policy
+from scoring.policy import COUNTING, add_months
 from scoring.scheme import Rule, Scheme
 
 RECORD = "RECORD"
 PROPAGATED = "PROPAGATED"
 CAP = "CAP"
-COUNTING = "active"
-NOT_COUNTED = ("removed", "restored")
 
 
 @dataclass(frozen=True)
@@ -98,14 +97,6 @@ class Score:
     consequences: tuple[ConsequenceState, ...]
 
 
-def add_months(day: date, months: int) -> date:
-    """``day`` plus a number of calendar months (the 31st becomes the month's last day)."""
-    month = day.month - 1 + months
-    year = day.year + month // 12
-    month = month % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
 def expires_on(record: RecordFact, rule: Rule | None, scheme: Scheme) -> date | None:
     """The day a record stops counting under ``scheme`` (None when no rule scores it)."""
     if rule is None:
@@ -114,17 +105,10 @@ def expires_on(record: RecordFact, rule: Rule | None, scheme: Scheme) -> date | 
 
 
 def standing(record: RecordFact, rule: Rule | None, scheme: Scheme, as_of: date) -> str:
-    """The record's status on ``as_of`` for scoring purposes."""
-    if record.status in NOT_COUNTED:
-        return record.status
-    if rule is None:
-        return "unscored"
+    """The record's status on ``as_of`` for scoring purposes (``scoring.policy.standing``)."""
     expiry = expires_on(record, rule, scheme)
-    if expiry is not None and as_of >= expiry:
-        return "expired"
-    if record.status == "disputed":
-        return "disputed" if scheme.suspend_disputed else COUNTING
-    return COUNTING
+    expired = expiry is not None and as_of >= expiry
+    return policy.standing(record.status, rule is not None, expired, scheme)
 
 
 def path_weight(path: tuple[Step, ...], scheme: Scheme) -> float | None:
@@ -177,13 +161,13 @@ def evaluate(
             )
         )
         if rule is not None and rule.blacklist and status == COUNTING:
-            blacklist_reasons.append(f"record {record.record_id} under rule {rule.id}")
+            blacklist_reasons.append(policy.record_reason(record.record_id, rule.id))
     contributions += _propagated(subject, reaches, scheme, as_of)
     contributions += _caps(contributions, scheme)
     value = round(scheme.base + sum(c.points for c in contributions), 2)
     level = scheme.level_of(math.floor(value))
     if level.name in scheme.blacklist_levels:
-        blacklist_reasons.insert(0, f"level {level.name}")
+        blacklist_reasons.insert(0, policy.level_reason(level.name))
     blacklisted = bool(blacklist_reasons)
     return Score(
         subject=subject,
@@ -242,12 +226,12 @@ def _order(c: Contribution) -> tuple[object, ...]:
 
 def _caps(contributions: list[Contribution], scheme: Scheme) -> list[Contribution]:
     caps = []
-    positive = sum(c.points for c in contributions if c.points > 0)
-    if scheme.max_positive is not None and positive > scheme.max_positive:
-        caps.append(_cap("caps.max_positive", scheme.max_positive - positive, scheme))
-    negative = -sum(c.points for c in contributions if c.points < 0)
-    if scheme.max_negative is not None and negative > scheme.max_negative:
-        caps.append(_cap("caps.max_negative", negative - scheme.max_negative, scheme))
+    given = sum(c.points for c in contributions if c.points > 0)
+    if (cut := float(policy.positive_cut(given, scheme))) > 0:
+        caps.append(_cap(policy.MAX_POSITIVE_RULE, -cut, scheme))
+    taken = -sum(c.points for c in contributions if c.points < 0)
+    if (cut := float(policy.negative_cut(taken, scheme))) > 0:
+        caps.append(_cap(policy.MAX_NEGATIVE_RULE, cut, scheme))
     return caps
 
 
@@ -260,7 +244,7 @@ def _cap(rule_id: str, points: float, scheme: Scheme) -> Contribution:
         scheme_version=scheme.version,
         decided_on=None,
         expires_on=None,
-        status="capped",
+        status=policy.CAPPED,
     )
 
 
@@ -269,9 +253,9 @@ def _consequences(scheme: Scheme, level: str, blacklisted: bool) -> tuple[Conseq
     for consequence in scheme.consequences:
         reasons = []
         if level in consequence.levels:
-            reasons.append(f"level {level}")
+            reasons.append(policy.level_reason(level))
         if consequence.blacklisted and blacklisted:
-            reasons.append("on the blacklist")
+            reasons.append(policy.BLACKLIST_REASON)
         states.append(
             ConsequenceState(
                 name=consequence.name,

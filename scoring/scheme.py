@@ -15,11 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from scoring.vocabulary import CATEGORIES, POLARITIES, SEVERITIES
+
 SCHEMES_DIR = Path(__file__).with_name("schemes")
 SUBJECTS = ("person", "company")
-SEVERITIES = ("minor", "general", "serious")
-CATEGORIES = ("administrative", "commercial", "social", "judicial")
-POLARITIES = ("good", "warning")
 RELS = ("LEGAL_REPRESENTATIVE_OF", "SHAREHOLDER_OF", "OFFICER_OF", "BRANCH_OF")
 DIRECTIONS = ("forward", "backward")  # along the arrow (a's risk reaches b), or against it
 CONSEQUENCE_KINDS = ("restriction", "privilege")
@@ -27,7 +26,7 @@ DEFAULT_VALIDITY = {"minor": 3, "general": 12, "serious": 36}  # months
 # How long a record must have been published before its subject may ask to end it early, once
 # the conduct is corrected (the low end of each severity's window in the municipal schemes).
 DEFAULT_RESTORATION = {"minor": 0, "general": 3, "serious": 12}  # months
-MAX_HOPS = 3
+MAX_PROPAGATION_HOPS = 3
 
 
 class SchemeError(ValueError):
@@ -360,8 +359,10 @@ def _propagation(r: _Reader, raw: Any) -> Propagation:
     if not 0 < decay <= 1:
         raise r.fail("propagation.decay", f"must be in (0, 1], got {decay}")
     hops = r.get(table, "propagation", "max_hops", int, 2)
-    if not 0 <= hops <= MAX_HOPS:
-        raise r.fail("propagation.max_hops", f"must be between 0 and {MAX_HOPS}, got {hops}")
+    if not 0 <= hops <= MAX_PROPAGATION_HOPS:
+        raise r.fail(
+            "propagation.max_hops", f"must be between 0 and {MAX_PROPAGATION_HOPS}, got {hops}"
+        )
     edges = []
     for i, item in enumerate(table.get("edges", [])):
         where = f"propagation.edges[{i}]"

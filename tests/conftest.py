@@ -20,10 +20,10 @@ from typing import Any
 
 import pytest
 
-from api.settings import Settings
+from backend.embedded import EmbeddedServer, EmbeddedServerConfig
+from config.settings import Settings
 from graph.driver import Graph
 from graph.migrate import apply_migrations, load_migrations
-from graph.server import EmbeddedServer, EmbeddedServerConfig
 
 TEST_HEAP = "1g"
 

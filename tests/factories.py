@@ -84,7 +84,7 @@ def import_rows(settings: Any, rows: list[dict[str, Any]], folder: Path) -> None
     import orjson
 
     from graph.driver import Graph
-    from graph.importer import Importer
+    from ingest.importer import Importer
 
     async def run() -> None:
         graph = await Graph.connect(settings.graph_config())

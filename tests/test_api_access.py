@@ -10,7 +10,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from api.app import create_app
-from graph.server import EmbeddedServer
+from backend.embedded import EmbeddedServer
 from tests.conftest import settings_for
 from tests.factories import (
     api_key,

@@ -15,7 +15,7 @@ from starlette.testclient import TestClient
 
 from api.app import create_app
 from api.schema import build_schema
-from graph.server import EmbeddedServer
+from backend.embedded import EmbeddedServer
 from tests.conftest import make_server, settings_for
 from tests.factories import api_key, bearer, import_rows, migrate
 from tests.test_api_investigation import rows

@@ -14,8 +14,8 @@ from rich.progress import Progress
 from starlette.testclient import TestClient
 
 from api.app import create_app
-from cli.scoring import score_all
-from graph.server import EmbeddedServer
+from backend.embedded import EmbeddedServer
+from cli.score_command import score_all
 from scoring.scheme import load_schemes
 from tests.conftest import make_server, settings_for
 from tests.factories import (

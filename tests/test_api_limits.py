@@ -16,8 +16,8 @@ from strawberry import relay
 from api.app import create_app
 from api.cost import BUDGET
 from api.schema import CredgraphSchema
-from api.settings import Settings
-from graph.server import EmbeddedServer
+from backend.embedded import EmbeddedServer
+from config.settings import Settings
 from tests.conftest import settings_for
 from tests.factories import api_key, bearer, company_row, graphql_ws, import_rows, uscc, ws_json
 

@@ -12,9 +12,9 @@ import pytest
 from starlette.testclient import TestClient
 
 from api.app import create_app
-from api.settings import Settings
+from backend.embedded import EmbeddedServer
+from config.settings import Settings
 from graph.identifiers import ric_check_character
-from graph.server import EmbeddedServer
 from tests.conftest import settings_for
 from tests.factories import api_key, bearer, import_rows, person_row
 

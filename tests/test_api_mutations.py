@@ -9,8 +9,8 @@ import pytest
 from starlette.testclient import TestClient
 
 from api.app import create_app
-from api.settings import Settings
-from graph.server import EmbeddedServer
+from backend.embedded import EmbeddedServer
+from config.settings import Settings
 from tests.conftest import settings_for
 from tests.factories import api_key, bearer, id_number, uscc
 

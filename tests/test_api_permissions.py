@@ -15,7 +15,7 @@ from starlette.testclient import TestClient
 from api.app import create_app
 from api.permissions import Rule
 from api.schema import build_schema
-from graph.server import EmbeddedServer
+from backend.embedded import EmbeddedServer
 from tests.conftest import settings_for
 from tests.factories import (
     api_key,

@@ -12,9 +12,9 @@ import pytest
 from starlette.testclient import TestClient
 
 from api.app import create_app
-from api.settings import Settings
+from config.settings import Settings
 from graph.driver import Graph
-from graph.importer import Importer
+from ingest.importer import Importer
 from tests.factories import (
     api_key,
     bearer,

@@ -11,7 +11,7 @@ from starlette.testclient import TestClient
 from strawberry import relay
 
 from api.app import create_app
-from api.settings import Settings
+from config.settings import Settings
 from tests.factories import (
     api_key,
     bearer,

@@ -10,7 +10,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from api.app import create_app
-from api.settings import Settings
+from config.settings import Settings
 from tests.factories import (
     api_key,
     bearer,

@@ -13,8 +13,8 @@ import pytest
 from starlette.testclient import TestClient
 
 from api.app import create_app
+from backend.embedded import EmbeddedServer
 from graph.driver import Graph
-from graph.server import EmbeddedServer
 from tests.conftest import running_server, settings_for
 from tests.factories import api_key, bearer, company_row, import_rows, person_row, record_row, uscc
 from tests.factories import id_number as number

@@ -10,7 +10,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from api.app import create_app
-from graph.server import EmbeddedServer
+from backend.embedded import EmbeddedServer
 from tests.conftest import settings_for
 from tests.factories import company_row, id_number, import_rows, link_row, person_row, uscc
 from tests.test_cli import env_for, run

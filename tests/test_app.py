@@ -7,8 +7,8 @@ import time
 from starlette.testclient import TestClient
 
 from api.app import create_app
-from api.settings import Settings
-from graph.server import EmbeddedServer
+from backend.embedded import EmbeddedServer
+from config.settings import Settings
 from tests.conftest import settings_for
 
 

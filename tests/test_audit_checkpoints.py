@@ -15,10 +15,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from starlette.testclient import TestClient
 
 from api.app import create_app
+from backend.embedded import EmbeddedServer
 from graph.driver import Graph
 from graph.repositories.audit import GENESIS, _entry, entry_hash
 from graph.repositories.checkpoints import payload
-from graph.server import EmbeddedServer
 from graph.signing import load_public, verify
 from tests.conftest import settings_for
 from tests.factories import api_key, bearer, uscc

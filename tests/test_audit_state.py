@@ -18,11 +18,11 @@ import pytest
 from starlette.testclient import TestClient
 
 from api.app import create_app
+from backend.embedded import EmbeddedServer
 from graph.driver import Graph
 from graph.errors import UnauditedWrite
 from graph.repositories import state, writes
 from graph.rows import parse_company
-from graph.server import EmbeddedServer
 from tests.conftest import running_server, settings_for
 from tests.factories import (
     api_key,

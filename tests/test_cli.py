@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from graph.server import EmbeddedServer
+from backend.embedded import EmbeddedServer
 from tests.conftest import free_port
 from tests.factories import wait_until_ready
 

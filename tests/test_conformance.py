@@ -15,7 +15,7 @@ import pytest
 import uvicorn
 
 from api.app import create_app
-from graph.server import EmbeddedServer
+from backend.embedded import EmbeddedServer
 from tests.conftest import free_port, settings_for
 from tests.factories import wait_until_ready
 

@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.progress import Progress
 
 from api.app import create_app
-from cli.scoring import score_all
+from cli.score_command import score_all
 from scoring.scheme import load_schemes
 from tests.conftest import free_port, make_server, settings_for
 from tests.factories import api_key, import_rows, migrate, wait_until_ready

@@ -16,11 +16,11 @@ import pytest
 from starlette.testclient import TestClient
 
 from api.app import create_app
-from api.view import MAX_BODY
-from cli.generator import Spec
+from api.middleware.body_limit import MAX_BODY
+from backend.embedded import EmbeddedServer
 from cli.shards import generate
+from cli.synthetic import Spec
 from graph.driver import Graph
-from graph.server import EmbeddedServer
 from tests.conftest import make_server, settings_for
 from tests.test_cli import CREDGRAPH, env_for, run
 

@@ -35,19 +35,42 @@ def test_layering_scoring_imports_only_stdlib_and_numerics() -> None:
     assert offenders == []
 
 
-def test_layering_graph_does_not_import_api_or_cli() -> None:
-    offenders = [(p.name, m) for p, m in _imports("graph") if _top(m) in {"api", "cli"}]
+# Each package and the packages above it, which it must never import: the layers run
+# scoring -> graph -> usecases -> api / cli, with ingest, backend and config beside them.
+ABOVE = {
+    "graph": {"usecases", "ingest", "backend", "config", "api", "cli", "bench"},
+    "usecases": {"ingest", "backend", "config", "api", "cli", "bench"},
+    "ingest": {"backend", "config", "api", "cli", "bench"},
+    "backend": {"usecases", "ingest", "config", "api", "cli", "bench", "scoring", "neo4j"},
+    "config": {"usecases", "ingest", "api", "cli", "bench"},
+    "api": {"cli", "ingest", "bench", "neo4j"},
+}
+
+
+@pytest.mark.parametrize("package", sorted(ABOVE))
+def test_layering_no_package_imports_one_above_it(package: str) -> None:
+    offenders = [(p.name, m) for p, m in _imports(package) if _top(m) in ABOVE[package]]
     assert offenders == []
 
 
-def test_layering_api_has_no_driver_and_no_cypher() -> None:
-    assert [(p.name, m) for p, m in _imports("api") if _top(m) == "neo4j"] == []
+def test_layering_use_cases_know_neither_graphql_nor_http_nor_the_driver() -> None:
+    # A use case is called by the API, the command line and the importer alike: what it takes
+    # and returns is plain data, whatever the caller's protocol.
+    banned = {"strawberry", "starlette", "graphql", "neo4j", "uvicorn"}
+    offenders = [(p.name, m) for p, m in _imports("usecases") if _top(m) in banned]
+    assert offenders == []
+
+
+@pytest.mark.parametrize("package", ["api", "usecases", "ingest", "cli", "config", "backend"])
+def test_layering_cypher_only_in_graph(package: str) -> None:
     cypher = re.compile(r"\b(MATCH|MERGE)\s*\(|\bDETACH DELETE\b")
-    offenders = [p.name for p in (ROOT / "api").rglob("*.py") if cypher.search(p.read_text())]
+    offenders = [p.name for p in (ROOT / package).rglob("*.py") if cypher.search(p.read_text())]
     assert offenders == []
 
 
-@pytest.mark.parametrize("package", ["api", "graph", "scoring", "cli"])
+@pytest.mark.parametrize(
+    "package", ["api", "usecases", "graph", "scoring", "ingest", "backend", "config", "cli"]
+)
 def test_layering_no_cypher_built_from_fstrings(package: str) -> None:
     # Cypher text must be constants with $parameters; an f-string holding Cypher keywords is how
     # input ends up inside a query.

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from backend.embedded import EmbeddedServer
 from graph.driver import Graph
 from graph.errors import MigrationError
 from graph.migrate import (
@@ -15,7 +16,6 @@ from graph.migrate import (
     pending_migrations,
     split_statements,
 )
-from graph.server import EmbeddedServer
 from tests.conftest import settings_for
 
 

@@ -13,22 +13,22 @@ from hypothesis import strategies as st
 from rich.console import Console
 from rich.progress import Progress
 
-from api.scores import evaluate_in, rescore_around
-from cli.generator import Spec
-from cli.scoring import score_all
+from backend.embedded import EmbeddedServer
+from cli.score_command import score_all
 from cli.shards import generate
+from cli.synthetic import Spec
 from graph.driver import Graph
 from graph.errors import CredgraphError
-from graph.importer import Importer
 from graph.migrate import apply_migrations, load_migrations
 from graph.models import Category, EntityKind, Polarity, RecordInput, Severity
-from graph.readers import expand_paths
 from graph.repositories import audit, bulk, snapshots
-from graph.repositories.scoring import neighbourhood
+from graph.repositories.score_inputs import neighbourhood
 from graph.repositories.writes import upsert_records
-from graph.server import EmbeddedServer
+from ingest.importer import Importer
+from ingest.readers import expand_paths
 from scoring.scheme import Scheme, load_schemes
 from tests.conftest import settings_for
+from usecases.scores import rescore_around, score_of
 
 AS_OF = date(2026, 11, 1)
 
@@ -71,7 +71,7 @@ async def test_score_all_matches_live_scores(
             (EntityKind.PERSON, "MATCH (p:Person) RETURN p.idNumber AS k", "individual"),
         ]:
             for row in await graph.read(query):
-                live = await evaluate_in(graph, row["k"], kind, schemes[scheme_id], AS_OF)
+                live = await score_of(graph, row["k"], kind, schemes[scheme_id], AS_OF)
                 stored, total = await snapshots.history(graph, row["k"], scheme_id, 0, 5)
                 assert total == 1
                 assert stored[0].value == live.value, row["k"]
@@ -152,7 +152,7 @@ async def test_a_three_hop_scheme_is_rescored_by_the_engine_and_refused_by_score
         # A person three links away is outside the 2-hop individual scheme's reach.
         await _stored_equal_live(graph, schemes, around, today, missing_ok=EntityKind.PERSON)
         # The 3-hop score of the subject counts the risk of a company three links away.
-        mine = await evaluate_in(graph, subject, EntityKind.COMPANY, far, today)
+        mine = await score_of(graph, subject, EntityKind.COMPANY, far, today)
         assert max(len(c.path) for c in mine.contributions if c.path) == 3
     finally:
         await graph.close()
@@ -184,7 +184,7 @@ async def _stored_equal_live(
     """Each entity's latest snapshot equals its live score (``missing_ok``: may have none)."""
     for key, kind in around:
         scheme = schemes["enterprise" if kind is EntityKind.COMPANY else "individual"]
-        live = await evaluate_in(graph, key, kind, scheme, day)
+        live = await score_of(graph, key, kind, scheme, day)
         stored, _ = await snapshots.history(graph, key, scheme.id, 0, 1)
         if not stored and kind is missing_ok:
             continue

@@ -9,7 +9,7 @@ from datetime import date
 import numpy as np
 import pytest
 
-from cli.generator import Spec, company, company_links, person, records
+from cli.synthetic import Spec, company, company_links, person, records
 from graph.identifiers import is_id_number
 from scoring.arrays import STATUS_CODES, GraphData
 from scoring.batch import evaluate_all, propagate

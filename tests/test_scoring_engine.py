@@ -17,10 +17,10 @@ from scoring.engine import (
     Reach,
     RecordFact,
     Step,
-    add_months,
     evaluate,
     path_weight,
 )
+from scoring.policy import add_months
 from scoring.scheme import load_schemes
 
 SCHEMES = load_schemes()

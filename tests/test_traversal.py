@@ -1,13 +1,18 @@
-"""The pure walks: simple paths against brute force, equity penetration's invariants."""
+"""The walks: breadth-first expansions and simple paths against brute force, equity
+penetration's invariants. The readers here are in memory; ``graph.repositories`` supplies the
+ones that read the graph (tested on the real server through the API)."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from itertools import pairwise, permutations
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from graph import traversal
+from graph.models import EntityKind
 from graph.traversal import penetrate, simple_paths
 
 
@@ -127,3 +132,51 @@ def test_penetration_stops_at_the_level_limit() -> None:
     owners, _ = penetrate("C0", chain, max_levels=10)
     assert [(o.key, o.truncated) for o in owners] == [("C10", True)]
     assert owners[0].effective_stake == 0.5**10
+
+
+def _distances(edges: set[tuple[int, int]], radius: int) -> dict[str, int]:
+    """Hops from node 0, the slow way: relax every edge ``radius`` times."""
+    found = {0: 0}
+    for _ in range(radius):
+        for a, b in edges:
+            for x, y in ((a, b), (b, a)):
+                if x in found and found[x] + 1 < found.get(y, radius + 1):
+                    found[y] = found[x] + 1
+    return {str(k): v for k, v in found.items()}
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.sets(st.tuples(st.integers(0, 9), st.integers(0, 9)).filter(lambda e: e[0] != e[1])),
+    st.integers(0, 4),
+)
+def test_traversal_within_finds_every_entity_at_its_distance(
+    edges: set[tuple[int, int]], radius: int
+) -> None:
+    reads: list[set[str]] = []
+
+    async def read(frontier: dict[str, EntityKind]) -> list[tuple[str, EntityKind]]:
+        reads.append(set(frontier))
+        out = []
+        for a, b in edges:
+            for x, y in ((a, b), (b, a)):
+                if str(x) in frontier:
+                    out.append((str(y), EntityKind.COMPANY if y % 2 else EntityKind.PERSON))
+        return out
+
+    distance, kinds = asyncio.run(traversal.within(read, "0", EntityKind.PERSON, radius, 1000))
+    assert distance == _distances(edges, radius)
+    assert all(kinds[k] is (EntityKind.COMPANY if int(k) % 2 else EntityKind.PERSON) for k in kinds)
+    # One read a hop, each of the entities first found one hop nearer.
+    assert len(reads) <= radius
+    for step, frontier in enumerate(reads):
+        assert {distance[k] for k in frontier} == {step}
+
+
+def test_traversal_within_stops_at_the_size_limit() -> None:
+    async def star(frontier: dict[str, EntityKind]) -> list[tuple[str, EntityKind]]:
+        return [(f"n{i}", EntityKind.PERSON) for i in range(50)] if "c" in frontier else []
+
+    distance, _ = asyncio.run(traversal.within(star, "c", EntityKind.COMPANY, 3, 10))
+    assert len(distance) == 10
+    assert distance["c"] == 0 and set(distance.values()) == {0, 1}

@@ -52,12 +52,11 @@ class Entity(relay.Node):
         first: int | None = 20,
         after: str | None = None,
     ) -> Annotated[ScoreSnapshotConnection, strawberry.lazy("api.types.snapshot")]:
-        from api.scores import scheme_for
         from api.types.pagination import page_size, parse_offset
         from api.types.snapshot import snapshot_page
         from graph.repositories import snapshots
 
-        chosen = scheme_for(info, self.entity_kind(), scheme)
+        chosen = info.context.schemes.choose(self.entity_kind(), scheme)
         size, start = page_size(first), parse_offset(after)
         found, total = await snapshots.history(
             info.context.graph, self.record_subject(), chosen.id, start, size
@@ -73,12 +72,14 @@ class Entity(relay.Node):
     async def score(
         self, info: Info, scheme: str | None = None, as_of: date | None = None
     ) -> Annotated[ScoreType, strawberry.lazy("api.types.score")]:
-        from api.scores import compute, scheme_for
         from api.types.score import ScoreType
+        from usecases.scores import score_of
 
-        chosen = scheme_for(info, self.entity_kind(), scheme)
+        chosen = info.context.schemes.choose(self.entity_kind(), scheme)
         day = as_of or date.today()
-        result = await compute(info, self.record_subject(), self.entity_kind(), chosen, day)
+        result = await score_of(
+            info.context.graph, self.record_subject(), self.entity_kind(), chosen, day
+        )
         return ScoreType.of(result, chosen, datetime.now(UTC))
 
     @strawberry.field(
@@ -108,9 +109,6 @@ class Entity(relay.Node):
 
 
 def records_connection_empty() -> RecordConnection:
-    from api.types.pagination import page_info
     from api.types.record import RecordConnection
 
-    return RecordConnection(
-        edges=[], page_info=page_info([], has_next=False, has_previous=False), total_count=0
-    )
+    return RecordConnection.page([], total=0)

@@ -1,17 +1,20 @@
-"""Cursors and page sizes shared by every connection."""
+"""Every list of the schema is a ``Connection``: Relay's, with ``totalCount``, built by one page
+builder (``Connection.page``); and the cursors and page sizes they share."""
 
 from __future__ import annotations
 
 import base64
 import binascii
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
-from typing import Protocol
+from typing import Generic, Protocol, Self, TypeVar
 
+import strawberry
 from strawberry import relay
 
 from api.errors import PublicError
+from api.permissions import Inherited, fields_need
 
 DEFAULT_PAGE = 20
 MAX_PAGE = 100
@@ -94,3 +97,59 @@ def page_info(edges: Sequence[HasCursor], *, has_next: bool, has_previous: bool)
         start_cursor=edges[0].cursor if edges else None,
         end_cursor=edges[-1].cursor if edges else None,
     )
+
+
+NodeT = TypeVar("NodeT")
+
+
+@fields_need(Inherited)
+@strawberry.type(description="An item of a list, with its cursor.")
+class Edge(Generic[NodeT]):
+    """The edge of every ``Connection``: ``XEdge`` in the schema."""
+
+    cursor: str = strawberry.field(
+        description="Where the item stands: pass it as `after` for the items after it."
+    )
+    node: NodeT = strawberry.field(description="The item.")
+
+
+@fields_need(Inherited)
+@strawberry.type(description="A page of a list, with the cursors to page on and the total.")
+class Connection(Generic[NodeT]):
+    """The one connection type (Relay's, with ``totalCount``): ``XConnection(Connection[X])``
+    names a page of a list of ``X``, and ``page`` builds every page."""
+
+    page_info: relay.PageInfo = strawberry.field(description="Where the page stands.")
+    edges: list[Edge[NodeT]] = strawberry.field(description="The items of the page, in order.")
+    total_count: int = strawberry.field(description="How many items the whole list holds.")
+
+    @classmethod
+    def page(
+        cls,
+        nodes: Sequence[NodeT],
+        *,
+        start: int = 0,
+        total: int | None,
+        has_next: bool | None = None,
+        has_previous: bool | None = None,
+        cursor: Callable[[int, NodeT], str] | None = None,
+    ) -> Self:
+        """The page of ``nodes`` that starts at offset ``start`` of a list of ``total`` items;
+        each node's cursor is ``cursor(offset, node)`` (its offset by default). There is a
+        next page when ``has_next`` says so (by default: when items are left after it), and a
+        previous one when ``has_previous`` does (by default: when it does not start at 0)."""
+        make = cursor or (lambda offset, _: offset_cursor(offset))
+        edges: list[Edge[NodeT]] = [
+            Edge(cursor=make(start + i, node), node=node) for i, node in enumerate(nodes)
+        ]
+        if has_next is None:
+            has_next = total is not None and start + len(nodes) < total
+        return cls(
+            edges=edges,
+            page_info=page_info(
+                edges,
+                has_next=has_next,
+                has_previous=start > 0 if has_previous is None else has_previous,
+            ),
+            total_count=total,  # type: ignore[arg-type]  # nullable where a subclass says so
+        )

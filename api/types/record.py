@@ -12,7 +12,7 @@ from strawberry import relay
 from api.context import Info
 from api.permissions import Inherited, RecordField, fields_need
 from api.types.enums import Category, Polarity, RecordStatus, Severity
-from api.types.pagination import offset_cursor, page_info, page_size, parse_offset
+from api.types.pagination import Connection, page_size, parse_offset
 from graph import models
 from graph.repositories.records import RecordFilter
 
@@ -83,13 +83,12 @@ class RecordType(relay.Node):
         "(by default the one for its subject's kind); null when no rule scores it."
     )
     async def expires_on(self, info: Info, scheme: str | None = None) -> date | None:
-        from api.scores import scheme_for
         from scoring.engine import RecordFact, expires_on
 
         subject = await info.context.loaders.entity.load(self.model.subject_key)
         if subject is None:
             return None
-        chosen = scheme_for(info, subject.kind, scheme)
+        chosen = info.context.schemes.choose(subject.kind, scheme)
         m = self.model
         fact = RecordFact(
             m.record_id, m.code, m.category, m.polarity, m.severity, m.decided_on, m.status
@@ -99,15 +98,9 @@ class RecordType(relay.Node):
 
 
 @fields_need(Inherited)
-@strawberry.type(name="RecordEdge", description="A record in a list, with its cursor.")
-class RecordEdge(relay.Edge[RecordType]):
-    pass
-
-
-@fields_need(Inherited)
 @strawberry.type(name="RecordConnection", description="A page of records.")
-class RecordConnection(relay.Connection[RecordType]):
-    total_count: int | None = strawberry.field(
+class RecordConnection(Connection[RecordType]):
+    total_count: int | None = strawberry.field(  # type: ignore[assignment]
         description="How many records match in all (null where counting would cost a scan)."
     )
 
@@ -120,19 +113,8 @@ def record_page(
     *,
     cleared: bool = False,
 ) -> RecordConnection:
-    edges: list[relay.Edge[RecordType]] = [
-        RecordEdge(cursor=offset_cursor(start + i), node=RecordType.of(r, cleared=cleared))
-        for i, r in enumerate(items)
-    ]
-    return RecordConnection(
-        edges=edges,
-        page_info=page_info(
-            edges,
-            has_next=has_next,
-            has_previous=start > 0,
-        ),
-        total_count=total,
-    )
+    nodes = [RecordType.of(r, cleared=cleared) for r in items]
+    return RecordConnection.page(nodes, start=start, total=total, has_next=has_next)
 
 
 async def records_connection(

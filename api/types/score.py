@@ -7,11 +7,10 @@ from enum import Enum
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
-from strawberry import relay
 
 from api.context import Info
 from api.permissions import Inherited, fields_need
-from api.types.pagination import offset_cursor, page_info, page_size, parse_offset
+from api.types.pagination import Connection, page_size, parse_offset
 from api.types.record import RecordType
 from api.types.scheme import SchemeRule, SchemeType
 from scoring import engine
@@ -88,18 +87,12 @@ class Contribution:
 
 
 @fields_need(Inherited)
-@strawberry.type(description="A contribution in a list, with its cursor.")
-class ContributionEdge:
-    cursor: str
-    node: Contribution
-
-
-@fields_need(Inherited)
-@strawberry.type(description="A page of contributions: own records first, newest first.")
-class ContributionConnection:
-    page_info: relay.PageInfo
-    edges: list[ContributionEdge]
-    total_count: int
+@strawberry.type(
+    name="ContributionConnection",
+    description="A page of contributions: own records first, newest first.",
+)
+class ContributionConnection(Connection[Contribution]):
+    pass
 
 
 @fields_need(Inherited)
@@ -162,22 +155,11 @@ class ScoreType:
         start = parse_offset(after)
         everything = self.result.contributions
         rules = {rule.id: rule for rule in self.scheme_model.rules}
-        edges = [
-            ContributionEdge(
-                cursor=offset_cursor(start + i),
-                node=_contribution(c, rules.get(c.rule_id or ""), self.scheme_model),
-            )
-            for i, c in enumerate(everything[start : start + size])
+        nodes = [
+            _contribution(c, rules.get(c.rule_id or ""), self.scheme_model)
+            for c in everything[start : start + size]
         ]
-        return ContributionConnection(
-            page_info=page_info(
-                edges,
-                has_next=start + size < len(everything),
-                has_previous=start > 0,
-            ),
-            edges=edges,
-            total_count=len(everything),
-        )
+        return ContributionConnection.page(nodes, start=start, total=len(everything))
 
 
 def _contribution(c: engine.Contribution, rule: object, scheme: Scheme) -> Contribution:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
-from strawberry import relay
 
 from api.permissions import Inherited, fields_need
 from api.types.enums import MatchedOn
+from api.types.pagination import Connection
 
 if TYPE_CHECKING:
     from api.types.entity import Entity
@@ -26,17 +26,8 @@ class SearchResult:
 
 
 @fields_need(Inherited)
-@strawberry.type(description="A search result in a list, with its cursor.")
-class SearchResultEdge:
-    cursor: str = strawberry.field(description="A cursor for use in pagination.")
-    node: SearchResult
-
-
-@fields_need(Inherited)
-@strawberry.type(description="A page of search results, best first.")
-class SearchResultConnection:
-    page_info: relay.PageInfo = strawberry.field(description="Pagination data for this page.")
-    edges: list[SearchResultEdge]
+@strawberry.type(name="SearchResultConnection", description="A page of search results, best first.")
+class SearchResultConnection(Connection[SearchResult]):
     total_count: int = strawberry.field(
         description="How many results the search found (at most 200 are ranked)."
     )

@@ -6,10 +6,10 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
-from strawberry import relay
 
 from api.context import Info
 from api.permissions import Inherited, ScoreField, fields_need
+from api.types.pagination import Connection
 from graph.repositories import snapshots
 
 if TYPE_CHECKING:
@@ -56,35 +56,14 @@ class ScoreSnapshot:
 
 
 @fields_need(Inherited)
-@strawberry.type(description="A snapshot in a list, with its cursor.")
-class ScoreSnapshotEdge:
-    cursor: str
-    node: ScoreSnapshot
-
-
-@fields_need(Inherited)
-@strawberry.type(description="A page of score snapshots.")
-class ScoreSnapshotConnection:
-    page_info: relay.PageInfo
-    edges: list[ScoreSnapshotEdge]
-    total_count: int
+@strawberry.type(name="ScoreSnapshotConnection", description="A page of score snapshots.")
+class ScoreSnapshotConnection(Connection[ScoreSnapshot]):
+    pass
 
 
 def snapshot_page(
     found: list[snapshots.Snapshot], total: int, start: int
 ) -> ScoreSnapshotConnection:
-    from api.types.pagination import offset_cursor, page_info
-
-    edges = [
-        ScoreSnapshotEdge(cursor=offset_cursor(start + i), node=ScoreSnapshot.of(s))
-        for i, s in enumerate(found)
-    ]
-    return ScoreSnapshotConnection(
-        page_info=page_info(
-            edges,
-            has_next=start + len(found) < total,
-            has_previous=start > 0,
-        ),
-        edges=edges,
-        total_count=total,
+    return ScoreSnapshotConnection.page(
+        [ScoreSnapshot.of(s) for s in found], start=start, total=total
     )

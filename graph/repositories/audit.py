@@ -291,6 +291,12 @@ async def _all(graph: Graph) -> AsyncIterator[list[Any]]:
         yield row
 
 
+async def length(graph: Graph) -> int:
+    """How many entries the chain holds (its head's number: they are numbered from 1)."""
+    rows = await graph.read(HEAD)
+    return int(rows[0]["seq"]) if rows else 0
+
+
 async def page(
     graph: Graph, before: int, limit: int, subject: str | None, kind: str | None = None
 ) -> list[Entry]:

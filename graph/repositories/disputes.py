@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
 from graph.driver import Graph
 from graph.repositories import convert
 from graph.repositories.state import Tracked
-
-DUE_DAYS = 30
 
 
 class Kind(StrEnum):
@@ -48,9 +46,6 @@ class Dispute:
     resolved_at: datetime | None
     resolved_by: str | None
     note: str | None
-
-    def overdue(self, today: date) -> bool:
-        return self.status is Status.OPEN and today > self.due_on
 
 
 OPEN_OF_RECORD = """
@@ -117,11 +112,18 @@ async def open_of_record(graph: Graph, record_id: str) -> list[Dispute]:
 
 
 async def open_dispute(
-    graph: Graph, kind: Kind, record_id: str, subject_key: str, reason: str, by: str | None
+    graph: Graph,
+    kind: Kind,
+    record_id: str,
+    subject_key: str,
+    reason: str,
+    by: str | None,
+    *,
+    opened_at: datetime,
+    due_on: date,
 ) -> Dispute:
     """Open a dispute (the record becomes DISPUTED) or a restoration request (it stays as is)."""
     graph.require_audited(Tracked.DISPUTE)
-    now = datetime.now(UTC)
     props = {
         "disputeId": str(uuid.uuid4()),
         "kind": kind.value,
@@ -129,8 +131,8 @@ async def open_dispute(
         "subjectKey": subject_key,
         "reason": reason,
         "status": Status.OPEN.value,
-        "openedAt": now,
-        "dueOn": now.date() + timedelta(days=DUE_DAYS),
+        "openedAt": opened_at,
+        "dueOn": due_on,
         "openedBy": by,
     }
     rows = await graph.write(OPEN, {"recordId": record_id, "props": props, "kind": kind.value})

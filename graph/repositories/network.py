@@ -4,22 +4,22 @@ addresses, shareholders upstream.
 Every function reads a whole frontier in one statement per label (``UNWIND $keys``), anchored on
 the indexed node: ArcadeDB plans patterns as written. Relationship types come from the pattern's
 fixed list and are narrowed with ``type(r) IN $types``, a parameter: nothing in these statements is
-built from input. The walking itself (paths, subgraphs, equity penetration) is pure and lives in
-``graph.traversal``.
+built from input. The walking itself (breadth-first expansions, paths, equity penetration) lives in
+``graph.traversal``; the readers here are what it calls.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any, LiteralString
 
+from graph import traversal
 from graph.driver import Graph
 from graph.models import EntityKind, RelType
 from graph.repositories import convert
+from graph.traversal import Holding, Link, Neighbours
 
-# How many links of one entity a single expansion reads; more make it a hub.
-MAX_LINKS_READ = 1000
+MAX_LINKS_READ = traversal.MAX_LINKS_READ
 
 _NEIGHBOURS: dict[EntityKind, LiteralString] = {
     EntityKind.PERSON: """
@@ -52,46 +52,6 @@ UNWIND $keys AS key
 MATCH (c:Company {uscc: key})
 RETURN key, c.address AS address, c.phone AS phone
 """
-
-
-@dataclass(frozen=True)
-class Link:
-    """One relationship seen from ``key``: ``out`` when ``key`` is its start node."""
-
-    key: str
-    other: str
-    other_kind: EntityKind
-    rel: RelType
-    out: bool
-    props: dict[str, Any]
-
-    @property
-    def start(self) -> str:
-        return self.key if self.out else self.other
-
-    @property
-    def end(self) -> str:
-        return self.other if self.out else self.key
-
-    @property
-    def identity(self) -> tuple[str, str, str]:
-        """The same for the link seen from either end."""
-        return (self.start, self.end, self.rel.value)
-
-
-@dataclass(frozen=True)
-class Neighbours:
-    """An entity's links of the asked types, at most ``MAX_LINKS_READ``; ``degree`` counts all."""
-
-    degree: int
-    links: tuple[Link, ...]
-
-
-@dataclass(frozen=True)
-class Holding:
-    holder: str
-    holder_kind: EntityKind
-    stake: float | None
 
 
 def _kind(company: bool) -> EntityKind:
@@ -159,7 +119,7 @@ async def contacts(graph: Graph, companies: Sequence[str]) -> dict[str, tuple[st
     return {row["key"]: (row["address"], row["phone"]) for row in rows}
 
 
-def link_props(props: dict[str, Any]) -> dict[str, Any]:
+def decode_link_props(props: dict[str, Any]) -> dict[str, Any]:
     """A relationship's properties as the models have them (dates as ``date``)."""
     return {
         "stake": props.get("stake"),
@@ -170,138 +130,22 @@ def link_props(props: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _reverse(link: Link, kind: EntityKind) -> Link:
-    """``link`` seen from its other end (``kind`` is the kind of ``link.key``)."""
-    return Link(
-        key=link.other,
-        other=link.key,
-        other_kind=kind,
-        rel=link.rel,
-        out=not link.out,
-        props=link.props,
-    )
+def neighbour_reader(graph: Graph, rel_types: Sequence[RelType]) -> traversal.NeighbourReader:
+    """What ``graph.traversal``'s walks call to read a frontier's links of ``rel_types``."""
+
+    async def read(frontier: dict[str, EntityKind], cap: int) -> dict[str, Neighbours]:
+        return await neighbours(graph, frontier, rel_types, cap)
+
+    return read
 
 
-@dataclass
-class Subgraph:
-    """Entities around a root (key -> kind and hops from the root) and the links among them."""
+def holder_reader(graph: Graph) -> traversal.HolderReader:
+    """What ``graph.traversal.holdings_above`` calls to read companies' shareholders."""
 
-    kinds: dict[str, EntityKind]
-    distance: dict[str, int]
-    links: dict[tuple[str, str, str], Link]
-    hubs: list[str]
-    truncated: bool
+    async def read(companies: list[str]) -> dict[str, list[Holding]]:
+        return await holders(graph, companies)
 
-
-async def linkage(
-    graph: Graph,
-    root: str,
-    kind: EntityKind,
-    hops: int,
-    rel_types: Sequence[RelType],
-    limit: int,
-    hub_links: int,
-) -> Subgraph:
-    """The entities within ``hops`` links of ``root``, at most ``limit``, nearest first.
-
-    An entity with more than ``hub_links`` links is a hub: it is kept, and listed, but its links
-    are not followed (the root's are, up to ``limit``), so one super-node cannot flood the
-    answer. ``truncated`` says that ``limit`` left some entity out.
-    """
-    sub = Subgraph({root: kind}, {root: 0}, {}, [], False)
-    frontier = {root: kind}
-    for step in range(1, hops + 1):
-        if not frontier:
-            break
-        read = await neighbours(graph, frontier, rel_types, cap=max(hub_links, limit) + 1)
-        following: dict[str, EntityKind] = {}
-        for key in frontier:
-            found = read[key]
-            if found.degree > hub_links:
-                sub.hubs.append(key)
-                if key != root:
-                    continue
-            for link in sorted(found.links, key=lambda x: (x.rel.value, x.other)):
-                if link.other not in sub.kinds:
-                    if len(sub.kinds) >= limit:
-                        sub.truncated = True
-                        continue
-                    sub.kinds[link.other] = link.other_kind
-                    sub.distance[link.other] = step
-                    following[link.other] = link.other_kind
-                sub.links.setdefault(link.identity, link)
-            if key == root and found.degree > len(found.links):
-                sub.truncated = True
-        frontier = following
-    return sub
-
-
-@dataclass
-class Ball:
-    """Entities within ``radius`` of a centre, with every link of those nearer than ``radius``
-    listed from both ends; ``cut`` when a hub's links or the size limit left something out."""
-
-    distance: dict[str, int]
-    kinds: dict[str, EntityKind]
-    adjacency: dict[str, list[Link]]
-    cut: bool
-
-
-async def ball(
-    graph: Graph,
-    centre: str,
-    kind: EntityKind,
-    radius: int,
-    rel_types: Sequence[RelType],
-    max_entities: int,
-) -> Ball:
-    """Breadth-first from ``centre``: what a meet-in-the-middle path search needs of one side."""
-    found = Ball({centre: 0}, {centre: kind}, {}, False)
-    seen: set[tuple[str, str, str]] = set()
-    frontier = {centre: kind}
-    for step in range(1, radius + 1):
-        if not frontier:
-            break
-        read = await neighbours(graph, frontier, rel_types)
-        following: dict[str, EntityKind] = {}
-        for key, near in read.items():
-            if near.degree > len(near.links):
-                found.cut = True
-            for link in near.links:
-                if link.identity in seen:
-                    continue
-                seen.add(link.identity)
-                found.adjacency.setdefault(key, []).append(link)
-                found.adjacency.setdefault(link.other, []).append(_reverse(link, frontier[key]))
-                if link.other not in found.distance:
-                    if len(found.distance) >= max_entities:
-                        found.cut = True
-                        continue
-                    found.distance[link.other] = step
-                    found.kinds[link.other] = link.other_kind
-                    following[link.other] = link.other_kind
-        frontier = following
-    return found
-
-
-async def ownership(
-    graph: Graph, company: str, max_levels: int, max_companies: int
-) -> dict[str, list[tuple[str, float]]]:
-    """The shareholdings above ``company`` up to ``max_levels``: company -> (holder, stake)."""
-    holdings: dict[str, list[tuple[str, float]]] = {}
-    frontier = [company]
-    for _ in range(max_levels):
-        if not frontier or len(holdings) >= max_companies:
-            break
-        read = await holders(graph, frontier)
-        following: list[str] = []
-        for key, found in read.items():
-            holdings[key] = [(h.holder, h.stake or 0.0) for h in found]
-            for h in found:
-                if h.holder_kind is EntityKind.COMPANY and h.holder not in holdings:
-                    following.append(h.holder)
-        frontier = list(dict.fromkeys(following))
-    return holdings
+    return read
 
 
 _SHARED: dict[tuple[EntityKind, EntityKind], LiteralString] = {}

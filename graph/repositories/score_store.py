@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -16,7 +16,7 @@ import numpy as np
 
 from graph.driver import Graph
 from graph.repositories import audit, bulk, watch
-from graph.repositories.snapshots import SnapshotIds, changes, summary_at, write_snapshots
+from graph.repositories.snapshots import Before, Move, SnapshotIds, summary_at, write_snapshots
 from scoring.arrays import GraphData
 from scoring.batch import BatchResult
 
@@ -38,6 +38,7 @@ class Stored:
     written: int
     blacklisted: int
     levels: Counter[str]
+    moves: list[Move] = field(default_factory=list)  # the watched subjects' new snapshots
 
 
 WRITE_BATCH = 10_000
@@ -104,22 +105,22 @@ async def store_batch(
 
         written += await audit.act(graph, actor, "scoreAll", args, work)
         tick(len(chunk))
+    moves: list[Move] = []
     if len(changed) and await watch.anyone_watches(graph):
         watched = await watch.watched_keys(graph)
-        events: list[watch.Event] = []
         for i in changed:
             if data.keys[i] not in watched:
                 continue
-            last = None
+            before = None
             if had[i]:
                 name = result.level_names[level[i]] if level[i] >= 0 else None
-                last = {"value": value[i], "level": name, "blacklisted": bool(black[i])}
-            events += changes(summary_at(data, result, int(i), as_of), last, now)
-        await watch.append(graph, events)
+                before = Before(name, bool(black[i]))
+            moves.append(Move(summary_at(data, result, int(i), as_of), before))
     counts = np.bincount(result.level_codes[scored], minlength=len(result.level_names))
     return Stored(
         scored=len(scored),
         written=written,
         blacklisted=int(result.blacklisted[scored].sum()),
         levels=Counter(dict(zip(result.level_names, (int(c) for c in counts), strict=True))),
+        moves=moves,
     )

@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from graph.driver import Graph, bound
-from graph.repositories import convert, watch
+from graph.repositories import convert
 from graph.repositories.state import Tracked
 from scoring.arrays import GraphData
 from scoring.batch import BatchResult
@@ -159,15 +159,32 @@ def _snapshot(p: dict[str, Any]) -> Snapshot:
     )
 
 
-async def record_summaries(graph: Graph, scores: Sequence[ScoreSummary]) -> int:
-    """Store the summaries that differ from their subject's latest snapshot; returns how many."""
+@dataclass(frozen=True)
+class Before:
+    """A subject's latest snapshot before a new one: what a watcher compares against."""
+
+    level: str | None  # None: a level the scheme no longer has
+    blacklisted: bool
+
+
+@dataclass(frozen=True)
+class Move:
+    """A snapshot just stored, and the standing it replaced (None: the subject's first)."""
+
+    score: ScoreSummary
+    before: Before | None
+
+
+async def record_summaries(graph: Graph, scores: Sequence[ScoreSummary]) -> list[Move]:
+    """Store the summaries that differ from their subject's latest snapshot; returns them, each
+    with the standing it replaced."""
     if not scores:
-        return 0
+        return []
     keys = [subject_scheme(s.subject, s.scheme_id) for s in scores]
     latest = {row["key"]: row for row in await graph.read(LATEST, {"keys": keys})}
     now = datetime.now(UTC)
     changed: list[tuple[ScoreSummary, bool]] = []
-    events: list[watch.Event] = []
+    moves: list[Move] = []
     for key, score in zip(keys, scores, strict=True):
         last = latest.get(key)
         if last and (last["value"], last["level"], last["blacklisted"]) == (
@@ -176,14 +193,13 @@ async def record_summaries(graph: Graph, scores: Sequence[ScoreSummary]) -> int:
             score.blacklisted,
         ):
             continue
-        events += changes(score, last, now)
+        before = Before(last["level"], bool(last["blacklisted"])) if last else None
+        moves.append(Move(score, before))
         changed.append((score, last is not None))
     if not changed:
-        return 0
-    written = await write_snapshots(graph, changed, now, SnapshotIds())
-    if events and await watch.anyone_watches(graph):
-        await watch.append(graph, events)
-    return written
+        return []
+    await write_snapshots(graph, changed, now, SnapshotIds())
+    return moves
 
 
 class SnapshotIds:
@@ -265,30 +281,6 @@ def _touch_stored(graph: Graph, stored: list[dict[str, Any]]) -> None:
     graph.touch(
         Tracked.SNAPSHOT, [str(p["snapshotId"]) for p in stored], ({"props": p} for p in stored)
     )
-
-
-def changes(score: ScoreSummary, last: dict[str, Any] | None, now: datetime) -> list[watch.Event]:
-    """The watch events a new snapshot makes: a level change, a blacklist entry or exit."""
-    kinds = []
-    if last is not None and last["level"] != score.level:
-        kinds.append(watch.EventKind.LEVEL_CHANGED)
-    if bool(last and last["blacklisted"]) != score.blacklisted:
-        entered = score.blacklisted
-        kinds.append(
-            watch.EventKind.BLACKLIST_ENTERED if entered else watch.EventKind.BLACKLIST_LEFT
-        )
-    return [
-        watch.Event(
-            kind=kind,
-            subject_key=score.subject,
-            at=now,
-            scheme_id=score.scheme_id,
-            level=score.level,
-            previous_level=last["level"] if last else None,
-            value=score.value,
-        )
-        for kind in kinds
-    ]
 
 
 async def history(

@@ -29,7 +29,6 @@ from graph.models import (
     RecordInput,
     RelType,
 )
-from graph.repositories import watch
 from graph.repositories.state import Tracked, link_key
 from graph.rows import RowError
 
@@ -42,7 +41,8 @@ class BatchOutcome:
     updated: int = 0
     unchanged: int = 0
     unmatched: list[int] = field(default_factory=list)
-    conflicts: dict[int, str] = field(default_factory=dict)
+    conflicts: dict[int, RowError] = field(default_factory=dict)
+    fresh: list[int] = field(default_factory=list)  # positions of the records created
 
 
 def _default(value: Any) -> Any:
@@ -75,7 +75,7 @@ def person_props(p: PersonInput) -> dict[str, Any]:
     return {"name": p.name, "profession": p.profession, "source": p.source}
 
 
-def link_props(link: LinkInput) -> dict[str, Any]:
+def encode_link_props(link: LinkInput) -> dict[str, Any]:
     return {
         "stake": link.stake,
         "since": link.since,
@@ -193,7 +193,7 @@ MATCH (r:Record {recordId: row.key})-[stale:ISSUED_BY]->(a:Authority)
 WHERE a.name <> row.props.authorityName
 DELETE stale
 """
-RECORDS_BY_ID = """
+STORED_RECORD_SUBJECTS = """
 UNWIND $rows AS row
 MATCH (r:Record {recordId: row.key})
 RETURN row.i AS i, r.subjectKey AS subject, r.rowHash AS hash
@@ -253,7 +253,7 @@ async def upsert_links(graph: Graph, links: Sequence[LinkInput]) -> BatchOutcome
     outcome = BatchOutcome()
     groups: dict[tuple[RelType, EntityKind], list[dict[str, Any]]] = {}
     for i, link in enumerate(links):
-        props = link_props(link)
+        props = encode_link_props(link)
         row: dict[str, Any] = {
             "i": i,
             "from": link.from_key,
@@ -299,15 +299,6 @@ async def upsert_links(graph: Graph, links: Sequence[LinkInput]) -> BatchOutcome
     return outcome
 
 
-def _record_event(record: RecordInput, now: datetime) -> watch.Event:
-    return watch.Event(
-        kind=watch.EventKind.RECORD_ADDED,
-        subject_key=record.subject,
-        at=now,
-        record_id=record.record_id,
-    )
-
-
 async def upsert_records(graph: Graph, records: Sequence[RecordInput]) -> BatchOutcome:
     """Create or update records; unknown subjects and subject changes are not applied."""
     graph.require_audited(Tracked.RECORD)
@@ -331,7 +322,6 @@ async def upsert_records(graph: Graph, records: Sequence[RecordInput]) -> BatchO
     pending: list[dict[str, Any]] = []
     now = _now()
     async with graph.transaction() as tx:
-        watched: bool | None = None
         for kind, rows in groups.items():
             result = await tx.run(UPSERT_RECORDS[kind], {"rows": rows, "now": now})
             summary: dict[str, Any] = (
@@ -339,9 +329,7 @@ async def upsert_records(graph: Graph, records: Sequence[RecordInput]) -> BatchO
                 if result
                 else {"written": [], "created": 0, "moved": [], "fresh": [], "stored": []}
             )
-            fresh = [records[int(i)] for i in summary["fresh"] if i is not None]
-            if fresh and (watched := watched or await watch.anyone_watches(tx)):
-                await watch.append(tx, [_record_event(r, now) for r in fresh])
+            outcome.fresh += [int(i) for i in summary["fresh"] if i is not None]
             done = set(summary["written"])
             by_i = {row["i"]: row for row in rows}
             changed = [by_i[int(i)] for i in summary["written"]]
@@ -370,7 +358,7 @@ async def upsert_records(graph: Graph, records: Sequence[RecordInput]) -> BatchO
     if not pending:
         return outcome
     # Rows not written: unchanged, a subject conflict, or a subject under the other label / none.
-    stored = {int(r["i"]): r for r in await graph.read(RECORDS_BY_ID, {"rows": pending})}
+    stored = {int(r["i"]): r for r in await graph.read(STORED_RECORD_SUBJECTS, {"rows": pending})}
     retry: list[RecordInput] = []
     retry_index: list[int] = []
     for row in pending:
@@ -379,8 +367,8 @@ async def upsert_records(graph: Graph, records: Sequence[RecordInput]) -> BatchO
         if found is not None and found["subject"] == row["subject"]:
             outcome.unchanged += 1
         elif found is not None:
-            outcome.conflicts[i] = (
-                f"record_id: already recorded for another subject ({found['subject']})"
+            outcome.conflicts[i] = RowError(
+                "record_id", f"already recorded for another subject ({found['subject']})"
             )
         else:
             record = records[i]
@@ -396,6 +384,7 @@ async def upsert_records(graph: Graph, records: Sequence[RecordInput]) -> BatchO
         outcome.updated += again.updated
         outcome.unchanged += again.unchanged
         outcome.unmatched += [retry_index[j] for j in again.unmatched]
+        outcome.fresh += [retry_index[j] for j in again.fresh]
         outcome.conflicts.update({retry_index[j]: why for j, why in again.conflicts.items()})
     return outcome
 

@@ -1,4 +1,4 @@
-"""``credgraph import``: the progress bar and the summary around ``graph.importer``."""
+"""``credgraph import``: the progress bar and the summary around ``ingest.importer``."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from graph.driver import Graph, GraphConfig
-from graph.importer import Importer, ImportReport
+from ingest.importer import Importer, ImportReport
 
 
 class RowsPerSecond(ProgressColumn):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,10 +21,11 @@ import orjson
 from graph.driver import BoundGraph, Graph
 from graph.errors import GraphConflict, GraphConstraintError, GraphQueryError
 from graph.models import LinkInput, RecordInput
-from graph.readers import LineProblem, file_format, read_rows
 from graph.repositories import audit, writes
 from graph.repositories.state import Tracked
 from graph.rows import PARSERS, ROW_TYPES, RowError
+from ingest.readers import LineProblem, file_format, read_rows
+from usecases import events
 
 ENTITY_TYPES = ("company", "person")
 YIELD_EVERY = 100  # lines parsed between two turns of the event loop
@@ -194,6 +196,9 @@ class Importer:
 
         async def work(tx: BoundGraph) -> tuple[writes.BatchOutcome, list[str]]:
             outcome = await _WRITERS[kind](tx, rows)
+            if outcome.fresh:  # records created: their subjects' watchers hear of them
+                added = events.records_added([rows[i] for i in outcome.fresh], datetime.now(UTC))
+                await events.emit(tx, added)
             return outcome, _subjects(tx, rows)
 
         try:
@@ -222,9 +227,9 @@ class Importer:
         counts.created += outcome.created
         counts.updated += outcome.updated
         counts.unchanged += outcome.unchanged
-        for index, reason in outcome.conflicts.items():
+        for index, error in outcome.conflicts.items():
             pending = batch[index]
-            self._reject(kind, pending.path, pending.line, reason, pending.raw)
+            self._reject(kind, pending.path, pending.line, str(error), pending.raw)
         if outcome.unmatched:
             await self._reject_unmatched(kind, [batch[i] for i in outcome.unmatched])
 

@@ -8,10 +8,10 @@ from pathlib import Path
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from backend.embedded import DATABASE, USER, EmbeddedServer, EmbeddedServerConfig
 from graph.dialect import Dialect
 from graph.driver import GraphConfig
 from graph.migrate import MIGRATIONS_DIR
-from graph.server import DATABASE, USER, EmbeddedServer, EmbeddedServerConfig
 from scoring.scheme import SCHEMES_DIR
 
 # The built investigator console (`make console`: npm ci and esbuild in console/).

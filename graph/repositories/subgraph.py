@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from typing import LiteralString
 
+from graph import traversal
 from graph.driver import Graph
 from graph.models import EntityKind
 from graph.repositories.bulk import GraphArrays
 from scoring.arrays import GraphData
 
-MAX_BALL = 20_000  # entities; a hub's surroundings are cut here
+MAX_SUBGRAPH = 20_000  # entities; a hub's surroundings are cut here
 
 # Each statement returns one row of columns: a driver record costs ~20 µs of Python, a list
 # element next to nothing, and a neighbourhood holds thousands of links and records.
@@ -48,22 +49,18 @@ RETURN collect(r.recordId) AS ids, collect(key) AS subjects, collect(r.code) AS 
 """
 
 
-async def ball(
+async def subgraph_around(
     graph: Graph, key: str, kind: EntityKind, radius: int
 ) -> tuple[GraphData, dict[str, int]]:
     """Entities within ``radius`` links of ``key`` (with their distance), the links among them
-    and all their records, as ``GraphData``."""
-    distance: dict[str, int] = {key: 0}
-    kinds: dict[str, EntityKind] = {key: kind}
+    and all their records, as ``GraphData``; the walk is ``graph.traversal.within``."""
     links: dict[tuple[str, str, str], float | None] = {}
-    frontier = [key]
-    for step in range(1, radius + 1):
-        found: list[str] = []
+
+    async def linked(frontier: dict[str, EntityKind]) -> list[tuple[str, EntityKind]]:
+        found: list[tuple[str, EntityKind]] = []
         for group in EntityKind:
-            keys = [k for k in frontier if kinds[k] is group]
-            if not keys:
-                continue
-            rows = await graph.read(_LINKS_OF[group], {"keys": keys})
+            keys = [k for k, v in frontier.items() if v is group]
+            rows = await graph.read(_LINKS_OF[group], {"keys": keys}) if keys else []
             if not rows:
                 continue
             c = rows[0]
@@ -77,11 +74,10 @@ async def ball(
                 strict=True,
             ):
                 links[start, end, rel] = None if stake < 0 else stake
-                if other not in distance and len(distance) < MAX_BALL:
-                    distance[other] = step
-                    kinds[other] = EntityKind.COMPANY if company else EntityKind.PERSON
-                    found.append(other)
-        frontier = found
+                found.append((other, EntityKind.COMPANY if company else EntityKind.PERSON))
+        return found
+
+    distance, kinds = await traversal.within(linked, key, kind, radius, MAX_SUBGRAPH)
     # Links whose far end lies outside the ball carry no risk that matters here.
     arrays = GraphArrays(list(distance), [kinds[k] is EntityKind.COMPANY for k in distance])
     for (start, end, rel), stake in links.items():

@@ -1,4 +1,4 @@
-"""``credgraph generate``: the progress bar and summary around ``cli.generator``."""
+"""``credgraph generate``: the progress bar and summary around ``cli.synthetic``."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from cli.generator import Spec
 from cli.shards import generate
+from cli.synthetic import Spec
 
 
 def run_generate(

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from backend.embedded import EmbeddedServer, EmbeddedServerConfig, port_is_free
 from graph.errors import EmbeddedServerError, PortInUseError
-from graph.server import EmbeddedServer, EmbeddedServerConfig, port_is_free
 from tests.conftest import free_port, make_server
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import orjson
 
-from cli.generator import Spec, company_code, person_code
 from cli.shards import generate
+from cli.synthetic import Spec, company_code, person_code
 from graph.identifiers import IdentifierError, parse_id_number, parse_uscc
 from graph.rows import PARSERS, RowError
 from scoring.catalogue import load_catalogue

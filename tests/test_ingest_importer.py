@@ -11,8 +11,8 @@ import pytest
 
 from graph.driver import Graph
 from graph.identifiers import ric_check_character
-from graph.importer import Importer
-from graph.readers import ImportFileError
+from ingest.importer import Importer
+from ingest.readers import ImportFileError
 from tests.factories import company_row, id_number, link_row, person_row, record_row, uscc
 
 
