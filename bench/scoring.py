@@ -32,7 +32,7 @@ from graph.driver import Graph
 from graph.migrate import apply_migrations, load_migrations
 from graph.models import Category, EntityKind, Polarity, RecordInput, Severity
 from graph.repositories import audit, bulk
-from graph.repositories.writes import upsert_records
+from graph.repositories.record_writes import upsert_records
 from ingest.importer import Importer
 from ingest.readers import expand_paths
 from scoring.batch import compute, prepare

@@ -8,6 +8,7 @@ from typing import Annotated
 import orjson
 import typer
 
+from cli.common import load_settings, on_graph, out
 from graph.driver import Graph
 from graph.errors import CredgraphError
 from graph.repositories import audit, checkpoints, state
@@ -65,7 +66,6 @@ def audit_verify(
     ] = False,
 ) -> None:
     """Walk the audit chain from its first entry; name the first broken one (exit 1)."""
-    from cli.main import _on_graph, load_settings, out
 
     settings = load_settings()
     held = _read_checkpoints(against) if against is not None else []
@@ -83,7 +83,7 @@ def audit_verify(
         report = await state.verify(graph) if against_state else None
         return count, broken, agreed, contradiction, report
 
-    count, broken, agreed, contradiction, report = _on_graph(settings, check)
+    count, broken, agreed, contradiction, report = on_graph(settings, check)
     if broken is not None:
         raise CredgraphError(
             f"audit chain broken at entry {broken.seq}: {broken.reason} "
@@ -111,7 +111,6 @@ def audit_verify(
 
 def _print_differences(report: state.StateReport) -> None:
     """One line an object: its kind and key, how it departs, the fields, the last seal."""
-    from cli.main import out
 
     for d in report.differences:
         fields = f" ({', '.join(d.fields)})" if d.fields else ""
@@ -125,7 +124,6 @@ def audit_adopt() -> None:
     """Seal the objects no audited write made (a graph written before writes were sealed), as
     audited acts of the operator. Objects whose content differs from a seal are never adopted:
     they stay named by `audit verify --state`."""
-    from cli.main import _on_graph, load_settings, out
 
     async def adopt(graph: Graph) -> int:
         report = await state.verify(graph)
@@ -149,7 +147,7 @@ def audit_adopt() -> None:
                 adopted += len(chunk)
         return adopted
 
-    adopted = _on_graph(load_settings(), adopt)
+    adopted = on_graph(load_settings(), adopt)
     out.print(f"adopted {adopted} objects no audited write had made")
 
 
@@ -162,7 +160,6 @@ def checkpoints_export(
 ) -> None:
     """Sign the chain's head when it is newer than the last checkpoint, then write every signed
     checkpoint to PATH, one JSON object a line (seq, hash, at, signature, key)."""
-    from cli.main import _on_graph, load_settings, out
 
     settings = load_settings()
     signer = Signer(settings.audit_key_path)
@@ -171,7 +168,7 @@ def checkpoints_export(
         await checkpoints.sign_head(graph, signer)
         return await checkpoints.listing(graph)
 
-    made = _on_graph(settings, export)
+    made = on_graph(settings, export)
     path.write_bytes(b"".join(orjson.dumps(c.as_dict()) + b"\n" for c in made))
     last = f", the last at entry {made[-1].seq}" if made else ""
     out.print(f"wrote {len(made)} signed checkpoints to {path}{last}")

@@ -5,21 +5,21 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
-from pydantic import ValidationError
-from rich.console import Console
-from rich.table import Column, Table
+from rich.table import Table
 
+from cli.audit import audit_app
 from cli.backend import exit_on_sigterm, graph_backend
+from cli.common import console, load_settings, out
+from cli.db_command import db_app
+from cli.keys_command import keys_app
 from config.settings import Settings
 from graph.driver import Graph
 from graph.errors import CredgraphError
 from graph.migrate import apply_migrations, load_migrations, migration_status
-from graph.repositories.keys import Role
 from scoring.scheme import SchemeError
 
 app = typer.Typer(
@@ -28,26 +28,10 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-db_app = typer.Typer(help="Run the embedded graph backend (used when NEO4J_URI is not set).")
 app.add_typer(db_app, name="db")
-keys_app = typer.Typer(help="API keys: create one for a role, list them, revoke one.")
 app.add_typer(keys_app, name="keys")
 schemes_app = typer.Typer(help="Scoring schemes: check a scheme file, list the installed ones.")
 app.add_typer(schemes_app, name="schemes")
-
-console = Console(stderr=True)
-out = Console()
-T = TypeVar("T")
-
-
-def load_settings() -> Settings:
-    """Settings from the environment; a bad value is reported with its variable name."""
-    try:
-        return Settings()
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        name = ".".join(str(part) for part in first["loc"])
-        raise CredgraphError(f"setting {name}: {first['msg']}") from exc
 
 
 @app.command()
@@ -300,143 +284,6 @@ async def _migrate(settings: Settings) -> None:
         await graph.close()
 
 
-def _on_graph(settings: Settings, work: Callable[[Graph], Awaitable[T]]) -> T:
-    """Run ``work`` on a migrated graph (the embedded server started when needed)."""
-
-    async def run() -> T:
-        graph = await Graph.connect(settings.graph_config())
-        try:
-            await apply_migrations(graph, load_migrations(settings.migrations_dir))
-            return await work(graph)
-        finally:
-            await graph.close()
-
-    with graph_backend(settings, console):
-        return asyncio.run(run())
-
-
-@keys_app.command("create")
-def keys_create(
-    role: Annotated[Role, typer.Option(help="What the key may do.", case_sensitive=False)],
-    name: Annotated[str, typer.Option(help="Who holds it (a bank, a desk, an app).")],
-    subject: Annotated[
-        str | None,
-        typer.Option(help="For the subject role: the USCC or identity number it is bound to."),
-    ] = None,
-) -> None:
-    """Create an API key and print it once: only its salted hash is kept."""
-    from graph.identifiers import IdentifierError, parse_id_number, parse_uscc
-    from graph.repositories import keys
-    from graph.repositories.entities import entities_by_key
-
-    if not name.strip():
-        raise CredgraphError("--name: must not be empty")
-    if (role is Role.SUBJECT) != (subject is not None):
-        raise CredgraphError("--subject: required for the subject role, and only for it")
-    bound: str | None = None
-    if subject is not None:
-        try:
-            bound = parse_uscc(subject).code
-        except IdentifierError:
-            try:
-                bound = parse_id_number(subject)
-            except IdentifierError as exc:
-                raise CredgraphError(f"--subject: not a USCC or identity number: {exc}") from None
-
-    async def work(graph: Graph) -> tuple[keys.ApiKey, str]:
-        if bound is not None and (await entities_by_key(graph, [bound]))[0] is None:
-            raise CredgraphError(f"--subject: the registry holds no person or company {bound}")
-        return await keys.create(graph, name.strip(), role, bound)
-
-    key, text = _on_graph(load_settings(), work)
-    console.print(f"created key {key.key_id} ({key.role.value}) for {key.name}; it is shown once:")
-    out.print(text, soft_wrap=True)
-
-
-@keys_app.command("list")
-def keys_list() -> None:
-    """List the keys: id, role, name, subject, created, revoked (never the secrets)."""
-    from graph.identifiers import is_id_number, mask_id_number
-    from graph.repositories import keys
-
-    found = _on_graph(load_settings(), keys.all_keys)
-    table = Table("role", "name", "subject", "created", "revoked")
-    table.columns.insert(0, Column("key id", no_wrap=True))
-    for key in found:
-        subject = key.subject or ""
-        if is_id_number(subject):
-            subject = mask_id_number(subject)
-        table.add_row(
-            key.key_id,
-            key.role.value,
-            key.name,
-            subject,
-            key.created_at.isoformat(timespec="seconds"),
-            key.revoked_at.isoformat(timespec="seconds") if key.revoked_at else "",
-        )
-    out.print(table)
-
-
-@keys_app.command("revoke")
-def keys_revoke(
-    key_id: Annotated[str, typer.Argument(help="The key id `keys list` shows.")],
-) -> None:
-    """Revoke a key: it is refused from then on (API workers notice within 30 seconds)."""
-    from graph.repositories import keys
-
-    async def work(graph: Graph) -> keys.ApiKey | None:
-        return await keys.revoke(graph, key_id)
-
-    key = _on_graph(load_settings(), work)
-    if key is None:
-        raise CredgraphError(f"no key {key_id!r}; `credgraph keys list` shows them")
-    out.print(f"revoked key {key.key_id} ({key.role.value}, {key.name})")
-
-
-@db_app.command("start")
-def db_start() -> None:
-    """Start the embedded graph server and leave it running (until `credgraph db stop`)."""
-    settings = load_settings()
-    server = settings.embedded_server()
-    with console.status("starting the embedded graph server ..."):
-        started = server.start()
-    state = server.status()
-    verb = "started" if started else "already running"
-    out.print(f"graph server {verb} (pid {state.pid}) at {state.bolt_uri}")
-
-
-@db_app.command("stop")
-def db_stop() -> None:
-    """Stop the embedded graph server running on the data folder."""
-    server = load_settings().embedded_server()
-    if server.stop():
-        out.print("graph server stopped")
-    else:
-        out.print("graph server was not running")
-
-
-@db_app.command("status")
-def db_status() -> None:
-    """Say whether the embedded graph server runs, and print its Bolt URI, database and user."""
-    settings = load_settings()
-    if not settings.embedded:
-        out.print(
-            f"NEO4J_URI is set: using {settings.neo4j_uri} (database {settings.neo4j_database},"
-        )
-        out.print(f"user {settings.neo4j_user}); no embedded server is used")
-        return
-    state = settings.embedded_server().status()
-    out.print(f"running:   {'yes (pid ' + str(state.pid) + ')' if state.running else 'no'}")
-    out.print(f"bolt uri:  {state.bolt_uri}")
-    out.print(f"http:      {state.http_url}")
-    out.print(f"database:  {state.database}")
-    out.print(f"user:      {state.user}")
-    out.print(f"data dir:  {state.data_dir}")
-    out.print(f"log file:  {state.log_file}")
-    if not state.running:
-        raise typer.Exit(code=3)
-
-
 def main() -> None:
     """Entry point: run the app; errors become one red line and a non-zero exit code."""
     try:
@@ -447,9 +294,6 @@ def main() -> None:
     except KeyboardInterrupt:
         sys.exit(130)
 
-
-# At the end: the audit commands use this module's settings and graph helpers.
-from cli.audit import audit_app  # noqa: E402
 
 app.add_typer(audit_app, name="audit")
 

@@ -21,11 +21,11 @@ import orjson
 from graph.driver import BoundGraph, Graph
 from graph.errors import GraphConflict, GraphConstraintError, GraphQueryError
 from graph.models import LinkInput, RecordInput
-from graph.repositories import audit, writes
+from graph.repositories import audit, record_writes, writes
 from graph.repositories.state import Tracked
 from graph.rows import PARSERS, ROW_TYPES, RowError
 from ingest.readers import LineProblem, file_format, read_rows
-from usecases import events
+from usecases import events, registry
 
 ENTITY_TYPES = ("company", "person")
 YIELD_EVERY = 100  # lines parsed between two turns of the event loop
@@ -242,7 +242,7 @@ class Importer:
                 wanted.append(pending.parsed.subject)
         known = await writes.known_keys(self.graph, wanted)
         for pending in rows:
-            error = writes.unmatched_error(pending.parsed, known)
+            error = registry.why_unmatched(pending.parsed, known)
             self._reject(kind, pending.path, pending.line, str(error), pending.raw)
 
     def _reject(self, kind: str | None, path: Path, line: int, reason: str, row: Any) -> None:
@@ -280,5 +280,5 @@ _WRITERS: dict[str, Callable[[Graph, list[Any]], Awaitable[writes.BatchOutcome]]
     "company": writes.upsert_companies,
     "person": writes.upsert_persons,
     "link": writes.upsert_links,
-    "record": writes.upsert_records,
+    "record": record_writes.upsert_records,
 }

@@ -15,13 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from scoring.vocabulary import CATEGORIES, POLARITIES, SEVERITIES
+from scoring import vocabulary as words
 
 SCHEMES_DIR = Path(__file__).with_name("schemes")
-SUBJECTS = ("person", "company")
-RELS = ("LEGAL_REPRESENTATIVE_OF", "SHAREHOLDER_OF", "OFFICER_OF", "BRANCH_OF")
-DIRECTIONS = ("forward", "backward")  # along the arrow (a's risk reaches b), or against it
-CONSEQUENCE_KINDS = ("restriction", "privilege")
 DEFAULT_VALIDITY = {"minor": 3, "general": 12, "serious": 36}  # months
 # How long a record must have been published before its subject may ask to end it early, once
 # the conduct is corrected (the low end of each severity's window in the municipal schemes).
@@ -193,7 +189,7 @@ def parse_scheme(data: dict[str, Any], source: str = "<scheme>") -> Scheme:
     r = _Reader(source)
     top = r.fields("", data, _TOP)
     subjects = tuple(
-        r.choice(s, f"subjects[{i}]", SUBJECTS)
+        r.choice(s, f"subjects[{i}]", words.SUBJECTS)
         for i, s in enumerate(r.get(top, "", "subjects", list))
     )
     if not subjects:
@@ -201,12 +197,12 @@ def parse_scheme(data: dict[str, Any], source: str = "<scheme>") -> Scheme:
     levels = _levels(r, r.get(top, "", "levels", list))
     rules = _rules(r, r.get(top, "", "rules", list))
     validity = dict(DEFAULT_VALIDITY)
-    for key, months in r.fields("validity", top.get("validity", {}), set(SEVERITIES)).items():
+    for key, months in r.fields("validity", top.get("validity", {}), set(words.SEVERITIES)).items():
         if not isinstance(months, int) or not 1 <= months <= 120:
             raise r.fail(f"validity.{key}", "must be a number of months between 1 and 120")
         validity[key] = months
     restoration = dict(DEFAULT_RESTORATION)
-    raw_restoration = r.fields("restoration", top.get("restoration", {}), set(SEVERITIES))
+    raw_restoration = r.fields("restoration", top.get("restoration", {}), set(words.SEVERITIES))
     for key, months in raw_restoration.items():
         if not isinstance(months, int) or not 0 <= months <= validity[key]:
             raise r.fail(
@@ -301,11 +297,11 @@ def _rules(r: _Reader, raw: list[Any]) -> tuple[Rule, ...]:
             title=r.get(table, where, "title", str, None),
         )
         if rule.category is not None:
-            r.choice(rule.category, f"{where}.category", CATEGORIES)
+            r.choice(rule.category, f"{where}.category", words.CATEGORIES)
         if rule.severity is not None:
-            r.choice(rule.severity, f"{where}.severity", SEVERITIES)
+            r.choice(rule.severity, f"{where}.severity", words.SEVERITIES)
         if rule.polarity is not None:
-            r.choice(rule.polarity, f"{where}.polarity", POLARITIES)
+            r.choice(rule.polarity, f"{where}.polarity", words.POLARITIES)
         if (
             rule.code is None
             and rule.category is None
@@ -339,7 +335,7 @@ def _consequences(r: _Reader, raw: Any, levels: set[str]) -> tuple[Consequence, 
         table = r.fields(where, item, _CONSEQUENCE)
         consequence = Consequence(
             name=r.get(table, where, "name", str),
-            kind=r.choice(table.get("kind"), f"{where}.kind", CONSEQUENCE_KINDS),
+            kind=r.choice(table.get("kind"), f"{where}.kind", words.CONSEQUENCE_KINDS),
             levels=tuple(r.get(table, where, "levels", list, [])),
             blacklisted=r.get(table, where, "blacklisted", bool, False),
             description=r.get(table, where, "description", str, ""),
@@ -368,8 +364,8 @@ def _propagation(r: _Reader, raw: Any) -> Propagation:
         where = f"propagation.edges[{i}]"
         edge_table = r.fields(where, item, _EDGE)
         edge = EdgeWeight(
-            rel=r.choice(edge_table.get("rel"), f"{where}.rel", RELS),
-            direction=r.choice(edge_table.get("direction"), f"{where}.direction", DIRECTIONS),
+            rel=r.choice(edge_table.get("rel"), f"{where}.rel", words.RELS),
+            direction=r.choice(edge_table.get("direction"), f"{where}.direction", words.DIRECTIONS),
             weight=r.get(edge_table, where, "weight", float),
             by_stake=r.get(edge_table, where, "by_stake", bool, False),
         )

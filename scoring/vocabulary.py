@@ -1,6 +1,7 @@
 """The registry's vocabulary, defined once: record categories, polarities, severities and
-statuses. ``graph.models`` and the GraphQL enums use these same members; schemes and the
-catalogue check their fields against them.
+statuses, and the words schemes use for subjects, relationships, directions and consequences.
+``graph.models`` and the GraphQL enums use these same members; schemes and the catalogue check
+their fields against them.
 """
 
 from __future__ import annotations
@@ -39,3 +40,8 @@ class RecordStatus(StrEnum):
 CATEGORIES = tuple(c.value for c in Category)
 POLARITIES = tuple(p.value for p in Polarity)
 SEVERITIES = tuple(s.value for s in Severity)
+
+SUBJECTS = ("person", "company")  # whom a scheme scores
+RELS = ("LEGAL_REPRESENTATIVE_OF", "SHAREHOLDER_OF", "OFFICER_OF", "BRANCH_OF")
+DIRECTIONS = ("forward", "backward")  # along the arrow (a's risk reaches b), or against it
+CONSEQUENCE_KINDS = ("restriction", "privilege")

@@ -22,8 +22,8 @@ from graph.errors import CredgraphError
 from graph.migrate import apply_migrations, load_migrations
 from graph.models import Category, EntityKind, Polarity, RecordInput, Severity
 from graph.repositories import audit, bulk, snapshots
+from graph.repositories.record_writes import upsert_records
 from graph.repositories.score_inputs import neighbourhood
-from graph.repositories.writes import upsert_records
 from ingest.importer import Importer
 from ingest.readers import expand_paths
 from scoring.scheme import Scheme, load_schemes

@@ -24,7 +24,9 @@ C = uscc(1501)
 async def _company_with_records(graph: Graph) -> None:
     s = session(graph)
     await registry.upsert_company(s, row(company_row(1501)), "test")
-    await registry.add_record(s, row(record_row("D-OLD", C, decided_on="2024-01-10")), "test")
+    # Over a year old (restorable), well within a serious record's 36 months (still counting).
+    old = (date.today() - timedelta(days=400)).isoformat()
+    await registry.add_record(s, row(record_row("D-OLD", C, decided_on=old)), "test")
     recent = (date.today() - timedelta(days=20)).isoformat()
     await registry.add_record(s, row(record_row("D-NEW", C, decided_on=recent)), "test")
 

@@ -9,15 +9,15 @@ refused is audited as ``refused``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Generic, TypeVar
 
 from graph.driver import Graph
 from graph.errors import GraphConflict
-from graph.models import Company, LinkInput, Person, Record, RecordInput
-from graph.repositories import writes
+from graph.models import REL_FROM_KINDS, Company, EntityKind, LinkInput, Person, Record, RecordInput
+from graph.repositories import record_writes, writes
 from graph.repositories.entities import companies_by_uscc, entities_by_key, persons_by_id_number
 from graph.repositories.records import records_by_id
 from graph.rows import RowError, parse_company, parse_link, parse_person, parse_record
@@ -54,33 +54,77 @@ def _parsed(parse: Any, raw: Row, source: str) -> Any:
         raise Refusal(exc.field, exc.reason) from None
 
 
+async def _upsert(
+    session: Session,
+    operation: str,
+    raw: Row,
+    entity: Any,
+    key: str,
+    write: Callable[[Graph, list[Any]], Awaitable[writes.BatchOutcome]],
+    read: Callable[[Graph, list[str]], Awaitable[list[Any]]],
+) -> Written[Any]:
+    """Write one entity and read it back in the same audited transaction."""
+
+    async def work(graph: Graph) -> Written[Any]:
+        outcome = await write(graph, [entity])
+        return Written(read_back((await read(graph, [key]))[0]), outcome.created == 1)
+
+    return await session.audited(operation, dict(raw), lambda _: [key], work)
+
+
 async def upsert_company(session: Session, raw: Row, source: str) -> Written[Company]:
     """Create or update a company by its USCC."""
     company = _parsed(parse_company, raw, source)
-
-    async def work(graph: Graph) -> Written[Company]:
-        outcome = await writes.upsert_companies(graph, [company])
-        stored = read_back((await companies_by_uscc(graph, [company.uscc]))[0])
-        return Written(stored, outcome.created == 1)
-
-    return await session.audited("upsertCompany", dict(raw), lambda _: [company.uscc], work)
+    return await _upsert(
+        session,
+        "upsertCompany",
+        raw,
+        company,
+        company.uscc,
+        writes.upsert_companies,
+        companies_by_uscc,
+    )
 
 
 async def upsert_person(session: Session, raw: Row, source: str) -> Written[Person]:
     """Create or update a person by their identity number."""
     person = _parsed(parse_person, raw, source)
+    return await _upsert(
+        session,
+        "upsertPerson",
+        raw,
+        person,
+        person.id_number,
+        writes.upsert_persons,
+        persons_by_id_number,
+    )
 
-    async def work(graph: Graph) -> Written[Person]:
-        outcome = await writes.upsert_persons(graph, [person])
-        stored = read_back((await persons_by_id_number(graph, [person.id_number]))[0])
-        return Written(stored, outcome.created == 1)
 
-    return await session.audited("upsertPerson", dict(raw), lambda _: [person.id_number], work)
+def why_unmatched(parsed: LinkInput | RecordInput, known: dict[str, tuple[bool, bool]]) -> RowError:
+    """Why a link or record could not be attached, given which keys the registry holds (a
+    bulk import writes the same reason to its rejects file)."""
+    if isinstance(parsed, RecordInput):
+        return RowError("subject", f"no person or company {parsed.subject} in the registry")
+    person, company = known.get(parsed.from_key, (False, False))
+    kinds = REL_FROM_KINDS[parsed.rel]
+    if not person and not company:
+        return RowError("from", f"no person or company {parsed.from_key} in the registry")
+    if EntityKind.PERSON not in kinds and not company:
+        return RowError(
+            "from", f"{parsed.from_key} is a person; {parsed.rel.value} starts at a company"
+        )
+    if EntityKind.COMPANY not in kinds and not person:
+        return RowError(
+            "from", f"{parsed.from_key} is a company; {parsed.rel.value} starts at a person"
+        )
+    if not known.get(parsed.to_key, (False, False))[1]:
+        return RowError("to", f"no company {parsed.to_key} in the registry")
+    return RowError("from", "the link could not be attached to its ends")
 
 
 async def _unmatched(session: Session, parsed: LinkInput | RecordInput) -> Refusal:
     keys = [parsed.from_key, parsed.to_key] if isinstance(parsed, LinkInput) else [parsed.subject]
-    error = writes.unmatched_error(parsed, await writes.known_keys(session.graph, keys))
+    error = why_unmatched(parsed, await writes.known_keys(session.graph, keys))
     return Refusal(error.field, error.reason)
 
 
@@ -116,7 +160,7 @@ async def add_record(session: Session, raw: Row, source: str) -> AddedRecord:
     record: RecordInput = _parsed(parse_record, raw, source)
 
     async def work(graph: Graph) -> tuple[writes.BatchOutcome, AddedRecord | None]:
-        outcome = await writes.upsert_records(graph, [record])
+        outcome = await record_writes.upsert_records(graph, [record])
         if outcome.conflicts or outcome.unmatched:
             return outcome, None
         stored = read_back((await records_by_id(graph, [record.record_id]))[0])

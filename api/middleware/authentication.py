@@ -15,6 +15,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.auth import BadKey
 from api.limits import WorkerLimits, retry_after
+from api.middleware.http_only import HTTPOnly
 from api.refusals import Refused, client_address
 from graph.driver import Graph
 from graph.errors import GraphError
@@ -53,17 +54,14 @@ async def identify(limits: WorkerLimits, graph: Graph, header: str | None, addre
         ) from None
 
 
-class Authentication:
+class Authentication(HTTPOnly):
     """Identifies the caller of each HTTP request (see the module)."""
 
     def __init__(self, app: ASGIApp, limits: WorkerLimits) -> None:
-        self.app = app
+        super().__init__(app)
         self.limits = limits
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
         header = request.headers.get("authorization")
         try:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from cross_web import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.middleware.http_only import HTTPOnly
 from api.refusals import Refused
 
 MAX_BODY = 1 << 20  # bytes of one request body
@@ -15,17 +16,14 @@ def _too_large(limit: int) -> str:
     return f"the request body is larger than {limit // 1024} KiB"
 
 
-class BodyLimit:
+class BodyLimit(HTTPOnly):
     """Passes a request body through, refusing one larger than ``limit`` bytes."""
 
     def __init__(self, app: ASGIApp, limit: int) -> None:
-        self.app = app
+        super().__init__(app)
         self.limit = limit
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         declared = dict(scope.get("headers") or []).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.limit:
             await Refused(413, "too_large", _too_large(self.limit)).response()(scope, receive, send)

@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.limits import WorkerLimits, retry_after
+from api.middleware.http_only import HTTPOnly
 from api.refusals import Refused, bucket, client_address
 from usecases.session import PUBLIC, Caller
 
@@ -24,17 +25,14 @@ def admit(limits: WorkerLimits, caller: Caller, address: str) -> None:
         raise Refused(429, "rate_limited", reason, {"Retry-After": str(seconds)})
 
 
-class RateLimit:
+class RateLimit(HTTPOnly):
     """Admits each HTTP request against its caller's bucket (see the module)."""
 
     def __init__(self, app: ASGIApp, limits: WorkerLimits) -> None:
-        self.app = app
+        super().__init__(app)
         self.limits = limits
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         caller = scope.get("state", {}).get("caller", PUBLIC)
         try:
             admit(self.limits, caller, client_address(Request(scope)))

@@ -1,8 +1,10 @@
-"""Small ASGI wrappers, one concern each, around the GraphQL endpoint."""
+"""Security headers: GraphQL answers are never cached and never sniffed."""
 
 from __future__ import annotations
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
+
+from api.middleware.http_only import HTTPOnly
 
 # GraphQL answers are per caller and may hold a file: never cached by a browser or a proxy,
 # never sniffed into another content type.
@@ -12,17 +14,10 @@ GRAPHQL_HEADERS = (
 )
 
 
-class SecurityHeaders:
+class SecurityHeaders(HTTPOnly):
     """Adds ``GRAPHQL_HEADERS`` to every HTTP answer of the wrapped app, refusals included."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 present = {name.lower() for name, _ in message.get("headers", [])}

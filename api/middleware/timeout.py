@@ -11,6 +11,7 @@ import logging
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.middleware.http_only import HTTPOnly
 from api.refusals import Refused
 from config.settings import Settings
 
@@ -24,17 +25,14 @@ def timeout_reason(settings: Settings) -> str:
     )
 
 
-class Timeout:
+class Timeout(HTTPOnly):
     """Cancels an HTTP request that runs past the limit (see the module)."""
 
     def __init__(self, app: ASGIApp, settings: Settings) -> None:
-        self.app = app
+        super().__init__(app)
         self.settings = settings
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = False
 
         async def tracking(message: Message) -> None:

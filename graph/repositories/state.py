@@ -251,11 +251,8 @@ async def seal(
     """Seal every object the transaction touched, as stored: from the row the statement that
     last changed it returned, or read back. An object it wrote that its own transaction cannot
     find (a concurrent creation of the same key can hide it on the embedded backend) is a
-    conflict: the whole transaction runs again.
-
-    A returned row that is not what is stored (an edge added behind the API's back before) can
-    only make the object look changed later, never hide a change: the seal is compared with
-    what is really there."""
+    conflict: the whole transaction runs again. A returned row that is not what is stored can
+    only make the object look changed later, never hide a change."""
     seals: list[Seal] = []
     for name, objects in touched.items():
         kind = Tracked(name)

@@ -1,4 +1,4 @@
-"""Batched, idempotent writes of the registry: entities, links and records.
+"""Batched, idempotent writes of the registry: entities and links (records: ``record_writes``).
 
 Each statement takes a batch of rows through ``UNWIND``. A row carries a hash of its properties;
 the write compares it with the hash stored on the node or relationship and touches nothing when
@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, LiteralString
 
@@ -26,7 +26,6 @@ from graph.models import (
     EntityKind,
     LinkInput,
     PersonInput,
-    RecordInput,
     RelType,
 )
 from graph.repositories.state import Tracked, link_key
@@ -84,25 +83,6 @@ def encode_link_props(link: LinkInput) -> dict[str, Any]:
     }
 
 
-def record_props(r: RecordInput) -> dict[str, Any]:
-    return {
-        "category": r.category.value,
-        "code": r.code,
-        "polarity": r.polarity.value,
-        "severity": r.severity.value,
-        "decidedOn": r.decided_on,
-        "caseNumber": r.case_number,
-        "description": r.description,
-        "penalty": r.penalty,
-        "source": r.source,
-        "authorityName": r.authority,
-    }
-
-
-# MERGE first, then read the stored hash: cheaper than a separate OPTIONAL MATCH, and on create
-# the hash is still null, which tells created from updated. Nodes note when they were created;
-# there is no per-row "updated" stamp: the hash tells whether a row changed, and every write is
-# for the audit log to record, not for a property on the node.
 UPSERT_COMPANIES = """
 UNWIND $rows AS row
 MERGE (c:Company {uscc: row.key})
@@ -161,54 +141,18 @@ UPSERT_LINKS: dict[tuple[RelType, EntityKind], LiteralString] = {
     for kind in kinds
 }
 
+
 # A record's subject never changes (``subjectKey`` keeps it on the node): a row naming another
 # subject for a known record id is not applied. Status (disputes, expiry) is ours, never imported.
-_RECORD_HEAD: dict[EntityKind, LiteralString] = {
-    EntityKind.PERSON: "UNWIND $rows AS row MATCH (s:Person {idNumber: row.subject})",
-    EntityKind.COMPANY: "UNWIND $rows AS row MATCH (s:Company {uscc: row.subject})",
-}
-_RECORD_TAIL = """
-MERGE (r:Record {recordId: row.key})
-ON CREATE SET r.subjectKey = row.subject, r.status = 'active', r.createdAt = $now
-WITH r, s, row, r.rowHash AS oldHash, r.authorityName AS oldAuthority
-WHERE r.subjectKey = row.subject AND (oldHash IS NULL OR oldHash <> row.hash)
-SET r += row.props, r.rowHash = row.hash
-MERGE (r)-[:CONCERNS]->(s)
-MERGE (a:Authority {name: row.props.authorityName})
-MERGE (r)-[:ISSUED_BY]->(a)
-WITH row, oldHash, oldAuthority IS NOT NULL AND oldAuthority <> row.props.authorityName AS moved,
-     properties(r) AS stored
-RETURN collect(row.i) AS written, collect(stored) AS stored,
-       sum(CASE WHEN oldHash IS NULL THEN 1 ELSE 0 END) AS created,
-       collect(CASE WHEN moved THEN row.i END) AS moved,
-       collect(CASE WHEN oldHash IS NULL THEN row.i END) AS fresh
-"""
-UPSERT_RECORDS: dict[EntityKind, LiteralString] = {
-    kind: _RECORD_HEAD[kind] + _RECORD_TAIL for kind in EntityKind
-}
-# When an authority corrects the issuer of a record, the old ISSUED_BY goes.
-DROP_STALE_ISSUERS = """
-UNWIND $rows AS row
-MATCH (r:Record {recordId: row.key})-[stale:ISSUED_BY]->(a:Authority)
-WHERE a.name <> row.props.authorityName
-DELETE stale
-"""
-STORED_RECORD_SUBJECTS = """
-UNWIND $rows AS row
-MATCH (r:Record {recordId: row.key})
-RETURN row.i AS i, r.subjectKey AS subject, r.rowHash AS hash
-"""
-
-
-def _now() -> datetime:
+def now_utc() -> datetime:
     return datetime.now(UTC)
 
 
-def _other(kind: EntityKind) -> EntityKind:
+def other_kind(kind: EntityKind) -> EntityKind:
     return EntityKind.COMPANY if kind is EntityKind.PERSON else EntityKind.PERSON
 
 
-def _could_be(kind: EntityKind, key: str) -> bool:
+def could_be(kind: EntityKind, key: str) -> bool:
     return looks_like_uscc(key) if kind is EntityKind.COMPANY else is_id_number(key)
 
 
@@ -239,7 +183,7 @@ async def _upsert_entities(
 ) -> BatchOutcome:
     if not rows:
         return BatchOutcome()
-    result = await graph.write(query, {"rows": rows, "now": _now()})
+    result = await graph.write(query, {"rows": rows, "now": now_utc()})
     created = int(result[0]["created"] or 0) if result else 0
     keys = [str(k) for k in result[0]["changed"]] if result else []
     graph.touch(kind, keys, ({"props": p} for p in result[0]["stored"]) if result else ())
@@ -263,7 +207,7 @@ async def upsert_links(graph: Graph, links: Sequence[LinkInput]) -> BatchOutcome
             "props": props,
         }
         groups.setdefault((link.rel, link.from_kind), []).append(row)
-    now = _now()
+    now = now_utc()
     retry: dict[tuple[RelType, EntityKind], list[dict[str, Any]]] = {}
     for attempt in (groups, retry):
         for (rel, kind), rows in attempt.items():
@@ -287,105 +231,15 @@ async def upsert_links(graph: Graph, links: Sequence[LinkInput]) -> BatchOutcome
             for row in rows:
                 if row["i"] in seen:
                     continue
-                other = _other(kind)
+                other = other_kind(kind)
                 if (
                     attempt is groups
                     and (rel, other) in UPSERT_LINKS
-                    and _could_be(other, row["from"])
+                    and could_be(other, row["from"])
                 ):
                     retry.setdefault((rel, other), []).append(row)
                 else:
                     outcome.unmatched.append(int(row["i"]))
-    return outcome
-
-
-async def upsert_records(graph: Graph, records: Sequence[RecordInput]) -> BatchOutcome:
-    """Create or update records; unknown subjects and subject changes are not applied."""
-    graph.require_audited(Tracked.RECORD)
-    if not records:
-        return BatchOutcome()
-    groups: dict[EntityKind, list[dict[str, Any]]] = {}
-    for i, record in enumerate(records):
-        props = record_props(record)
-        groups.setdefault(record.subject_kind, []).append(
-            {
-                "i": i,
-                "key": record.record_id,
-                "subject": record.subject,
-                "hash": row_hash({**props, "subject": record.subject}),
-                "props": props,
-            }
-        )
-    outcome = BatchOutcome()
-    written: set[int] = set()
-    created = 0
-    pending: list[dict[str, Any]] = []
-    now = _now()
-    async with graph.transaction() as tx:
-        for kind, rows in groups.items():
-            result = await tx.run(UPSERT_RECORDS[kind], {"rows": rows, "now": now})
-            summary: dict[str, Any] = (
-                result[0]
-                if result
-                else {"written": [], "created": 0, "moved": [], "fresh": [], "stored": []}
-            )
-            outcome.fresh += [int(i) for i in summary["fresh"] if i is not None]
-            done = set(summary["written"])
-            by_i = {row["i"]: row for row in rows}
-            changed = [by_i[int(i)] for i in summary["written"]]
-            # As the statement left each record: its properties, the subject it concerns and
-            # its issuer (the stale issuer goes below, in this transaction).
-            graph.touch(
-                Tracked.RECORD,
-                [row["key"] for row in changed],
-                (
-                    {
-                        "props": props,
-                        "concerns": [row["subject"]],
-                        "issuers": [row["props"]["authorityName"]],
-                    }
-                    for row, props in zip(changed, summary.get("stored") or (), strict=True)
-                ),
-            )
-            written.update(done)
-            created += int(summary["created"] or 0)
-            moved = {int(i) for i in summary["moved"] if i is not None}
-            if moved:
-                await tx.run(DROP_STALE_ISSUERS, {"rows": [r for r in rows if r["i"] in moved]})
-            pending += [row for row in rows if row["i"] not in done]
-    outcome.created = created
-    outcome.updated = len(written) - created
-    if not pending:
-        return outcome
-    # Rows not written: unchanged, a subject conflict, or a subject under the other label / none.
-    stored = {int(r["i"]): r for r in await graph.read(STORED_RECORD_SUBJECTS, {"rows": pending})}
-    retry: list[RecordInput] = []
-    retry_index: list[int] = []
-    for row in pending:
-        i = int(row["i"])
-        found = stored.get(i)
-        if found is not None and found["subject"] == row["subject"]:
-            outcome.unchanged += 1
-        elif found is not None:
-            outcome.conflicts[i] = RowError(
-                "record_id", f"already recorded for another subject ({found['subject']})"
-            )
-        else:
-            record = records[i]
-            other = _other(record.subject_kind)
-            if _could_be(other, record.subject) and record.subject_kind is EntityKind.PERSON:
-                retry.append(replace(record, subject_kind=other))
-                retry_index.append(i)
-            else:
-                outcome.unmatched.append(i)
-    if retry:
-        again = await upsert_records(graph, retry)
-        outcome.created += again.created
-        outcome.updated += again.updated
-        outcome.unchanged += again.unchanged
-        outcome.unmatched += [retry_index[j] for j in again.unmatched]
-        outcome.fresh += [retry_index[j] for j in again.fresh]
-        outcome.conflicts.update({retry_index[j]: why for j, why in again.conflicts.items()})
     return outcome
 
 
@@ -403,26 +257,3 @@ async def known_keys(graph: Graph, keys: Sequence[str]) -> dict[str, tuple[bool,
         return {}
     rows = await graph.read(KNOWN_KEYS, {"keys": sorted(set(keys))})
     return {row["key"]: (bool(row["person"]), bool(row["company"])) for row in rows}
-
-
-def unmatched_error(
-    parsed: LinkInput | RecordInput, known: dict[str, tuple[bool, bool]]
-) -> RowError:
-    """Why a link or record could not be attached, given which keys the registry holds."""
-    if isinstance(parsed, RecordInput):
-        return RowError("subject", f"no person or company {parsed.subject} in the registry")
-    person, company = known.get(parsed.from_key, (False, False))
-    kinds = REL_FROM_KINDS[parsed.rel]
-    if not person and not company:
-        return RowError("from", f"no person or company {parsed.from_key} in the registry")
-    if EntityKind.PERSON not in kinds and not company:
-        return RowError(
-            "from", f"{parsed.from_key} is a person; {parsed.rel.value} starts at a company"
-        )
-    if EntityKind.COMPANY not in kinds and not person:
-        return RowError(
-            "from", f"{parsed.from_key} is a company; {parsed.rel.value} starts at a person"
-        )
-    if not known.get(parsed.to_key, (False, False))[1]:
-        return RowError("to", f"no company {parsed.to_key} in the registry")
-    return RowError("from", "the link could not be attached to its ends")

@@ -1,0 +1,63 @@
+"""The HTTP middleware, one concern a module, met in the order README gives: security headers,
+authentication, rate limit, timeout, body limit, then the view. Each test sends a request that
+two of them would refuse and checks that the earlier one answers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from starlette.testclient import TestClient
+
+from api.app import create_app
+from api.middleware.body_limit import MAX_BODY
+from backend.embedded import EmbeddedServer
+from tests.conftest import settings_for
+
+QUERY = {"query": "{ version }"}
+HUGE = {"query": "{ version }", "variables": {"pad": "x" * (MAX_BODY + 10)}}
+BAD_KEY = {"Authorization": "Bearer not-a-key-we-gave-out"}
+
+
+@pytest.fixture(scope="module")
+def client(graph_server: EmbeddedServer) -> Iterator[TestClient]:
+    settings = settings_for(graph_server, public_rate_limit=3, request_timeout=30)
+    with TestClient(create_app(settings)) as c:
+        yield c
+
+
+def test_middleware_authentication_comes_before_the_body_limit(client: TestClient) -> None:
+    answer = client.post("/graphql", json=HUGE, headers=BAD_KEY)
+    assert answer.status_code == 401
+    assert answer.json()["error"] == "unauthorized"
+    # The outermost layer adds its headers to a refusal too.
+    assert answer.headers["cache-control"] == "no-store"
+    assert answer.headers["x-content-type-options"] == "nosniff"
+
+
+def test_middleware_rate_limit_comes_before_the_body_and_graphql(client: TestClient) -> None:
+    # The public's bucket is its address's: three requests a minute here.
+    statuses = [client.post("/graphql", json=QUERY).status_code for _ in range(3)]
+    assert statuses == [200, 200, 200]
+    limited = client.post("/graphql", json=HUGE)
+    assert limited.status_code == 429
+    assert limited.json()["error"] == "rate_limited"
+    assert int(limited.headers["retry-after"]) >= 1
+    malformed = client.post(
+        "/graphql", content=b"{not json", headers={"content-type": "application/json"}
+    )
+    assert malformed.status_code == 429  # the view never saw it
+
+
+def test_middleware_body_limit_answers_json_before_the_view(graph_server: EmbeddedServer) -> None:
+    with TestClient(create_app(settings_for(graph_server))) as c:
+        graph = c.app.state.graph  # type: ignore[attr-defined]
+        before = graph.statements
+        answer = c.post("/graphql", json=HUGE)
+        assert answer.status_code == 413
+        assert answer.json() == {
+            "error": "too_large",
+            "reason": f"the request body is larger than {MAX_BODY // 1024} KiB",
+        }
+        assert answer.headers["cache-control"] == "no-store"
+        assert graph.statements == before  # nothing reached the graph
