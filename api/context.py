@@ -13,7 +13,7 @@ from starlette.websockets import WebSocket
 from strawberry.types import Info as StrawberryInfo
 
 if TYPE_CHECKING:
-    from api.lookups import MissBudget
+    from api.resolvers.lookups import MissBudget
 from api.loaders import Loaders
 from config.settings import Settings
 from graph.driver import Graph

@@ -2,7 +2,7 @@
 budget of person lookups, and counted caps (WebSocket connections and operations per key),
 all held in ``WorkerLimits``. Where each is applied: requests in ``api.middleware.rate_limit``,
 bad keys in ``api.middleware.authentication``, costs in ``api.view``, misses in
-``api.lookups``, WebSocket caps in ``api.websocket``.
+``api.resolvers.lookups``, WebSocket caps in ``api.websocket``.
 
 Each API key, or each client address for the public, has a bucket of ``per_minute`` tokens that
 refills continuously; a request takes one, and an empty bucket answers 429 with Retry-After.
@@ -18,7 +18,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from api.auth import Authenticator
-from api.lookups import MissBudget
+from api.resolvers.lookups import MissBudget
 from config.settings import Settings
 
 MAX_BUCKETS = 100_000

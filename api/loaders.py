@@ -10,8 +10,9 @@ from typing import TypeVar
 
 from strawberry.dataloader import DataLoader
 
+from graph import models
 from graph.driver import Graph
-from graph.models import Company, Entity, Link, Person, Record
+from graph.models import Company, Link, Person, Record
 from graph.repositories import entities, records
 from graph.repositories.records import RecordFilter, RecordPage
 
@@ -37,7 +38,7 @@ class Loaders:
     company_by_registration: DataLoader[str, Company | None]
     person: DataLoader[str, Person | None]
     person_by_uid: DataLoader[str, Person | None]
-    entity: DataLoader[str, Entity | None]
+    entity: DataLoader[str, models.Entity | None]
     record: DataLoader[str, Record | None]
     records: DataLoader[RecordsKey, RecordPage]
     legal_representatives: DataLoader[str, list[Link]]

@@ -14,17 +14,18 @@ from typing import Annotated, Any
 
 import strawberry
 
-from api import trust, watching
 from api.access import Can
 from api.context import Info
 from api.permissions import Inherited, WritesOn, fields_need, needs, record_subject
+from api.resolvers import disputes as dispute_resolvers
+from api.resolvers import watching
+from api.resolvers.watching import WatchEntry
 from api.types.company import CompanyType
-from api.types.entity import Entity
+from api.types.entity import EntityType
 from api.types.enums import Category, CompanyStatus, Polarity, RelType, Severity
 from api.types.nodes import entity_type
 from api.types.person import PersonType
 from api.types.record import RecordType
-from api.watching import WatchEntry
 from usecases import registry
 from usecases.errors import Refusal
 
@@ -125,7 +126,7 @@ class UpsertPersonSuccess:
 @strawberry.type(description="The link as stored, with both ends.")
 class LinkEntitiesSuccess:
     rel: RelType
-    from_: Entity = strawberry.field(name="from")
+    from_: EntityType = strawberry.field(name="from")
     to: CompanyType
     created: bool
 
@@ -232,8 +233,10 @@ class Mutation:
         "points are suspended as its scheme says, and a registrar decides within 30 days.",
         permission_classes=[record_subject(Can.DISPUTE)],
     )
-    async def dispute_record(self, info: Info, record_id: str, reason: str) -> trust.DisputeResult:
-        return await trust.dispute_record(info, record_id, reason)
+    async def dispute_record(
+        self, info: Info, record_id: str, reason: str
+    ) -> dispute_resolvers.DisputeResult:
+        return await dispute_resolvers.dispute_record(info, record_id, reason)
 
     @strawberry.mutation(
         description="Decide a dispute (registrars): UPHELD or AMENDED keep the record, "
@@ -241,9 +244,9 @@ class Mutation:
         permission_classes=[needs(Can.RESOLVE_DISPUTES)],
     )
     async def resolve_dispute(
-        self, info: Info, id: strawberry.ID, outcome: trust.DisputeOutcome, note: str
-    ) -> trust.DisputeResult:
-        return await trust.resolve_dispute(info, str(id), outcome, note)
+        self, info: Info, id: strawberry.ID, outcome: dispute_resolvers.DisputeOutcome, note: str
+    ) -> dispute_resolvers.DisputeResult:
+        return await dispute_resolvers.resolve_dispute(info, str(id), outcome, note)
 
     @strawberry.mutation(
         description="Ask to end a warning record's publication early, the conduct being "
@@ -252,8 +255,8 @@ class Mutation:
     )
     async def request_restoration(
         self, info: Info, record_id: str, reason: str
-    ) -> trust.DisputeResult:
-        return await trust.request_restoration(info, record_id, reason)
+    ) -> dispute_resolvers.DisputeResult:
+        return await dispute_resolvers.request_restoration(info, record_id, reason)
 
     @strawberry.mutation(
         description="Approve (the record becomes RESTORED: no longer published or counted) or "
@@ -262,5 +265,5 @@ class Mutation:
     )
     async def decide_restoration(
         self, info: Info, id: strawberry.ID, approve: bool, note: str
-    ) -> trust.DisputeResult:
-        return await trust.decide_restoration(info, str(id), approve, note)
+    ) -> dispute_resolvers.DisputeResult:
+        return await dispute_resolvers.decide_restoration(info, str(id), approve, note)

@@ -10,12 +10,9 @@ from typing import Annotated
 import strawberry
 from strawberry import relay
 
-from api import auditing, investigation, trust, watching
 from api.access import Can, allowed
 from api.context import Info
-from api.eligibility import decide_eligibility
 from api.errors import PublicError
-from api.lookups import find_person
 from api.permissions import (
     BlacklistAccess,
     EligibilityAccess,
@@ -24,6 +21,11 @@ from api.permissions import (
     SearchAccess,
     needs,
 )
+from api.resolvers import auditing, investigation, watching
+from api.resolvers import disputes as dispute_resolvers
+from api.resolvers.eligibility import decide_eligibility
+from api.resolvers.lookups import find_person
+from api.resolvers.watching import WatchEntry, WatchEvent
 from api.types.company import CompanyType
 from api.types.eligibility import Eligibility
 from api.types.enums import RelType, SearchKind
@@ -40,7 +42,6 @@ from api.types.record import RecordConnection, RecordType
 from api.types.scheme import SchemeType
 from api.types.search import SearchResult, SearchResultConnection
 from api.types.snapshot import ScoreSnapshotConnection, snapshot_page
-from api.watching import WatchEntry, WatchEvent
 from graph.identifiers import IdentifierError, parse_id_number, parse_uscc
 from graph.repositories import records, search, snapshots
 from graph.repositories.disputes import Kind as DisputeKind
@@ -320,8 +321,8 @@ class Query:
         overdue: bool = False,
         first: int | None = 20,
         after: str | None = None,
-    ) -> trust.DisputeConnection:
-        return await trust.dispute_list(info, status, kind, overdue, first, after)
+    ) -> dispute_resolvers.DisputeConnection:
+        return await dispute_resolvers.dispute_list(info, status, kind, overdue, first, after)
 
     @strawberry.field(
         description="The audit log, newest first (auditors): every write, and every read of "

@@ -12,7 +12,7 @@ from strawberry import relay
 from api.access import Can
 from api.context import Info
 from api.permissions import Open, fields_need, needs
-from api.types.entity import Entity
+from api.types.entity import EntityType
 from api.types.enums import CompanyStatus
 from api.types.relations import Officer, Shareholding, shareholding
 from graph import models
@@ -29,7 +29,7 @@ LazyPerson = Annotated["PersonType", strawberry.lazy("api.types.person")]
     name="Company",
     description="An organisation registered under an 18-character Unified Social Credit Code.",
 )
-class CompanyType(Entity):
+class CompanyType(EntityType):
     node_key: relay.NodeID[str]
     uscc: str = strawberry.field(description="The Unified Social Credit Code.")
     uscc_valid: bool = strawberry.field(

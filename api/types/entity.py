@@ -21,9 +21,10 @@ if TYPE_CHECKING:
 
 @fields_need(Open)  # Company keeps these; Person gives its copies of id and name its own rule
 @strawberry.interface(
-    description="A person or a company: anything the registry holds records about."
+    name="Entity",
+    description="A person or a company: anything the registry holds records about.",
 )
-class Entity(relay.Node):
+class EntityType(relay.Node):
     name: str = strawberry.field(description="The registered name.")
 
     def record_subject(self) -> str:

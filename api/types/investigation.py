@@ -14,10 +14,10 @@ from api.types.enums import RelType, Severity
 
 if TYPE_CHECKING:
     from api.types.company import CompanyType
-    from api.types.entity import Entity
+    from api.types.entity import EntityType
     from api.types.record import RecordType
 
-LazyEntity = Annotated["Entity", strawberry.lazy("api.types.entity")]
+LazyEntity = Annotated["EntityType", strawberry.lazy("api.types.entity")]
 LazyCompany = Annotated["CompanyType", strawberry.lazy("api.types.company")]
 LazyRecord = Annotated["RecordType", strawberry.lazy("api.types.record")]
 

@@ -10,7 +10,7 @@ from strawberry import relay
 
 from api.context import Info
 from api.permissions import PersonField, fields_need
-from api.types.entity import Entity
+from api.types.entity import EntityType
 from api.types.relations import Officer, Shareholding, shareholding
 from graph import models
 from graph.identifiers import mask_id_number
@@ -27,7 +27,7 @@ LazyCompany = Annotated["CompanyType", strawberry.lazy("api.types.company")]
     description="A person in the registry. The global id is opaque: it never carries the "
     "identity number.",
 )
-class PersonType(Entity):
+class PersonType(EntityType):
     node_key: relay.NodeID[str]
     profession: str | None
     model: strawberry.Private[models.Person]

@@ -17,7 +17,7 @@ from graph import models
 from graph.repositories.records import RecordFilter
 
 if TYPE_CHECKING:
-    from api.types.entity import Entity
+    from api.types.entity import EntityType
 
 
 @fields_need(RecordField)
@@ -72,7 +72,7 @@ class RecordType(relay.Node):
     @strawberry.field(description="The person or company the record concerns.")
     async def subject(
         self, info: Info
-    ) -> Annotated[Entity, strawberry.lazy("api.types.entity")] | None:
+    ) -> Annotated[EntityType, strawberry.lazy("api.types.entity")] | None:
         from api.types.nodes import entity_type
 
         found = await info.context.loaders.entity.load(self.model.subject_key)

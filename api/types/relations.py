@@ -12,10 +12,10 @@ from graph import models
 
 if TYPE_CHECKING:
     from api.types.company import CompanyType
-    from api.types.entity import Entity
+    from api.types.entity import EntityType
     from api.types.person import PersonType
 
-LazyEntity = Annotated["Entity", strawberry.lazy("api.types.entity")]
+LazyEntity = Annotated["EntityType", strawberry.lazy("api.types.entity")]
 LazyCompany = Annotated["CompanyType", strawberry.lazy("api.types.company")]
 
 
@@ -41,7 +41,7 @@ class Officer:
     source: str | None
 
 
-def shareholding(holder: Entity, company: CompanyType, link: models.Link) -> Shareholding:
+def shareholding(holder: EntityType, company: CompanyType, link: models.Link) -> Shareholding:
     return Shareholding(
         holder=holder,
         company=company,

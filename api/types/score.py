@@ -17,9 +17,9 @@ from scoring import engine
 from scoring.scheme import Scheme
 
 if TYPE_CHECKING:
-    from api.types.entity import Entity
+    from api.types.entity import EntityType
 
-LazyEntity = Annotated["Entity", strawberry.lazy("api.types.entity")]
+LazyEntity = Annotated["EntityType", strawberry.lazy("api.types.entity")]
 
 
 @strawberry.enum(description="Where a contribution's points come from.")

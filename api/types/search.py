@@ -11,13 +11,13 @@ from api.types.enums import MatchedOn
 from api.types.pagination import Connection
 
 if TYPE_CHECKING:
-    from api.types.entity import Entity
+    from api.types.entity import EntityType
 
 
 @fields_need(Inherited)
 @strawberry.type(description="An entity that matched a search.")
 class SearchResult:
-    entity: Annotated[Entity, strawberry.lazy("api.types.entity")]
+    entity: Annotated[EntityType, strawberry.lazy("api.types.entity")]
     score: float = strawberry.field(description="Higher is better; comparable within one answer.")
     matched_on: MatchedOn
     via: str | None = strawberry.field(

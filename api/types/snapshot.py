@@ -13,7 +13,7 @@ from api.types.pagination import Connection
 from graph.repositories import snapshots
 
 if TYPE_CHECKING:
-    from api.types.entity import Entity
+    from api.types.entity import EntityType
 
 
 @fields_need(ScoreField)
@@ -48,7 +48,7 @@ class ScoreSnapshot:
     @strawberry.field(description="The person or company scored.")
     async def subject(
         self, info: Info
-    ) -> Annotated[Entity, strawberry.lazy("api.types.entity")] | None:
+    ) -> Annotated[EntityType, strawberry.lazy("api.types.entity")] | None:
         from api.types.nodes import entity_type
 
         found = await info.context.loaders.entity.load(self.subject_key)

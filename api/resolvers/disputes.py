@@ -20,10 +20,10 @@ from usecases import restoration
 from usecases.errors import Refusal
 
 if TYPE_CHECKING:
-    from api.types.entity import Entity
+    from api.types.entity import EntityType
     from api.types.record import RecordType
 
-LazyEntity = Annotated["Entity", strawberry.lazy("api.types.entity")]
+LazyEntity = Annotated["EntityType", strawberry.lazy("api.types.entity")]
 LazyRecord = Annotated["RecordType", strawberry.lazy("api.types.record")]
 
 

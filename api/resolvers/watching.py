@@ -26,10 +26,10 @@ from graph.repositories.entities import entities_by_key
 from usecases import watching
 
 if TYPE_CHECKING:
-    from api.types.entity import Entity
+    from api.types.entity import EntityType
     from api.types.record import RecordType
 
-LazyEntity = Annotated["Entity", strawberry.lazy("api.types.entity")]
+LazyEntity = Annotated["EntityType", strawberry.lazy("api.types.entity")]
 LazyRecord = Annotated["RecordType", strawberry.lazy("api.types.record")]
 
 # Events are read back this far: a write that commits a little after its timestamp is not missed.
@@ -81,7 +81,7 @@ class WatchEvent:
 
 
 async def _entity(info: Info, id: strawberry.ID) -> tuple[str, Any]:
-    from api.investigation import entity_of
+    from api.resolvers.investigation import entity_of
 
     found = await entity_of(info, id, "id")
     return found.record_subject(), found
