@@ -16,14 +16,24 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import date
+from enum import StrEnum
 
 from scoring import policy
 from scoring.policy import COUNTING, add_months
 from scoring.scheme import Rule, Scheme
 
-RECORD = "RECORD"
-PROPAGATED = "PROPAGATED"
-CAP = "CAP"
+
+class ContributionKind(StrEnum):
+    """Where a contribution's points come from."""
+
+    RECORD = "RECORD"
+    PROPAGATED = "PROPAGATED"
+    CAP = "CAP"
+
+
+RECORD = ContributionKind.RECORD
+PROPAGATED = ContributionKind.PROPAGATED
+CAP = ContributionKind.CAP
 
 
 @dataclass(frozen=True)
@@ -60,7 +70,7 @@ class Reach:
 
 @dataclass(frozen=True)
 class Contribution:
-    kind: str  # RECORD, PROPAGATED or CAP
+    kind: ContributionKind
     points: float
     record_id: str | None
     rule_id: str | None

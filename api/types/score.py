@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import Enum
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
@@ -22,11 +21,7 @@ if TYPE_CHECKING:
 LazyEntity = Annotated["EntityType", strawberry.lazy("api.types.entity")]
 
 
-@strawberry.enum(description="Where a contribution's points come from.")
-class ContributionKind(Enum):
-    RECORD = "RECORD"
-    PROPAGATED = "PROPAGATED"
-    CAP = "CAP"
+strawberry.enum(engine.ContributionKind, description="Where a contribution's points come from.")
 
 
 @fields_need(Inherited)
@@ -50,7 +45,7 @@ class PathStep:
 @fields_need(Inherited)
 @strawberry.type(description="Points from one record (own or propagated) or from a cap.")
 class Contribution:
-    kind: ContributionKind
+    kind: engine.ContributionKind
     points: float
     status: str = strawberry.field(
         description="active, expired, disputed, removed, restored, unscored or capped."
@@ -73,7 +68,7 @@ class Contribution:
         found = await info.context.loaders.record.load(self.record_id)
         # The score's own records were read with the score; a propagated record belongs to
         # another entity, and its own rule decides.
-        own = self.kind is ContributionKind.RECORD
+        own = self.kind is engine.ContributionKind.RECORD
         return RecordType.of(found, cleared=own) if found else None
 
     @strawberry.field(description="For PROPAGATED: the entity whose record it is.")
@@ -166,7 +161,7 @@ def _contribution(c: engine.Contribution, rule: object, scheme: Scheme) -> Contr
     from scoring.scheme import Rule
 
     return Contribution(
-        kind=ContributionKind(c.kind),
+        kind=c.kind,
         points=c.points,
         status=c.status,
         decided_on=c.decided_on,
