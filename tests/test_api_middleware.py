@@ -5,6 +5,7 @@ two of them would refuse and checks that the earlier one answers."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from starlette.testclient import TestClient
@@ -13,6 +14,7 @@ from api.app import create_app
 from api.middleware.body_limit import MAX_BODY
 from backend.embedded import EmbeddedServer
 from tests.conftest import settings_for
+from tests.factories import api_key
 
 QUERY = {"query": "{ version }"}
 HUGE = {"query": "{ version }", "variables": {"pad": "x" * (MAX_BODY + 10)}}
@@ -61,3 +63,16 @@ def test_middleware_body_limit_answers_json_before_the_view(graph_server: Embedd
         }
         assert answer.headers["cache-control"] == "no-store"
         assert graph.statements == before  # nothing reached the graph
+
+
+def test_middleware_rate_limit_holds_under_twenty_at_once(graph_server: EmbeddedServer) -> None:
+    # Twenty requests race for a bucket of five: exactly five get through, whatever the order,
+    # and each of the others is a 429 with its Retry-After (a bucket is taken from atomically).
+    settings = settings_for(graph_server, rate_limit=5)
+    key = {"Authorization": f"Bearer {api_key(settings, 'relying_party', name='racer')}"}
+    with TestClient(create_app(settings)) as c, ThreadPoolExecutor(max_workers=20) as pool:
+        answers = list(pool.map(lambda _: c.post("/graphql", json=QUERY, headers=key), range(20)))
+    statuses = sorted(a.status_code for a in answers)
+    assert statuses == [200] * 5 + [429] * 15
+    assert all(int(a.headers["retry-after"]) >= 1 for a in answers if a.status_code == 429)
+    assert all(a.headers["cache-control"] == "no-store" for a in answers)
