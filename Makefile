@@ -10,7 +10,12 @@ CONFORMANCE := tests/conformance/node_modules/.package-lock.json
 # Browser tests drive Debian's Chromium (never a downloaded one); CJK fonts render our names.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint types pytest bench clean-data console browser
+# The local Neo4j (CREDGRAPH_BACKEND=neo4j, and the suite's second backend): Neo4j Community from
+# Maven Central and a launcher, built by the Maven project in backend/neo4j-launcher (jars cached
+# in ~/.m2). Needs Java 17+ and Maven; the embedded ArcadeDB default needs neither.
+NEO4J := backend/neo4j-launcher/target/credgraph-neo4j.jar
+
+.PHONY: run test lint types pytest bench clean-data console browser neo4j
 
 # (Re)install only when the project's dependencies changed since the last install.
 $(STAMP): pyproject.toml
@@ -28,13 +33,21 @@ console: $(CONSOLE)
 $(CONFORMANCE): tests/conformance/package.json tests/conformance/package-lock.json
 	cd tests/conformance && npm ci --no-audit --no-fund --loglevel=error
 
+$(NEO4J): backend/neo4j-launcher/pom.xml $(wildcard backend/neo4j-launcher/src/main/java/credgraph/*.java)
+	@command -v java >/dev/null || { echo "make neo4j: the local Neo4j needs Java 17 or newer, and java is not on the PATH" >&2; exit 1; }
+	@command -v mvn >/dev/null || { echo "make neo4j: Maven fetches Neo4j from Maven Central, and mvn is not on the PATH" >&2; exit 1; }
+	@cd backend/neo4j-launcher && mvn -q -B package || { echo "make neo4j: Maven could not fetch or build Neo4j Community (see its output above)" >&2; exit 1; }
+	@touch $@
+
+neo4j: $(NEO4J)
+
 browser:
 	@if ! test -x /usr/bin/chromium || ! fc-list 2>/dev/null | grep -qi 'wqy\|noto sans cjk'; then \
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq \
 			chromium chromium-driver fonts-wqy-zenhei >/dev/null; \
 	fi
 
-run: $(STAMP) $(CONSOLE)
+run: $(STAMP) $(CONSOLE) $(if $(filter neo4j,$(CREDGRAPH_BACKEND)),$(NEO4J))
 	$(BIN)/credgraph serve --demo-if-empty
 
 lint: $(STAMP)
@@ -44,8 +57,10 @@ lint: $(STAMP)
 types: $(STAMP)
 	$(BIN)/mypy
 
-pytest: $(STAMP) $(CONSOLE) $(CONFORMANCE) browser
-	$(BIN)/pytest
+# The whole suite on both backends: the embedded ArcadeDB, then a local Neo4j.
+pytest: $(STAMP) $(CONSOLE) $(CONFORMANCE) browser $(NEO4J)
+	$(BIN)/pytest --backend arcadedb
+	$(BIN)/pytest --backend neo4j
 
 test: lint types pytest
 

@@ -33,15 +33,15 @@ def graph_backend(settings: Settings, console: Console) -> Iterator[None]:
         yield
         return
     server = settings.embedded_server()
-    with console.status(f"starting the embedded graph server in {server.data_dir} ..."):
+    with console.status(f"starting the local graph server in {server.data_dir} ..."):
         started = server.start()
     if started:
-        console.print(f"[dim]embedded graph server started at {server.bolt_uri}[/dim]")
+        console.print(f"[dim]graph server started at {server.bolt_uri}[/dim]")
     else:
-        console.print(f"[dim]reusing the embedded graph server at {server.bolt_uri}[/dim]")
+        console.print(f"[dim]reusing the graph server at {server.bolt_uri}[/dim]")
     try:
         yield
     finally:
         if started:
-            with console.status("stopping the embedded graph server ..."):
+            with console.status("stopping the local graph server ..."):
                 server.stop()

@@ -8,7 +8,9 @@ from pathlib import Path
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from backend.embedded import DATABASE, USER, EmbeddedServer, EmbeddedServerConfig
+from backend.embedded import EmbeddedServer
+from backend.local import LocalServer, LocalServerConfig
+from backend.local_neo4j import LocalNeo4j
 from graph.dialect import Dialect
 from graph.driver import GraphConfig
 from graph.migrate import MIGRATIONS_DIR
@@ -22,6 +24,13 @@ class Environment(StrEnum):
     DEVELOPMENT = "development"
     TEST = "test"
     PRODUCTION = "production"
+
+
+class Backend(StrEnum):
+    """Which graph server credgraph runs itself when ``NEO4J_URI`` is not set."""
+
+    ARCADEDB = "arcadedb"  # the embedded ArcadeDB from PyPI: nothing else to install
+    NEO4J = "neo4j"  # Neo4j Community 5.26 from Maven Central (`make neo4j`)
 
 
 class Settings(BaseSettings):
@@ -43,6 +52,7 @@ class Settings(BaseSettings):
     graph_dialect: Dialect = Field(Dialect.NEO4J, validation_alias="CREDGRAPH_GRAPH_DIALECT")
     arcadedb_http_url: str | None = Field(None, validation_alias="CREDGRAPH_ARCADEDB_HTTP_URL")
 
+    backend: Backend = Field(Backend.ARCADEDB, validation_alias="CREDGRAPH_BACKEND")
     data_dir: Path = Field(Path("data/graph"), validation_alias="CREDGRAPH_DATA_DIR")
     db_bolt_port: int = Field(7687, validation_alias="CREDGRAPH_DB_BOLT_PORT", ge=1, le=65535)
     db_http_port: int = Field(2480, validation_alias="CREDGRAPH_DB_HTTP_PORT", ge=1, le=65535)
@@ -87,7 +97,8 @@ class Settings(BaseSettings):
 
     @property
     def embedded(self) -> bool:
-        """True when credgraph runs its own ArcadeDB server (no ``NEO4J_URI``)."""
+        """True when credgraph runs its own graph server (no ``NEO4J_URI``): the embedded
+        ArcadeDB, or a local Neo4j with ``CREDGRAPH_BACKEND=neo4j``."""
         return not self.neo4j_uri
 
     @property
@@ -104,17 +115,18 @@ class Settings(BaseSettings):
         """Mutations run unless turned off; production keeps them off until told otherwise."""
         return self.allow_writes if self.allow_writes is not None else not self.production
 
-    def embedded_server(self) -> EmbeddedServer:
-        """The embedded server these settings describe (not started)."""
-        return EmbeddedServer(
-            EmbeddedServerConfig(
-                data_dir=self.data_dir,
-                bolt_port=self.db_bolt_port,
-                http_port=self.db_http_port,
-                password=self.db_password.get_secret_value() if self.db_password else None,
-                heap=self.db_heap,
-            )
+    def embedded_server(self) -> LocalServer:
+        """The local server these settings describe (not started): ``CREDGRAPH_BACKEND``'s."""
+        config = LocalServerConfig(
+            data_dir=self.data_dir,
+            bolt_port=self.db_bolt_port,
+            http_port=self.db_http_port,
+            password=self.db_password.get_secret_value() if self.db_password else None,
+            heap=self.db_heap,
         )
+        if self.backend is Backend.NEO4J:
+            return LocalNeo4j(config)
+        return EmbeddedServer(config)
 
     def graph_config(self) -> GraphConfig:
         """How to reach the graph: ``NEO4J_URI`` when set, else the embedded server."""
@@ -129,12 +141,13 @@ class Settings(BaseSettings):
                 query_timeout=self.query_timeout,
             )
         server = self.embedded_server()
+        arcadedb = isinstance(server, EmbeddedServer)
         return GraphConfig(
             uri=server.bolt_uri,
-            user=USER,
+            user=server.user,
             password=server.password(),
-            database=DATABASE,
-            dialect=Dialect.ARCADEDB,
-            http_url=server.http_url,
+            database=server.database,
+            dialect=Dialect.ARCADEDB if arcadedb else Dialect.NEO4J,
+            http_url=server.http_url if arcadedb else None,
             query_timeout=self.query_timeout,
         )

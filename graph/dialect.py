@@ -2,7 +2,8 @@
 
 Migrations and repositories are written in Neo4j 5 Cypher. The differences handled here:
 
-- Full-text indexes: Neo4j creates them with ``CREATE FULLTEXT INDEX``; ArcadeDB refuses that
+- Full-text indexes: Neo4j creates them with ``CREATE FULLTEXT INDEX``, with the ``cjk`` analyzer
+  (Chinese names are indexed as character bigrams, ``with_cjk_analyzer``); ArcadeDB refuses that
   statement and takes SQL over its HTTP API instead, and names the index ``Label[property]``.
 - Nothing else yet; element ids are treated as opaque everywhere, so their format does not matter.
 """
@@ -56,6 +57,23 @@ def parse_fulltext(statement: str) -> FulltextIndex | None:
             )
         return None
     return FulltextIndex(match["name"], match["label"], match["prop"])
+
+
+CJK_OPTIONS = " OPTIONS {indexConfig: {`fulltext.analyzer`: 'cjk'}}"
+
+
+def with_cjk_analyzer(statement: str) -> str:
+    """A Neo4j ``CREATE FULLTEXT INDEX`` with the ``cjk`` analyzer when it names none: Neo4j's
+    default analyzer splits Chinese text into single characters, the ``cjk`` one into bigrams."""
+    if re.search(r"\bOPTIONS\b", statement, re.IGNORECASE):
+        return statement
+    return statement.rstrip().rstrip(";") + CJK_OPTIONS
+
+
+def fulltext_bigrams(dialect: Dialect) -> bool:
+    """Whether the backend's full-text indexes hold Chinese as bigrams (Neo4j's ``cjk``
+    analyzer) rather than as single characters (ArcadeDB's)."""
+    return dialect is Dialect.NEO4J
 
 
 def fulltext_query_name(dialect: Dialect, index: FulltextIndex) -> str:

@@ -19,7 +19,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from graph.dialect import Dialect, arcadedb_fulltext_sql, parse_fulltext, run_arcadedb_sql
+from graph.dialect import (
+    Dialect,
+    arcadedb_fulltext_sql,
+    parse_fulltext,
+    run_arcadedb_sql,
+    with_cjk_analyzer,
+)
 from graph.driver import Graph
 from graph.errors import MigrationError
 
@@ -237,6 +243,8 @@ async def _apply_one(graph: Graph, migration: Migration) -> None:
             index = parse_fulltext(statement)
             if index is not None and graph.dialect is Dialect.ARCADEDB:
                 continue  # created below through ArcadeDB's own API
+            if index is not None:
+                statement = with_cjk_analyzer(statement)
             await tx.run(statement)
     if graph.dialect is Dialect.ARCADEDB:
         commands = []

@@ -1,6 +1,8 @@
 """Fixture strategy.
 
-Tests of code that talks to the graph run against a real embedded ArcadeDB server, never a mock:
+Tests of code that talks to the graph run against a real server, never a mock: the embedded
+ArcadeDB by default, a local Neo4j Community with ``--backend neo4j`` (or
+``CREDGRAPH_TEST_BACKEND=neo4j``; ``make test`` runs the suite on both):
 
 - ``graph_server`` (session): one throwaway server on free ports in a temporary folder, migrated
   once; most tests share it and keep to their own keys, or clean the graph with ``clean_graph``.
@@ -12,6 +14,7 @@ Tests of code that talks to the graph run against a real embedded ArcadeDB serve
 
 from __future__ import annotations
 
+import os
 import socket
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
@@ -20,12 +23,42 @@ from typing import Any
 
 import pytest
 
-from backend.embedded import EmbeddedServer, EmbeddedServerConfig
+from backend.embedded import EmbeddedServer
+from backend.local import LocalServer, LocalServerConfig
+from backend.local_neo4j import LocalNeo4j
 from config.settings import Settings
 from graph.driver import Graph
 from graph.migrate import apply_migrations, load_migrations
 
 TEST_HEAP = "1g"
+BACKENDS = ("arcadedb", "neo4j")
+BACKEND = os.environ.get("CREDGRAPH_TEST_BACKEND", "arcadedb")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--backend",
+        choices=BACKENDS,
+        default=None,
+        help="the graph server the tests run against (default: CREDGRAPH_TEST_BACKEND, or arcadedb)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    global BACKEND
+    BACKEND = config.getoption("--backend") or BACKEND
+    config.addinivalue_line("markers", "arcadedb_only(reason): runs on the embedded backend only")
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"graph backend: {BACKEND}"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        marker = item.get_closest_marker("arcadedb_only")
+        if marker is not None and BACKEND != "arcadedb":
+            item.add_marker(pytest.mark.skip(reason=f"ArcadeDB only: {marker.args[0]}"))
 
 
 def free_port() -> int:
@@ -34,20 +67,20 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def make_server(folder: Path, password: str | None = "test-secret-123") -> EmbeddedServer:
-    return EmbeddedServer(
-        EmbeddedServerConfig(
-            data_dir=folder,
-            bolt_port=free_port(),
-            http_port=free_port(),
-            password=password,
-            heap=TEST_HEAP,
-        )
+def make_server(folder: Path, password: str | None = "test-secret-123") -> LocalServer:
+    """A server of the backend under test."""
+    config = LocalServerConfig(
+        data_dir=folder,
+        bolt_port=free_port(),
+        http_port=free_port(),
+        password=password,
+        heap=TEST_HEAP,
     )
+    return LocalNeo4j(config) if BACKEND == "neo4j" else EmbeddedServer(config)
 
 
 @contextmanager
-def running_server(folder: Path) -> Iterator[EmbeddedServer]:
+def running_server(folder: Path) -> Iterator[LocalServer]:
     """A server of a test module's own (one that breaks its graph on purpose), stopped after."""
     server = make_server(folder)
     server.start()
@@ -57,7 +90,7 @@ def running_server(folder: Path) -> Iterator[EmbeddedServer]:
         server.stop()
 
 
-def settings_for(server: EmbeddedServer, **overrides: Any) -> Settings:
+def settings_for(server: LocalServer, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "env": "test",
         "neo4j_uri": None,
@@ -66,6 +99,7 @@ def settings_for(server: EmbeddedServer, **overrides: Any) -> Settings:
         "db_http_port": server.config.http_port,
         "db_password": server.config.password,
         "db_heap": TEST_HEAP,
+        "backend": server.backend,
         # Tests send hundreds of requests a minute from one address; tests/test_api_hardening.py
         # checks the limits with small ones.
         "rate_limit": 1_000_000,
@@ -78,7 +112,7 @@ def settings_for(server: EmbeddedServer, **overrides: Any) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def graph_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedServer]:
+def graph_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalServer]:
     server = make_server(tmp_path_factory.mktemp("graph"))
     server.start()
     try:
@@ -88,7 +122,7 @@ def graph_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedS
 
 
 @pytest.fixture
-def fresh_server(tmp_path: Path) -> Iterator[EmbeddedServer]:
+def fresh_server(tmp_path: Path) -> Iterator[LocalServer]:
     server = make_server(tmp_path / "graph")
     server.start()
     try:
@@ -98,7 +132,7 @@ def fresh_server(tmp_path: Path) -> Iterator[EmbeddedServer]:
 
 
 @pytest.fixture(scope="session")
-def settings(graph_server: EmbeddedServer) -> Settings:
+def settings(graph_server: LocalServer) -> Settings:
     return settings_for(graph_server)
 
 

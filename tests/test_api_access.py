@@ -10,7 +10,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from api.app import create_app
-from backend.embedded import EmbeddedServer
+from backend.local import LocalServer
 from tests.conftest import settings_for
 from tests.factories import (
     api_key,
@@ -40,7 +40,7 @@ ROLES = (
 
 @pytest.fixture(scope="module")
 def world(
-    graph_server: EmbeddedServer, tmp_path_factory: pytest.TempPathFactory
+    graph_server: LocalServer, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[TestClient, dict[str, dict[str, str]], dict[str, str]]]:
     settings = settings_for(graph_server, allow_writes=True)
     import_rows(

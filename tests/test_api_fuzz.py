@@ -15,7 +15,7 @@ from starlette.testclient import TestClient
 
 from api.app import create_app
 from api.schema import build_schema
-from backend.embedded import EmbeddedServer
+from backend.local import LocalServer
 from tests.conftest import make_server, settings_for
 from tests.factories import api_key, bearer, import_rows, migrate
 from tests.test_api_investigation import rows
@@ -39,7 +39,7 @@ SCHEMA = str(build_schema())
 
 @pytest.fixture(scope="module")
 def fuzzed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, dict[str, str]]]:
-    server: EmbeddedServer = make_server(tmp_path_factory.mktemp("fuzz"))
+    server: LocalServer = make_server(tmp_path_factory.mktemp("fuzz"))
     server.start()
     try:
         config = settings_for(server, allow_writes=True)

@@ -10,14 +10,14 @@ from starlette.testclient import TestClient
 
 from api.app import create_app
 from api.cost import BUDGET
-from backend.embedded import EmbeddedServer
+from backend.local import LocalServer
 from tests.conftest import settings_for
 from tests.factories import api_key, bearer
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_cost_budget_refuses_a_greedy_operation(graph_server: EmbeddedServer) -> None:
+def test_cost_budget_refuses_a_greedy_operation(graph_server: LocalServer) -> None:
     greedy = """{ search(query: "科技", first: 100) { edges { node { entity {
       records(first: 100) { edges { node { subject { records(first: 100) { totalCount } } } } }
     } } } } }"""
@@ -36,7 +36,7 @@ def test_cost_budget_refuses_a_greedy_operation(graph_server: EmbeddedServer) ->
         assert "errors" not in ok
 
 
-def test_batches_of_at_most_ten(graph_server: EmbeddedServer) -> None:
+def test_batches_of_at_most_ten(graph_server: LocalServer) -> None:
     one = {"query": "{ serviceVersion }"}
     with TestClient(create_app(settings_for(graph_server))) as client:
         answers = client.post("/graphql", json=[one] * 3)
@@ -46,7 +46,7 @@ def test_batches_of_at_most_ten(graph_server: EmbeddedServer) -> None:
         assert too_many.status_code == 400 and "Too many operations" in too_many.text
 
 
-def test_rate_limit_answers_429_with_retry_after(graph_server: EmbeddedServer) -> None:
+def test_rate_limit_answers_429_with_retry_after(graph_server: LocalServer) -> None:
     settings = settings_for(graph_server, public_rate_limit=3, rate_limit=5)
     key = api_key(settings, "relying_party", name="limited")
     query = {"query": "{ serviceVersion }"}
@@ -65,7 +65,7 @@ def test_rate_limit_answers_429_with_retry_after(graph_server: EmbeddedServer) -
 
 
 def test_request_timeout_answers_504_and_the_server_keeps_serving(
-    graph_server: EmbeddedServer,
+    graph_server: LocalServer,
 ) -> None:
     slow = settings_for(graph_server, request_timeout=0.001)
     query = {"query": '{ search(query: "北京测试有限公司", first: 50) { totalCount } }'}

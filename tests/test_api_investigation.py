@@ -14,7 +14,7 @@ from rich.progress import Progress
 from starlette.testclient import TestClient
 
 from api.app import create_app
-from backend.embedded import EmbeddedServer
+from backend.local import LocalServer
 from cli.score_command import score_all
 from scoring.scheme import load_schemes
 from tests.conftest import make_server, settings_for
@@ -97,7 +97,7 @@ def rows() -> list[dict[str, Any]]:
 
 @pytest.fixture(scope="module")
 def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    server: EmbeddedServer = make_server(tmp_path_factory.mktemp("investigation"))
+    server: LocalServer = make_server(tmp_path_factory.mktemp("investigation"))
     server.start()
     try:
         settings = settings_for(server)

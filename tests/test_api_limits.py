@@ -16,7 +16,7 @@ from strawberry import relay
 from api.app import create_app
 from api.cost import BUDGET
 from api.schema import CredgraphSchema
-from backend.embedded import EmbeddedServer
+from backend.local import LocalServer
 from config.settings import Settings
 from tests.conftest import settings_for
 from tests.factories import api_key, bearer, company_row, graphql_ws, import_rows, uscc, ws_json
@@ -25,7 +25,7 @@ FIRST = 720
 
 
 @pytest.fixture(scope="module")
-def seeded(graph_server: EmbeddedServer, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+def seeded(graph_server: LocalServer, tmp_path_factory: pytest.TempPathFactory) -> Settings:
     settings = settings_for(graph_server)
     rows = [company_row(n, phone=f"010-{n:08d}") for n in range(FIRST, FIRST + 100)]
     import_rows(settings, rows, tmp_path_factory.mktemp("limits"))
@@ -216,7 +216,7 @@ def test_unknown_keys_are_rate_limited_per_address(seeded: Settings) -> None:
 
 
 def test_an_unknown_key_while_the_graph_is_down_gets_503_json(
-    fresh_server: EmbeddedServer,
+    fresh_server: LocalServer,
 ) -> None:
     settings = settings_for(fresh_server)
     with TestClient(create_app(settings)) as client:

@@ -12,7 +12,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from api.app import create_app
-from backend.embedded import EmbeddedServer
+from backend.local import LocalServer
 from config.settings import Settings
 from graph.identifiers import ric_check_character
 from tests.conftest import settings_for
@@ -37,7 +37,7 @@ def candidates(real: str, count: int) -> list[str]:
 
 @pytest.fixture(scope="module")
 def world(
-    graph_server: EmbeddedServer, tmp_path_factory: pytest.TempPathFactory
+    graph_server: LocalServer, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[Settings, str]]:
     settings = settings_for(graph_server, lookup_misses=BUDGET)
     row = person_row(711, name=NAME)

@@ -12,7 +12,7 @@ from starlette.testclient import TestClient
 
 from api.app import create_app
 from api.middleware.body_limit import MAX_BODY
-from backend.embedded import EmbeddedServer
+from backend.local import LocalServer
 from tests.conftest import settings_for
 from tests.factories import api_key
 
@@ -22,7 +22,7 @@ BAD_KEY = {"Authorization": "Bearer not-a-key-we-gave-out"}
 
 
 @pytest.fixture(scope="module")
-def client(graph_server: EmbeddedServer) -> Iterator[TestClient]:
+def client(graph_server: LocalServer) -> Iterator[TestClient]:
     settings = settings_for(graph_server, public_rate_limit=3, request_timeout=30)
     with TestClient(create_app(settings)) as c:
         yield c
@@ -51,7 +51,7 @@ def test_middleware_rate_limit_comes_before_the_body_and_graphql(client: TestCli
     assert malformed.status_code == 429  # the view never saw it
 
 
-def test_middleware_body_limit_answers_json_before_the_view(graph_server: EmbeddedServer) -> None:
+def test_middleware_body_limit_answers_json_before_the_view(graph_server: LocalServer) -> None:
     with TestClient(create_app(settings_for(graph_server))) as c:
         graph = c.app.state.graph  # type: ignore[attr-defined]
         before = graph.statements
@@ -65,7 +65,7 @@ def test_middleware_body_limit_answers_json_before_the_view(graph_server: Embedd
         assert graph.statements == before  # nothing reached the graph
 
 
-def test_middleware_rate_limit_holds_under_twenty_at_once(graph_server: EmbeddedServer) -> None:
+def test_middleware_rate_limit_holds_under_twenty_at_once(graph_server: LocalServer) -> None:
     # Twenty requests race for a bucket of five: exactly five get through, whatever the order,
     # and each of the others is a 429 with its Retry-After (a bucket is taken from atomically).
     settings = settings_for(graph_server, rate_limit=5)

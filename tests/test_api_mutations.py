@@ -9,7 +9,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from api.app import create_app
-from backend.embedded import EmbeddedServer
+from backend.local import LocalServer
 from config.settings import Settings
 from tests.conftest import settings_for
 from tests.factories import api_key, bearer, id_number, uscc
@@ -45,7 +45,7 @@ mutation($input: AddRecordInput!) { addRecord(input: $input) {
 
 
 @pytest.fixture(scope="module")
-def api(graph_server: EmbeddedServer) -> Iterator[TestClient]:
+def api(graph_server: LocalServer) -> Iterator[TestClient]:
     settings = settings_for(graph_server)
     with TestClient(create_app(settings), headers=bearer(api_key(settings, "registrar"))) as client:
         yield client
@@ -186,7 +186,7 @@ def test_mutations_link_and_record_need_known_ends(api: TestClient) -> None:
     }
 
 
-def test_mutations_refused_when_writes_are_off(graph_server: EmbeddedServer) -> None:
+def test_mutations_refused_when_writes_are_off(graph_server: LocalServer) -> None:
     settings: Settings = settings_for(graph_server, env="production")
     assert settings.writes_allowed is False
     with TestClient(create_app(settings), headers=bearer(api_key(settings, "registrar"))) as client:
@@ -231,7 +231,7 @@ def test_mutations_refuse_hidden_characters_and_codes_outside_the_catalogue(
 
 
 def test_concurrent_batches_from_two_workers_all_commit_with_their_entries(
-    graph_server: EmbeddedServer,
+    graph_server: LocalServer,
 ) -> None:
     # Two apps are two workers: each appends to the one audit chain and writes the same
     # people; the loser of each race is retried, none is reported unavailable.
@@ -276,7 +276,7 @@ def test_concurrent_batches_from_two_workers_all_commit_with_their_entries(
         assert verified["data"]["auditVerification"]["intact"] is True
 
 
-def test_refused_writes_are_recorded_as_refusals(graph_server: EmbeddedServer) -> None:
+def test_refused_writes_are_recorded_as_refusals(graph_server: LocalServer) -> None:
     settings = settings_for(graph_server)
     registrar = bearer(api_key(settings, "registrar", name="refused desk"))
     auditor = bearer(api_key(settings, "auditor", name="refusal audit"))

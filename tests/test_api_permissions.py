@@ -15,7 +15,7 @@ from starlette.testclient import TestClient
 from api.app import create_app
 from api.permissions import Rule
 from api.schema import build_schema
-from backend.embedded import EmbeddedServer
+from backend.local import LocalServer
 from tests.conftest import settings_for
 from tests.factories import (
     api_key,
@@ -68,7 +68,7 @@ def test_a_persons_fields_have_a_rule_of_their_own() -> None:
 
 @pytest.fixture(scope="module")
 def world(
-    graph_server: EmbeddedServer, tmp_path_factory: pytest.TempPathFactory
+    graph_server: LocalServer, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[TestClient, dict[str, dict[str, str]], dict[str, Any]]]:
     settings = settings_for(graph_server, allow_writes=True, watch_poll_seconds=0.1)
     import_rows(
@@ -271,7 +271,7 @@ def entries_of(client: TestClient, key: dict[str, str], auditor: dict[str, str])
 
 def test_every_read_of_people_is_audited_once_per_request_under_concurrency(
     world: tuple[TestClient, dict[str, dict[str, str]], dict[str, Any]],
-    graph_server: EmbeddedServer,
+    graph_server: LocalServer,
 ) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
@@ -310,7 +310,7 @@ def test_every_read_of_people_is_audited_once_per_request_under_concurrency(
 
 def test_each_websocket_operation_that_reads_a_person_has_its_entry(
     world: tuple[TestClient, dict[str, dict[str, str]], dict[str, Any]],
-    graph_server: EmbeddedServer,
+    graph_server: LocalServer,
 ) -> None:
     client, _, _ = world
     settings = settings_for(graph_server)

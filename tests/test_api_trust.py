@@ -13,7 +13,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from api.app import create_app
-from backend.embedded import EmbeddedServer
+from backend.local import LocalServer
 from graph.driver import Graph
 from tests.conftest import running_server, settings_for
 from tests.factories import api_key, bearer, company_row, import_rows, person_row, record_row, uscc
@@ -24,7 +24,7 @@ PERSON = number(680)
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedServer]:
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalServer]:
     # A server of its own: the tamper test breaks its audit chain on purpose.
     with running_server(tmp_path_factory.mktemp("trust")) as server:
         yield server
@@ -32,7 +32,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedServer]
 
 @pytest.fixture(scope="module")
 def world(
-    server: EmbeddedServer, tmp_path_factory: pytest.TempPathFactory
+    server: LocalServer, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[TestClient, dict[str, dict[str, str]]]]:
     settings = settings_for(server, allow_writes=True)
     keys = {
@@ -80,7 +80,7 @@ DECIDE = """mutation($id: ID!, $ok: Boolean!, $note: String!) {
   __typename ... on Dispute { status record { status } } ... on DisputeRefused { message } } }"""
 
 
-def graph_rows(server: EmbeddedServer, query: Any, key: str) -> list[dict[str, Any]]:
+def graph_rows(server: LocalServer, query: Any, key: str) -> list[dict[str, Any]]:
     async def read() -> list[dict[str, Any]]:
         graph = await Graph.connect(settings_for(server).graph_config())
         try:
@@ -105,7 +105,7 @@ def score(client: TestClient, keys: dict[str, dict[str, str]]) -> tuple[float, d
 
 
 def test_dispute_life_cycle_moves_the_score(
-    world: tuple[TestClient, dict[str, dict[str, str]]], server: EmbeddedServer
+    world: tuple[TestClient, dict[str, dict[str, str]]], server: LocalServer
 ) -> None:
     client, keys = world
     found = call(client, keys["investigator"], f'{{ person(idNumber: "{PERSON}") {{ id }} }}')
@@ -174,7 +174,7 @@ def test_restoration_waits_for_the_minimum_then_a_registrar_decides(
 
 
 def test_audit_chain_records_writes_and_names_an_edited_entry(
-    world: tuple[TestClient, dict[str, dict[str, str]]], server: EmbeddedServer
+    world: tuple[TestClient, dict[str, dict[str, str]]], server: LocalServer
 ) -> None:
     client, keys = world
     log = call(
@@ -215,7 +215,7 @@ def test_audit_chain_records_writes_and_names_an_edited_entry(
 
 
 def test_audit_verify_names_an_entry_whose_mention_was_removed(
-    fresh_server: EmbeddedServer,
+    fresh_server: LocalServer,
 ) -> None:
     settings = settings_for(fresh_server, allow_writes=True)
     registrar = bearer(api_key(settings, "registrar", name="mention desk"))

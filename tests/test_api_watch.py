@@ -10,7 +10,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from api.app import create_app
-from backend.embedded import EmbeddedServer
+from backend.local import LocalServer
 from tests.conftest import settings_for
 from tests.factories import company_row, id_number, import_rows, link_row, person_row, uscc
 from tests.test_cli import env_for, run
@@ -19,7 +19,7 @@ C1, C2, P1 = uscc(650), uscc(651), id_number(650)
 
 
 @pytest.fixture(scope="module")
-def keys(graph_server: EmbeddedServer, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+def keys(graph_server: LocalServer, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     settings = settings_for(graph_server)
     import_rows(
         settings,
@@ -46,7 +46,7 @@ def keys(graph_server: EmbeddedServer, tmp_path_factory: pytest.TempPathFactory)
 
 
 @pytest.fixture(scope="module")
-def api(graph_server: EmbeddedServer, keys: dict[str, str]) -> Iterator[TestClient]:
+def api(graph_server: LocalServer, keys: dict[str, str]) -> Iterator[TestClient]:
     settings = settings_for(graph_server, allow_writes=True, watch_poll_seconds=0.1)
     with TestClient(create_app(settings)) as client:
         yield client
@@ -70,7 +70,7 @@ def company_id(client: TestClient, code: str) -> str:
 
 
 def test_keys_cli_lists_without_secrets_and_revokes(
-    graph_server: EmbeddedServer, keys: dict[str, str], api: TestClient
+    graph_server: LocalServer, keys: dict[str, str], api: TestClient
 ) -> None:
     env = env_for(graph_server)
     made = run(["keys", "create", "--role", "auditor", "--name", "audit-desk"], env)
@@ -203,7 +203,7 @@ def test_watch_events_refuse_a_bad_key_and_no_key(api: TestClient) -> None:
 
 
 def test_each_event_about_a_person_is_an_audited_read(
-    api: TestClient, keys: dict[str, str], graph_server: EmbeddedServer
+    api: TestClient, keys: dict[str, str], graph_server: LocalServer
 ) -> None:
     from tests.factories import api_key
 

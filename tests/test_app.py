@@ -7,7 +7,7 @@ import time
 from starlette.testclient import TestClient
 
 from api.app import create_app
-from backend.embedded import EmbeddedServer
+from backend.local import LocalServer
 from config.settings import Settings
 from tests.conftest import settings_for
 
@@ -39,7 +39,7 @@ def test_app_graphql_post_and_get(settings: Settings) -> None:
         assert "Cannot query field 'nope'" in bad.json()["errors"][0]["message"]
 
 
-def test_app_graphiql_only_outside_production(graph_server: EmbeddedServer) -> None:
+def test_app_graphiql_only_outside_production(graph_server: LocalServer) -> None:
     html = {"accept": "text/html"}
     with TestClient(create_app(settings_for(graph_server, env="development"))) as client:
         page = client.get("/graphql", headers=html)
@@ -50,7 +50,7 @@ def test_app_graphiql_only_outside_production(graph_server: EmbeddedServer) -> N
         assert "introspection" in introspect.json()["errors"][0]["message"].lower()
 
 
-def test_app_readyz_follows_the_backend(fresh_server: EmbeddedServer) -> None:
+def test_app_readyz_follows_the_backend(fresh_server: LocalServer) -> None:
     app = create_app(settings_for(fresh_server))
     with TestClient(app) as client:
         assert client.get("/readyz").status_code == 200
@@ -74,7 +74,7 @@ def test_app_readyz_follows_the_backend(fresh_server: EmbeddedServer) -> None:
         assert answer.json() == {"data": {"__typename": "Query"}}
 
 
-def test_app_readyz_reports_pending_migrations(fresh_server: EmbeddedServer) -> None:
+def test_app_readyz_reports_pending_migrations(fresh_server: LocalServer) -> None:
     app = create_app(settings_for(fresh_server, migrate_on_start=False))
     with TestClient(app) as client:
         body = client.get("/readyz")

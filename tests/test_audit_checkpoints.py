@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from starlette.testclient import TestClient
 
 from api.app import create_app
-from backend.embedded import EmbeddedServer
+from backend.local import LocalServer
 from graph.driver import Graph
 from graph.repositories.audit import GENESIS, _entry, entry_hash
 from graph.repositories.checkpoints import payload
@@ -48,7 +48,7 @@ async def rewrite_chain(graph: Graph) -> None:
 
 
 def test_checkpoints_catch_a_consistently_rewritten_chain(
-    fresh_server: EmbeddedServer, tmp_path: Path
+    fresh_server: LocalServer, tmp_path: Path
 ) -> None:
     key_file = tmp_path / "witness" / "audit.key"
     settings = settings_for(fresh_server, allow_writes=True, audit_key_file=key_file)

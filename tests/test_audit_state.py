@@ -18,7 +18,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from api.app import create_app
-from backend.embedded import EmbeddedServer
+from backend.local import LocalServer
 from graph.driver import Graph
 from graph.errors import UnauditedWrite
 from graph.repositories import state, writes
@@ -47,12 +47,12 @@ STATE = """{ auditStateVerification(first: 50) { intact checked sealed differenc
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedServer]:
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalServer]:
     with running_server(tmp_path_factory.mktemp("state")) as server:
         yield server
 
 
-def on_graph(server: EmbeddedServer, statement: str, **params: Any) -> list[dict[str, Any]]:
+def on_graph(server: LocalServer, statement: str, **params: Any) -> list[dict[str, Any]]:
     async def go() -> list[dict[str, Any]]:
         graph = await Graph.connect(settings_for(server).graph_config())
         try:
@@ -65,7 +65,7 @@ def on_graph(server: EmbeddedServer, statement: str, **params: Any) -> list[dict
 
 @pytest.fixture(scope="module")
 def world(
-    server: EmbeddedServer, tmp_path_factory: pytest.TempPathFactory
+    server: LocalServer, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[TestClient, dict[str, dict[str, str]]]]:
     settings = settings_for(server, allow_writes=True)
     keys = {
@@ -122,7 +122,7 @@ def world(
 
 
 def test_every_write_is_sealed_and_edits_behind_the_apis_back_are_named(
-    world: tuple[TestClient, dict[str, dict[str, str]]], server: EmbeddedServer
+    world: tuple[TestClient, dict[str, dict[str, str]]], server: LocalServer
 ) -> None:
     client, keys = world
     verified = call(client, keys["auditor"], STATE)["auditStateVerification"]
@@ -206,7 +206,7 @@ def test_every_write_is_sealed_and_edits_behind_the_apis_back_are_named(
     }
 
 
-def test_a_write_outside_an_audited_transaction_is_refused(server: EmbeddedServer) -> None:
+def test_a_write_outside_an_audited_transaction_is_refused(server: LocalServer) -> None:
     async def go() -> None:
         graph = await Graph.connect(settings_for(server).graph_config())
         try:
@@ -221,7 +221,7 @@ def test_a_write_outside_an_audited_transaction_is_refused(server: EmbeddedServe
 
 
 def test_a_seal_edited_in_the_graph_breaks_the_chain(
-    fresh_server: EmbeddedServer, tmp_path: Path
+    fresh_server: LocalServer, tmp_path: Path
 ) -> None:
     server = fresh_server
     settings = settings_for(server)

@@ -13,14 +13,14 @@ from pathlib import Path
 import httpx
 import pytest
 
-from backend.embedded import EmbeddedServer
+from backend.local import LocalServer
 from tests.conftest import free_port
 from tests.factories import wait_until_ready
 
 CREDGRAPH = [sys.executable, "-m", "cli.main"]
 
 
-def env_for(server: EmbeddedServer, **extra: str) -> dict[str, str]:
+def env_for(server: LocalServer, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("NEO4J_", "CREDGRAPH_"))}
     env.update(
         CREDGRAPH_DATA_DIR=str(server.config.data_dir),
@@ -28,6 +28,7 @@ def env_for(server: EmbeddedServer, **extra: str) -> dict[str, str]:
         CREDGRAPH_DB_HTTP_PORT=str(server.config.http_port),
         CREDGRAPH_DB_PASSWORD=server.config.password or "",
         CREDGRAPH_DB_HEAP="1g",
+        CREDGRAPH_BACKEND=server.backend,
     )
     env.update(extra)
     return env
@@ -51,7 +52,7 @@ def test_cli_help_describes_every_command() -> None:
         assert "Usage" in result.stdout
 
 
-def test_cli_bad_setting_is_one_clear_line(graph_server: EmbeddedServer) -> None:
+def test_cli_bad_setting_is_one_clear_line(graph_server: LocalServer) -> None:
     result = run(["migrate"], env_for(graph_server, CREDGRAPH_DB_BOLT_PORT="seventy"))
     assert result.returncode == 1
     lines = result.stderr.strip().splitlines()
@@ -60,7 +61,7 @@ def test_cli_bad_setting_is_one_clear_line(graph_server: EmbeddedServer) -> None
     assert "Traceback" not in result.stderr
 
 
-def test_cli_migrate_status_and_db_status(graph_server: EmbeddedServer) -> None:
+def test_cli_migrate_status_and_db_status(graph_server: LocalServer) -> None:
     env = env_for(graph_server)
     assert run(["migrate"], env).returncode == 0
     status = run(["migrate", "--status"], env)
@@ -92,17 +93,18 @@ def test_cli_unreachable_neo4j_uri_is_one_line(tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def served(graph_server: EmbeddedServer, tmp_path: Path) -> Iterator[str]:
+def served(graph_server: LocalServer, tmp_path: Path) -> Iterator[str]:
     """``credgraph serve`` in its own process, pointed at the test backend through NEO4J_URI."""
     port = free_port()
+    arcadedb = graph_server.backend == "arcadedb"
     env = env_for(
         graph_server,
         NEO4J_URI=graph_server.bolt_uri,
-        NEO4J_USER="root",
+        NEO4J_USER=graph_server.user,
         NEO4J_PASSWORD=graph_server.config.password or "",
-        NEO4J_DATABASE="credgraph",
-        CREDGRAPH_GRAPH_DIALECT="arcadedb",
-        CREDGRAPH_ARCADEDB_HTTP_URL=graph_server.http_url,
+        NEO4J_DATABASE=graph_server.database,
+        CREDGRAPH_GRAPH_DIALECT="arcadedb" if arcadedb else "neo4j",
+        CREDGRAPH_ARCADEDB_HTTP_URL=graph_server.http_url if arcadedb else "",
     )
     log = tmp_path / "serve.log"
     with log.open("w") as sink:
@@ -133,7 +135,7 @@ def test_cli_serve_answers_graphql_over_http(served: str) -> None:
     assert httpx.get(f"{served}/readyz", timeout=10).json()["status"] == "ready"
 
 
-def test_cli_import_exit_codes_and_summary(graph_server: EmbeddedServer, tmp_path: Path) -> None:
+def test_cli_import_exit_codes_and_summary(graph_server: LocalServer, tmp_path: Path) -> None:
     import orjson
 
     from tests.factories import company_row, uscc
@@ -164,7 +166,7 @@ def test_cli_import_exit_codes_and_summary(graph_server: EmbeddedServer, tmp_pat
     assert missing.stderr.startswith("error:") and "nope.jsonl" in missing.stderr
 
 
-def test_serve_with_two_workers(graph_server: EmbeddedServer) -> None:
+def test_serve_with_two_workers(graph_server: LocalServer) -> None:
     """``serve --workers 2``: two API processes share the port, each building its app from the
     environment, and they answer; SIGTERM stops them all cleanly."""
     port = free_port()

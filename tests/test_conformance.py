@@ -15,7 +15,7 @@ import pytest
 import uvicorn
 
 from api.app import create_app
-from backend.embedded import EmbeddedServer
+from backend.local import LocalServer
 from tests.conftest import free_port, settings_for
 from tests.factories import wait_until_ready
 
@@ -23,7 +23,7 @@ SUITE = Path(__file__).resolve().parent / "conformance"
 
 
 @pytest.fixture(scope="module")
-def base(graph_server: EmbeddedServer) -> Iterator[str]:
+def base(graph_server: LocalServer) -> Iterator[str]:
     port = free_port()
     # Development settings: four audits send `__type` introspection queries, which production
     # refuses on purpose (tests/test_api_limits.py checks that production is closed).

@@ -17,7 +17,7 @@ from starlette.testclient import TestClient
 
 from api.app import create_app
 from api.middleware.body_limit import MAX_BODY
-from backend.embedded import EmbeddedServer
+from backend.local import LocalServer
 from cli.shards import generate
 from cli.synthetic import Spec
 from graph.driver import Graph
@@ -35,7 +35,7 @@ RETURN s.subjectScheme AS key, s.value AS value, s.level AS level
 """
 
 
-def graph_state(server: EmbeddedServer, *queries: Any) -> list[dict[str, Any]]:
+def graph_state(server: LocalServer, *queries: Any) -> list[dict[str, Any]]:
     async def read() -> list[dict[str, Any]]:
         graph = await Graph.connect(settings_for(server).graph_config())
         try:
@@ -94,12 +94,12 @@ def dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-def _import(server: EmbeddedServer, folder: Path) -> subprocess.CompletedProcess[str]:
+def _import(server: LocalServer, folder: Path) -> subprocess.CompletedProcess[str]:
     return run(["import", str(folder)], env_for(server))
 
 
 def _kill_when(
-    args: list[str], server: EmbeddedServer, reached: Callable[[], bool], never: str
+    args: list[str], server: LocalServer, reached: Callable[[], bool], never: str
 ) -> None:
     """Run ``credgraph args`` against ``server`` and SIGKILL it once ``reached()`` holds."""
     proc = subprocess.Popen(
@@ -176,7 +176,7 @@ def test_recompute_killed_half_way_then_rerun_gives_the_same_scores(
 
 
 def test_malformed_requests_get_a_clear_4xx_and_the_server_keeps_serving(
-    graph_server: EmbeddedServer,
+    graph_server: LocalServer,
 ) -> None:
     ok = {"query": "{ serviceVersion }"}
     with TestClient(create_app(settings_for(graph_server))) as client:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from backend.embedded import EmbeddedServer
+from backend.local import LocalServer
 from graph.driver import Graph
 from graph.errors import MigrationError
 from graph.migrate import (
@@ -74,7 +74,7 @@ def test_load_migrations_rejects_bad_folders(
 
 
 async def test_migrations_apply_once_and_refuse_edits(
-    fresh_server: EmbeddedServer, tmp_path: Path
+    fresh_server: LocalServer, tmp_path: Path
 ) -> None:
     folder = tmp_path / "migrations"
     write(
@@ -144,7 +144,7 @@ async def test_migrations_apply_once_and_refuse_edits(
 
 
 async def test_failed_data_migration_leaves_graph_unchanged(
-    fresh_server: EmbeddedServer, tmp_path: Path
+    fresh_server: LocalServer, tmp_path: Path
 ) -> None:
     folder = tmp_path / "migrations"
     write(

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from rich.console import Console
 from rich.progress import Progress
 
-from backend.embedded import EmbeddedServer
+from backend.local import LocalServer
 from cli.score_command import score_all
 from cli.shards import generate
 from cli.synthetic import Spec
@@ -47,7 +47,7 @@ def test_key_ranges_put_every_key_in_exactly_one_range(keys: set[str], chunk: in
 
 
 async def test_score_all_matches_live_scores(
-    fresh_server: EmbeddedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    fresh_server: LocalServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     settings = settings_for(fresh_server)
     # Small ranges and batches: the first run reads about 10 ranges and writes about 20 batches.
@@ -111,7 +111,7 @@ async def test_score_all_matches_live_scores(
 
 
 async def test_a_three_hop_scheme_is_rescored_by_the_engine_and_refused_by_score_all(
-    fresh_server: EmbeddedServer, tmp_path: Path
+    fresh_server: LocalServer, tmp_path: Path
 ) -> None:
     settings = settings_for(fresh_server)
     generate(Spec(companies=40, persons=60, seed=5), tmp_path / "data", workers=1)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, LiteralString
 
-from graph.dialect import FulltextIndex
+from graph.dialect import FulltextIndex, fulltext_bigrams
 from graph.driver import Graph
 from graph.identifiers import is_id_number
 from graph.models import Entity, EntityKind
@@ -83,17 +83,19 @@ class SearchHit:
 
 
 _TERMS = re.compile(r"[A-Za-z0-9]+|[\u3400-\u9fff\uf900-\ufaff]")
+_TERMS_CJK_RUNS = re.compile(r"[A-Za-z0-9]+|[\u3400-\u9fff\uf900-\ufaff]+")
 _CODE_PREFIX = re.compile(r"^[0-9]{2}[0-9A-HJ-NPQRTUWXY]{0,16}$")
 
 
-def lucene_query(text: str) -> str | None:
-    """A Lucene query from free text: CJK characters one by one, latin words fuzzy.
+def lucene_query(text: str, cjk_runs: bool = False) -> str | None:
+    """A Lucene query from free text: CJK characters one by one (or, where the index's analyzer
+    makes bigrams of them, ``cjk_runs``, as whole runs for it to split alike), latin words fuzzy.
 
     Only letters, digits and CJK characters reach the query, so nothing in the input can act
     as Lucene syntax.
     """
     terms = []
-    for term in _TERMS.findall(text):
+    for term in (_TERMS_CJK_RUNS if cjk_runs else _TERMS).findall(text):
         if term.isascii() and len(term) >= 4 and not term.isdigit():
             terms.append(f"{term.lower()}~1")
         else:
@@ -131,7 +133,7 @@ async def search(
         if row.get("person") and persons and by_id_number and is_id_number(compact):
             name = row["personName"] or ""
             offer(SearchHit(person, row["person"], name, 6.0, MatchedOn.ID_NUMBER))
-    lucene = lucene_query(query)
+    lucene = lucene_query(query, cjk_runs=fulltext_bigrams(graph.dialect))
     if lucene is None:
         return _ranked(hits, limit)
     needle = query.lower()

@@ -1,4 +1,5 @@
-"""The embedded backend's lifecycle: start, reuse, stop, a taken port, its secret."""
+"""A local backend's lifecycle (``backend.local``; the backend under test: ArcadeDB, or Neo4j
+with ``--backend neo4j``): start, reuse, stop, a taken port, its secret."""
 
 from __future__ import annotations
 
@@ -11,9 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from backend.embedded import EmbeddedServer, EmbeddedServerConfig, port_is_free
+from backend.local import LocalServer, LocalServerConfig, port_is_free
 from graph.errors import EmbeddedServerError, PortInUseError
 from tests.conftest import free_port, make_server
+
+USERS = {"arcadedb": "root", "neo4j": "neo4j"}
 
 
 def test_server_start_reuse_stop(tmp_path: Path) -> None:
@@ -24,16 +27,16 @@ def test_server_start_reuse_stop(tmp_path: Path) -> None:
         assert first.running and first.pid is not None
         assert server.is_ready()
         assert first.bolt_uri == f"bolt://127.0.0.1:{server.config.bolt_port}"
-        assert (first.database, first.user) == ("credgraph", "root")
+        assert (first.database, first.user) == ("credgraph", USERS[server.backend])
         assert server.log_file.exists()
 
         # A second handle on the same folder reuses the process instead of starting another.
-        again = EmbeddedServer(server.config)
+        again = type(server)(server.config)
         assert again.start() is False
         assert again.status().pid == first.pid
 
         # The generated root password is kept in the data folder, readable by its owner only.
-        secret_file = tmp_path / "graph" / "root_password"
+        secret_file = server.data_dir / "root_password"
         mode = stat.S_IMODE(os.stat(secret_file).st_mode)
         assert mode == 0o600
         assert server.password() == secret_file.read_text().strip()
@@ -44,7 +47,7 @@ def test_server_start_reuse_stop(tmp_path: Path) -> None:
     finally:
         assert server.stop() is True
     assert server.status().running is False
-    assert not (tmp_path / "graph" / "server.pid").exists()
+    assert not (server.data_dir / "server.pid").exists()
     assert port_is_free("127.0.0.1", server.config.bolt_port)
     assert server.stop() is False
 
@@ -54,17 +57,16 @@ def test_server_refuses_taken_port(tmp_path: Path) -> None:
         squatter.bind(("127.0.0.1", 0))
         squatter.listen()
         taken = squatter.getsockname()[1]
-        server = EmbeddedServer(
-            EmbeddedServerConfig(data_dir=tmp_path / "g", bolt_port=taken, http_port=free_port())
-        )
+        config = LocalServerConfig(data_dir=tmp_path / "g", bolt_port=taken, http_port=free_port())
+        server = type(make_server(tmp_path / "g"))(config)
         with pytest.raises(PortInUseError, match=rf"port {taken} \(CREDGRAPH_DB_BOLT_PORT\)"):
             server.start()
     assert server.status().running is False
 
 
-def test_server_reuse_on_other_ports_is_refused(fresh_server: EmbeddedServer) -> None:
-    other = EmbeddedServer(
-        EmbeddedServerConfig(
+def test_server_reuse_on_other_ports_is_refused(fresh_server: LocalServer) -> None:
+    other = type(fresh_server)(
+        LocalServerConfig(
             data_dir=fresh_server.config.data_dir,
             bolt_port=free_port(),
             http_port=free_port(),
@@ -77,8 +79,8 @@ def test_server_reuse_on_other_ports_is_refused(fresh_server: EmbeddedServer) ->
 
 def test_server_stale_pid_file_is_ignored(tmp_path: Path) -> None:
     server = make_server(tmp_path / "graph")
-    (tmp_path / "graph").mkdir()
-    # A pid that belongs to this test process, not to an ArcadeDB server on that folder.
+    server.data_dir.mkdir(parents=True)
+    # A pid that belongs to this test process, not to a graph server on that folder.
     server.pid_file.write_text(f'{{"pid": {os.getpid()}}}')
     assert server.running_pid() is None
     assert server.status().running is False
@@ -92,7 +94,7 @@ def test_server_stop_leaves_a_replacement_alone(tmp_path: Path) -> None:
     dead = first.status().pid
     assert dead is not None
     os.kill(dead, signal.SIGKILL)
-    replacement = EmbeddedServer(first.config)
+    replacement = type(first)(first.config)
     deadline = time.monotonic() + 30
     ports = (first.config.bolt_port, first.config.http_port)
     while time.monotonic() < deadline and not all(port_is_free("127.0.0.1", p) for p in ports):

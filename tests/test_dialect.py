@@ -1,0 +1,39 @@
+"""``graph.dialect``: where the two backends differ, and the search query each one's index needs."""
+
+from __future__ import annotations
+
+import pytest
+
+from graph.dialect import Dialect, fulltext_bigrams, with_cjk_analyzer
+from graph.repositories.search import lucene_query
+
+CREATE = "CREATE FULLTEXT INDEX company_name IF NOT EXISTS FOR (c:Company) ON EACH [c.name]"
+
+
+def test_dialect_neo4j_full_text_gets_the_cjk_analyzer_once() -> None:
+    made = with_cjk_analyzer(CREATE + ";")
+    assert made == CREATE + " OPTIONS {indexConfig: {`fulltext.analyzer`: 'cjk'}}"
+    # An index that names its own options keeps them.
+    own = CREATE + " OPTIONS {indexConfig: {`fulltext.analyzer`: 'standard'}}"
+    assert with_cjk_analyzer(own) == own
+
+
+@pytest.mark.parametrize(
+    ("text", "cjk_runs", "query"),
+    [
+        ("华为", False, "华 为"),  # ArcadeDB indexes single characters
+        ("华为", True, "华为"),  # Neo4j's cjk analyzer makes bigrams of the run itself
+        ("北京 华为 Technologies", True, "北京 华为 technologies~1"),
+        ("华为(技术)*", True, "华为 技术"),  # Lucene syntax never reaches the query
+        ("**", True, None),
+    ],
+)
+def test_dialect_search_query_follows_the_index(
+    text: str, cjk_runs: bool, query: str | None
+) -> None:
+    assert lucene_query(text, cjk_runs=cjk_runs) == query
+
+
+def test_dialect_which_backend_makes_bigrams() -> None:
+    assert fulltext_bigrams(Dialect.NEO4J) is True
+    assert fulltext_bigrams(Dialect.ARCADEDB) is False
