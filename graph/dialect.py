@@ -5,7 +5,10 @@ Migrations and repositories are written in Neo4j 5 Cypher. The differences handl
 - Full-text indexes: Neo4j creates them with ``CREATE FULLTEXT INDEX``, with the ``cjk`` analyzer
   (Chinese names are indexed as character bigrams, ``with_cjk_analyzer``); ArcadeDB refuses that
   statement and takes SQL over its HTTP API instead, and names the index ``Label[property]``.
-- Nothing else yet; element ids are treated as opaque everywhere, so their format does not matter.
+- Large data migrations: a statement with ``CALL { ... } IN TRANSACTIONS`` commits batch by batch
+  on Neo4j (in an implicit transaction); ArcadeDB runs the same subquery in the file's one
+  transaction (``without_batches``).
+- Element ids are treated as opaque everywhere, so their format does not matter.
 """
 
 from __future__ import annotations
@@ -68,6 +71,20 @@ def with_cjk_analyzer(statement: str) -> str:
     if re.search(r"\bOPTIONS\b", statement, re.IGNORECASE):
         return statement
     return statement.rstrip().rstrip(";") + CJK_OPTIONS
+
+
+_BATCHED = re.compile(r"\}\s*IN\s+TRANSACTIONS\b", re.IGNORECASE)
+
+
+def is_batched(statement: str) -> bool:
+    """Whether a data statement commits in batches (``CALL { ... } IN TRANSACTIONS``)."""
+    return bool(_BATCHED.search(statement))
+
+
+def without_batches(statement: str) -> str:
+    """``statement`` with its ``IN TRANSACTIONS [OF n ROWS]`` dropped: the subquery runs once,
+    in the enclosing transaction (the embedded backend's way)."""
+    return re.sub(r"\}\s*IN\s+TRANSACTIONS(\s+OF\s+\$?\w+\s+ROWS?)?", "}", statement, flags=re.I)
 
 
 def fulltext_bigrams(dialect: Dialect) -> bool:

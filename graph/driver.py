@@ -130,6 +130,26 @@ class Graph:
         """Run one write statement in its own transaction and return its rows as dicts."""
         return await self._execute(query, params, RoutingControl.WRITE, timeout)
 
+    async def write_in_batches(
+        self,
+        query: LiteralString,
+        params: Mapping[str, Any] | None = None,
+        *,
+        timeout: float | None = None,
+    ) -> None:
+        """Run a ``CALL { ... } IN TRANSACTIONS`` statement: in an implicit (auto-commit)
+        transaction, the only kind in which Neo4j lets a statement commit batch by batch."""
+        limit = timeout or self.config.query_timeout
+        self.statements += 1
+        with translate_errors():
+            async with asyncio.timeout(limit + self.config.connection_timeout * 3):
+                async with self.driver.session(
+                    database=self.database,
+                    bookmark_manager=self.driver.execute_query_bookmark_manager,
+                ) as session:
+                    result = await session.run(self._query(query, limit), dict(params or {}))
+                    await result.consume()
+
     async def _execute(
         self,
         query: LiteralString,

@@ -5,7 +5,10 @@ a file is never edited: its SHA-256 checksum is kept on a ``:__Neo4jMigration`` 
 every run, and a changed file or a gap in the numbering stops the runner with a message naming it.
 
 A file holds either schema statements (constraints, indexes) or data statements, never both: Neo4j
-refuses to mix them in one transaction. Each file runs in one transaction. Schema statements must
+refuses to mix them in one transaction. Each file runs in one transaction, but for a large data
+change written with ``CALL { ... } IN TRANSACTIONS``, which Neo4j commits batch by batch (the
+embedded backend runs it in one transaction; such a file must be safe to run again). Schema
+statements must
 say ``IF NOT EXISTS``/``IF EXISTS`` because ArcadeDB does not roll schema changes back, so a file
 that failed half-way has to be safe to run again. ``CREATE FULLTEXT INDEX`` statements go through
 ``graph.dialect``, which knows how the embedded backend creates them.
@@ -22,9 +25,11 @@ from pathlib import Path
 from graph.dialect import (
     Dialect,
     arcadedb_fulltext_sql,
+    is_batched,
     parse_fulltext,
     run_arcadedb_sql,
     with_cjk_analyzer,
+    without_batches,
 )
 from graph.driver import Graph
 from graph.errors import MigrationError
@@ -231,10 +236,22 @@ async def _apply_one(graph: Graph, migration: Migration) -> None:
         "appliedAt": datetime.now(UTC).isoformat(),
     }
     if not migration.is_schema:
+        batched = any(is_batched(s) for s in migration.statements)
+        if batched and graph.dialect is Dialect.NEO4J:
+            # Batch by batch, each statement on its own: a large data change never has to fit
+            # in one transaction. Such a file must be safe to run again (like a schema file):
+            # a failure leaves the batches committed so far.
+            for statement in migration.statements:
+                if is_batched(statement):
+                    await graph.write_in_batches(statement)
+                else:
+                    await graph.write(statement)
+            await graph.write(_RECORD, record)
+            return
         async with graph.transaction() as tx:
             for statement in migration.statements:
                 # Migration files are code reviewed in this repository, not input.
-                await tx.run(statement)
+                await tx.run(without_batches(statement) if batched else statement)
             await tx.run(_RECORD, record)
         return
     # Schema changes cannot share a transaction with the history write on Neo4j.

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from graph.dialect import Dialect, fulltext_bigrams, with_cjk_analyzer
+from graph.dialect import (
+    Dialect,
+    fulltext_bigrams,
+    is_batched,
+    with_cjk_analyzer,
+    without_batches,
+)
 from graph.repositories.search import lucene_query
 
 CREATE = "CREATE FULLTEXT INDEX company_name IF NOT EXISTS FOR (c:Company) ON EACH [c.name]"
@@ -37,3 +43,13 @@ def test_dialect_search_query_follows_the_index(
 def test_dialect_which_backend_makes_bigrams() -> None:
     assert fulltext_bigrams(Dialect.NEO4J) is True
     assert fulltext_bigrams(Dialect.ARCADEDB) is False
+
+
+def test_dialect_batched_statements_are_told_and_unbatched() -> None:
+    batched = "UNWIND $rows AS r CALL { WITH r SET r.x = 1 } IN TRANSACTIONS OF 500 ROWS"
+    assert is_batched(batched)
+    assert not is_batched("MATCH (n) SET n.x = 1")
+    assert without_batches(batched) == "UNWIND $rows AS r CALL { WITH r SET r.x = 1 }"
+    assert without_batches("CALL { RETURN 1 AS x } in transactions RETURN x") == (
+        "CALL { RETURN 1 AS x } RETURN x"
+    )
