@@ -250,8 +250,10 @@ async def _apply_one(graph: Graph, migration: Migration) -> None:
             return
         async with graph.transaction() as tx:
             for statement in migration.statements:
+                if batched:
+                    statement = without_batches(statement)  # one transaction on this backend
                 # Migration files are code reviewed in this repository, not input.
-                await tx.run(without_batches(statement) if batched else statement)
+                await tx.run(statement)
             await tx.run(_RECORD, record)
         return
     # Schema changes cannot share a transaction with the history write on Neo4j.
