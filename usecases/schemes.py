@@ -43,7 +43,3 @@ class Schemes(Mapping[str, Scheme]):
         if subject not in scheme.subjects:
             raise BadArgument("scheme", f"{wanted} does not score a {subject}")
         return scheme
-
-    def scoring(self, kind: EntityKind) -> list[Scheme]:
-        """Every scheme that scores this kind of entity, by id."""
-        return [self._by_id[i] for i in sorted(self._by_id) if SUBJECT[kind] in self[i].subjects]

@@ -1,7 +1,7 @@
 """Who acts and on what: the ``Session`` every use case takes.
 
-A session holds the graph gateway, the caller (an API key's role and subject, the public, or
-the operator at the command line), the installed scoring schemes and the worker's audit lock.
+A session holds the graph gateway, the caller (an API key's role and subject, or the public),
+the installed scoring schemes and the worker's audit lock.
 ``Session.audited`` is the one way a use case writes: its work, the seals of what it touched
 and its audit entry commit in one transaction (``graph.repositories.audit.act``).
 """
@@ -23,24 +23,20 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class Caller:
-    """The key behind a request (``key_id`` None for the public and the operator)."""
+    """The key behind a request (``key_id`` None for the public)."""
 
     role: Role
     key_id: str | None = None
     name: str | None = None
     subject: str | None = None  # the identity number or USCC a subject key is bound to
-    operator: bool = False  # the command line: audited as "operator", not as a role
 
     @property
     def actor(self) -> audit.Actor:
         """Who the audit entry names."""
-        if self.operator:
-            return audit.OPERATOR
         return audit.Actor(self.key_id, self.role.value)
 
 
 PUBLIC = Caller(Role.PUBLIC)
-OPERATOR = Caller(Role.REGISTRAR, operator=True)
 
 
 @dataclass(frozen=True)
