@@ -64,8 +64,9 @@ pytest: $(STAMP) $(CONSOLE) $(CONFORMANCE) browser $(NEO4J)
 
 test: lint types pytest
 
-# Benchmarks (minutes, not part of make test); BENCH_ARGS="--entities 10000" for a quick run.
-bench: $(STAMP)
+# Benchmarks on both backends (hours, not part of make test); BENCH_ARGS="--entities 10000" for a
+# quick run, BENCH_ARGS="--backend arcadedb" for the embedded backend only.
+bench: $(STAMP) $(if $(findstring arcadedb,$(BENCH_ARGS)),,$(NEO4J))
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 

@@ -1,11 +1,12 @@
-"""``python -m bench``: run the benchmarks, print each figure beside its baseline, save JSON."""
+"""``python -m bench``: run the benchmarks on each backend (the embedded ArcadeDB, then the local
+Neo4j), print each figure beside its baseline on the same backend, save JSON, write the report."""
 
 from __future__ import annotations
 
 import argparse
 
 from bench import auditing, bystander, investigation, load, registry, report, scaling, scoring
-from bench.harness import Figure, save, show
+from bench.harness import BACKENDS, Figure, on_backend, save, show
 from cli.synthetic import Spec
 from config.settings import Settings
 
@@ -47,13 +48,28 @@ def main() -> None:
         metavar="N",
         help="only run riskPaths and linkage, on a graph of N entities",
     )
+    parser.add_argument(
+        "--backend",
+        choices=[*(str(b) for b in BACKENDS), "both"],
+        default="both",
+        help="which graph backend to measure on (default both, one after the other)",
+    )
     args = parser.parse_args()
+    for backend in BACKENDS:
+        if args.backend in (str(backend), "both"):
+            print(f"== on {backend} ==", flush=True)
+            with on_backend(backend):
+                run(args)
+    print(f"wrote {report.write()}")
+
+
+def run(args: argparse.Namespace) -> None:
+    """The chosen benchmarks on the backend in use."""
     if args.bystander_only or args.audit_only:
         if args.bystander_only:
             run_bystander()
         if args.audit_only:
             run_audit()
-        print(f"wrote {report.write()}")
         return
     if args.investigation_only:
         print(f"investigation on {args.investigation_only:,} entities ...", flush=True)
@@ -84,7 +100,6 @@ def main() -> None:
         run_bystander()
     if not args.skip_audit:
         run_audit()
-    print(f"wrote {report.write()}")
 
 
 def run_audit() -> None:

@@ -1,4 +1,9 @@
-"""Throwaway embedded servers, timing helpers and the results file shared by the benchmarks."""
+"""Throwaway graph servers, timing helpers and the results files shared by the benchmarks.
+
+Every benchmark runs on the backend chosen with ``on_backend`` (``python -m bench --backend``):
+the embedded ArcadeDB or the local Neo4j, each started fresh on free ports; a figure's results
+file names its backend, so the report can set the two side by side.
+"""
 
 from __future__ import annotations
 
@@ -13,10 +18,25 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from backend.embedded import EmbeddedServer, EmbeddedServerConfig
-from config.settings import Settings
+from config.settings import Backend, Settings
 
 OUT = Path(__file__).resolve().parent / "out"
+BACKENDS = (Backend.ARCADEDB, Backend.NEO4J)
+_in_use: list[Backend] = [Backend.ARCADEDB]
+
+
+@contextmanager
+def on_backend(backend: Backend) -> Iterator[None]:
+    """Run the benchmarks inside on ``backend``'s servers (and save their results as its)."""
+    _in_use.append(backend)
+    try:
+        yield
+    finally:
+        _in_use.pop()
+
+
+def backend_in_use() -> Backend:
+    return _in_use[-1]
 
 
 def free_port() -> int:
@@ -27,28 +47,22 @@ def free_port() -> int:
 
 @contextmanager
 def fresh_server(folder: Path, heap: str = "6g") -> Iterator[Settings]:
-    """A new embedded server on free ports, and Settings pointing at it."""
-    server = EmbeddedServer(
-        EmbeddedServerConfig(
-            data_dir=folder,
-            bolt_port=free_port(),
-            http_port=free_port(),
-            password="bench-secret-1",
-            heap=heap,
-        )
+    """A new server of the backend in use on free ports, and Settings pointing at it."""
+    settings = Settings(
+        _env_file=None,
+        neo4j_uri=None,
+        backend=backend_in_use(),
+        data_dir=folder,
+        db_bolt_port=free_port(),
+        db_http_port=free_port(),
+        db_password="bench-secret-1",
+        db_heap=heap,
+        query_timeout=600,
     )
+    server = settings.embedded_server()
     server.start()
     try:
-        yield Settings(
-            _env_file=None,
-            neo4j_uri=None,
-            data_dir=folder,
-            db_bolt_port=server.config.bolt_port,
-            db_http_port=server.config.http_port,
-            db_password="bench-secret-1",
-            db_heap=heap,
-            query_timeout=600,
-        )
+        yield settings
     finally:
         server.stop()
 
@@ -99,10 +113,17 @@ def machine() -> dict[str, Any]:
     }
 
 
+def results_file(name: str, backend: Backend) -> Path:
+    """Where a section's latest results on ``backend`` are kept."""
+    return OUT / (f"{name}.json" if backend is Backend.ARCADEDB else f"{name}.{backend}.json")
+
+
 def save(name: str, figures: list[Figure], extra: dict[str, Any]) -> Path:
     OUT.mkdir(exist_ok=True)
-    path = OUT / f"{name}.json"
+    backend = backend_in_use()
+    path = results_file(name, backend)
     payload = {
+        "backend": str(backend),
         "machine": machine(),
         "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         **extra,
@@ -141,8 +162,8 @@ def serving(settings: Settings, extra_env: dict[str, str] | None = None) -> Iter
         "NEO4J_USER": config.user,
         "NEO4J_PASSWORD": config.password,
         "NEO4J_DATABASE": config.database,
-        "CREDGRAPH_GRAPH_DIALECT": "arcadedb",
-        "CREDGRAPH_ARCADEDB_HTTP_URL": f"http://127.0.0.1:{settings.db_http_port}",
+        "CREDGRAPH_GRAPH_DIALECT": str(config.dialect),
+        **({"CREDGRAPH_ARCADEDB_HTTP_URL": config.http_url} if config.http_url else {}),
         **(extra_env or {}),
     }
     proc = subprocess.Popen(

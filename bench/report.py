@@ -13,12 +13,14 @@ import math
 from pathlib import Path
 from typing import Any
 
-from bench.harness import OUT
+from bench.harness import BACKENDS, results_file
+from config.settings import Backend
 
 HERE = Path(__file__).resolve().parent
+BACKEND_NAMES = {Backend.ARCADEDB: "ArcadeDB (embedded)", Backend.NEO4J: "Neo4j 5.26"}
 SECTIONS = (
     ("registry", "Registry: import, lookups, generation"),
-    ("scoring", "Scoring: rescoring, whole-graph recompute, and investigation on the 1M graph"),
+    ("scoring", "Scoring: rescoring, whole-graph recompute, and investigation on the same graph"),
     ("scaling", "Scaling of the whole-graph recompute"),
     ("investigation", "Investigation (standalone run)"),
     ("load", "Load: 32 clients for 60 s"),
@@ -29,18 +31,22 @@ SECTIONS = (
     ("audit", "Audit: audited writes and reads a second, 32 clients, one worker"),
 )
 READING = """\
-How to read this. Every figure was measured by `make bench` on the machine below, each beside a
-baseline taken in the same run on the same warm server (the bare neo4j driver sending the same
-Cypher, a bare scipy sparse pass, a bare `UNWIND ... MERGE`), so the ratio carries over to other
-hardware better than the absolute number. The machine has 2 cores shared by the benchmark client,
-the API and the graph server, so latencies include contention a deployment with separate hosts
-would not have; expect run-to-run noise of about 15 %. The embedded ArcadeDB backend stands in for
-Neo4j here; on Neo4j 5 the Cypher is the same and the graph part of each figure will differ.
+How to read this. Every figure was measured by `make bench` on the machine below, on each graph
+backend credgraph runs on (the embedded ArcadeDB and a local Neo4j Community 5.26, both started
+by the benchmark on free ports), each beside a baseline taken in the same run on the same warm
+server of the same backend (the bare neo4j driver sending the same Cypher, a bare scipy sparse
+pass, a bare `UNWIND ... MERGE`), so the ratio carries over to other hardware better than the
+absolute number. Where a section was measured on both backends the two stand side by side; a
+blank cell is a figure not measured on that backend (yet). The machine has 2 cores shared by the
+benchmark client, the API and the graph server, so latencies include contention a deployment
+with separate hosts would not have; expect run-to-run noise of about 15 %.
 """
 
+Results = dict[str, dict[str, dict[str, Any]]]  # section -> backend -> its results
 
-def _load(name: str) -> dict[str, Any] | None:
-    path = OUT / f"{name}.json"
+
+def _load(name: str, backend: Backend) -> dict[str, Any] | None:
+    path = results_file(name, backend)
     if not path.exists():
         return None
     data: dict[str, Any] = json.loads(path.read_text())
@@ -57,37 +63,71 @@ def _number(value: Any, unit: str = "") -> str:
     return f"{text} {unit}".strip()
 
 
-def _rows(figures: list[dict[str, Any]]) -> list[str]:
-    lines = [
-        "| figure | value | baseline (same run) | ratio | goal | met |",
-        "| --- | --- | --- | --- | --- | --- |",
-    ]
-    for f in figures:
-        met = "" if f.get("met") is None else ("yes" if f["met"] else "**no**")
-        lines.append(
-            f"| {f['name']} | {_number(f['value'], f['unit'])} | "
-            f"{_number(f.get('baseline'), f['unit'])} | {_number(f.get('ratio'))} | "
-            f"{f.get('goal') or ''} | {met} |"
-        )
-        notes = f.get("notes") or {}
-        if notes:
-            detail = ", ".join(
-                f"{k} {round(v, 2) if isinstance(v, float) else v}"
-                for k, v in notes.items()
-                if k != "first_errors"
-            )
-            lines.append(f"| &nbsp;&nbsp;{detail} | | | | | |")
+def _met(f: dict[str, Any] | None) -> str:
+    if f is None or f.get("met") is None:
+        return ""
+    return "yes" if f["met"] else "**no**"
+
+
+def _notes(f: dict[str, Any]) -> str:
+    return ", ".join(
+        f"{k} {round(v, 2) if isinstance(v, float) else v}"
+        for k, v in (f.get("notes") or {}).items()
+        if k != "first_errors"
+    )
+
+
+def _rows(by_backend: dict[str, dict[str, Any]]) -> list[str]:
+    """One table: a figure per row, each backend's value, baseline and ratio side by side."""
+    backends = [b for b in BACKENDS if str(b) in by_backend]
+    names: list[str] = []
+    found: dict[str, dict[str, dict[str, Any]]] = {}
+    goals: dict[str, str] = {}
+    for b in backends:
+        for f in by_backend[str(b)]["figures"]:
+            if f["name"] not in found:
+                names.append(f["name"])
+                found[f["name"]] = {}
+            found[f["name"]][str(b)] = f
+            goals[f["name"]] = goals.get(f["name"]) or f.get("goal") or ""
+    head = ["figure"]
+    for b in backends:
+        label = BACKEND_NAMES[b]
+        head += [label, "baseline (same run)", "ratio", "met"]
+    head.append("goal")
+    lines = ["| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
+    blank = " |" * (len(head) - 1)
+    for name in names:
+        cells = [name]
+        for b in backends:
+            f = found[name].get(str(b))
+            if f is None:
+                cells += ["", "", "", ""]
+                continue
+            cells += [
+                _number(f["value"], f["unit"]),
+                _number(f.get("baseline"), f["unit"]),
+                _number(f.get("ratio")),
+                _met(f),
+            ]
+        cells.append(goals[name])
+        lines.append("| " + " | ".join(cells) + " |")
+        for b in backends:
+            f = found[name].get(str(b))
+            if f is not None and (detail := _notes(f)):
+                who = f"{BACKEND_NAMES[b]}: " if len(backends) > 1 else ""
+                lines.append(f"| &nbsp;&nbsp;{who}{detail} |{blank}")
     return lines
 
 
-def _plots(results: dict[str, dict[str, Any]]) -> list[str]:
+def _plots(results: Results) -> list[str]:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     made = []
-    load = results.get("load")
+    load = (results.get("load") or {}).get(str(Backend.ARCADEDB))
     if load and load.get("latencies"):
         fig, ax = plt.subplots(figsize=(10, 4.5))
         runs = load["latencies"]
@@ -107,17 +147,21 @@ def _plots(results: dict[str, dict[str, Any]]) -> list[str]:
         fig.savefig(HERE / "report-latency.png", dpi=110)
         plt.close(fig)
         made.append("report-latency.png")
-    points: list[tuple[int, float]] = []
-    for name in ("scaling", "scoring"):
-        for f in (results.get(name) or {}).get("figures", []):
-            if f["name"].startswith("score --all at") and "first run" in f["name"]:
-                entities = int(f["name"].split(" at ")[1].split(" ")[0].replace(",", ""))
-                points.append((entities, float(f["value"])))
-    if len(points) >= 2:
-        points.sort()
+    lines: dict[Backend, list[tuple[int, float]]] = {}
+    for backend in BACKENDS:
+        points = lines.setdefault(backend, [])
+        for name in ("scaling", "scoring"):
+            data = (results.get(name) or {}).get(str(backend)) or {}
+            for f in data.get("figures", []):
+                if f["name"].startswith("score --all at") and "first run" in f["name"]:
+                    entities = int(f["name"].split(" at ")[1].split(" ")[0].replace(",", ""))
+                    points.append((entities, float(f["value"])))
+    if any(len(points) >= 2 for points in lines.values()):
         fig, ax = plt.subplots(figsize=(7, 4.5))
-        xs, ys = zip(*points, strict=True)
-        ax.plot(xs, ys, marker="o", label="score --all (read, compute, write)")
+        for backend, points in lines.items():
+            if len(points) >= 2:
+                xs, ys = zip(*sorted(set(points)), strict=True)
+                ax.plot(xs, ys, marker="o", label=f"score --all on {BACKEND_NAMES[backend]}")
         ax.axhline(120, color="grey", linestyle="--", label="goal at 1M: 120 s")
         ax.set_xscale("log")
         ax.set_yscale("log")
@@ -132,24 +176,47 @@ def _plots(results: dict[str, dict[str, Any]]) -> list[str]:
     return made
 
 
-def _previous() -> dict[str, Any]:
-    """The committed report's twin: a partial run keeps the sections it did not measure."""
+def _previous() -> Results:
+    """The committed report's sections: a partial run keeps those it did not measure. (A report
+    from before the second backend holds ArcadeDB's sections only.)"""
     path = HERE / "report.json"
     if not path.exists():
         return {}
     data: dict[str, Any] = json.loads(path.read_text())
-    return data
+    if "results" in data:
+        results: Results = data["results"]
+        return results
+    return {name: {str(Backend.ARCADEDB): section} for name, section in data["sections"].items()}
+
+
+def _measured(by_backend: dict[str, dict[str, Any]]) -> str:
+    parts = []
+    for b in BACKENDS:
+        data = by_backend.get(str(b))
+        if data is None:
+            continue
+        sizes = {k: v for k, v in data.items() if k in ("entities", "import_seconds", "seconds")}
+        text = f"{BACKEND_NAMES[b]} measured {data.get('measured_at', '(time not recorded)')}"
+        if sizes:
+            text += " (" + ", ".join(f"{k} {_number(v)}" for k, v in sizes.items()) + ")"
+        parts.append(text)
+    return "; ".join(parts) + "."
 
 
 def write() -> Path:
-    """Write the report from this run's results; sections it did not run come from the last
-    report (with their own measurement times), so ``--bystander-only`` updates one section."""
+    """Write the report from this run's results; sections (and backends) it did not run come
+    from the last report, with their own measurement times, so ``--bystander-only`` updates one
+    section and ``--backend neo4j`` one backend."""
     previous = _previous()
-    kept = previous.get("sections", {})
-    results = {
-        name: data for name, _ in SECTIONS if (data := _load(name) or kept.get(name)) is not None
-    }
-    machine: dict[str, Any] = next((r["machine"] for r in results.values() if "machine" in r), {})
+    results: Results = {}
+    for name, _ in SECTIONS:
+        for backend in BACKENDS:
+            data = _load(name, backend) or previous.get(name, {}).get(str(backend))
+            if data is not None:
+                results.setdefault(name, {})[str(backend)] = data
+    machine: dict[str, Any] = next(
+        (r["machine"] for by in results.values() for r in by.values() if "machine" in r), {}
+    )
     lines = ["# credgraph benchmark report", "", READING]
     lines += [
         f"Machine: {machine.get('cpus', '?')} CPUs ({machine.get('processor', '?')}), "
@@ -157,25 +224,25 @@ def write() -> Path:
         "",
     ]
     for name, title in SECTIONS:
-        data = results.get(name)
-        if data is None:
+        by_backend = results.get(name)
+        if not by_backend:
             continue
-        sizes = {k: v for k, v in data.items() if k in ("entities", "import_seconds", "seconds")}
-        measured = f"Measured {data.get('measured_at', '(time not recorded)')}"
-        if sizes:
-            measured += "; " + ", ".join(f"{k} {_number(v)}" for k, v in sizes.items())
-        lines += [f"## {title}", "", measured, ""]
-        lines += [*_rows(data["figures"]), ""]
+        lines += [f"## {title}", "", _measured(by_backend), ""]
+        lines += [*_rows(by_backend), ""]
     plots = _plots(results)
-    plots += [p for p in previous.get("plots", []) if p not in plots and (HERE / p).exists()]
+    old_plots = json.loads((HERE / "report.json").read_text()).get("plots", []) if previous else []
+    plots += [p for p in old_plots if p not in plots and (HERE / p).exists()]
     for plot in plots:
         lines += [f"![{plot}]({plot})", ""]
     (HERE / "report.md").write_text("\n".join(lines))
     twin = {
         "machine": machine,
-        "sections": {
-            name: {k: v for k, v in data.items() if k != "latencies"}
-            for name, data in results.items()
+        "results": {
+            name: {
+                backend: {k: v for k, v in data.items() if k != "latencies"}
+                for backend, data in by_backend.items()
+            }
+            for name, by_backend in results.items()
         },
         "plots": plots,
     }
