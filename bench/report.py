@@ -176,17 +176,19 @@ def _plots(results: Results) -> list[str]:
     return made
 
 
-def _previous() -> Results:
-    """The committed report's sections: a partial run keeps those it did not measure. (A report
-    from before the second backend holds ArcadeDB's sections only.)"""
+def _previous() -> tuple[Results, list[str]]:
+    """The committed report's sections and plots: a partial run keeps those it did not measure.
+    (A report from before the second backend holds ArcadeDB's sections only.)"""
     path = HERE / "report.json"
     if not path.exists():
-        return {}
+        return {}, []
     data: dict[str, Any] = json.loads(path.read_text())
+    plots: list[str] = data.get("plots", [])
     if "results" in data:
         results: Results = data["results"]
-        return results
-    return {name: {str(Backend.ARCADEDB): section} for name, section in data["sections"].items()}
+        return results, plots
+    old = {name: {str(Backend.ARCADEDB): section} for name, section in data["sections"].items()}
+    return old, plots
 
 
 def _measured(by_backend: dict[str, dict[str, Any]]) -> str:
@@ -207,7 +209,7 @@ def write() -> Path:
     """Write the report from this run's results; sections (and backends) it did not run come
     from the last report, with their own measurement times, so ``--bystander-only`` updates one
     section and ``--backend neo4j`` one backend."""
-    previous = _previous()
+    previous, old_plots = _previous()
     results: Results = {}
     for name, _ in SECTIONS:
         for backend in BACKENDS:
@@ -230,7 +232,6 @@ def write() -> Path:
         lines += [f"## {title}", "", _measured(by_backend), ""]
         lines += [*_rows(by_backend), ""]
     plots = _plots(results)
-    old_plots = json.loads((HERE / "report.json").read_text()).get("plots", []) if previous else []
     plots += [p for p in old_plots if p not in plots and (HERE / p).exists()]
     for plot in plots:
         lines += [f"![{plot}]({plot})", ""]
