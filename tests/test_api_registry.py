@@ -325,3 +325,30 @@ def test_api_schema_file_matches_the_code() -> None:
     assert exported == build_schema().as_str() + "\n", (
         "api/schema.graphql is stale: run `credgraph schema --write`"
     )
+
+
+# The whole ranked answer (not only the first hit), written down once: each backend's run of the
+# suite checks its answer against the same list, so the two rank the same data the same way.
+WHOLE_RANKINGS: dict[str, list[tuple[str, str]]] = {
+    # A run of Chinese matches as a sequence: 上海华联 shares only 华, so it is no match.
+    "华为": [("北京华为技术有限公司", "NAME"), ("北京华为技术有限公司朝阳分公司", "NAME")],
+    # One character matches inside a name; names order hits of equal standing.
+    "华": [
+        ("上海华联超市股份有限公司", "NAME"),
+        ("北京华为技术有限公司", "NAME"),
+        ("北京华为技术有限公司朝阳分公司", "NAME"),
+    ],
+    "任正非": [("任正非", "NAME"), ("北京华为技术有限公司", "LEGAL_REPRESENTATIVE")],
+    "华联招市": [("上海华联超市股份有限公司", "NAME")],  # one wrong character still finds it
+}
+
+
+@pytest.mark.parametrize("query", list(WHOLE_RANKINGS))
+def test_api_search_ranks_the_same_whole_answer_on_every_backend(
+    api: TestClient, query: str
+) -> None:
+    result = data(api, SEARCH, q=query, kind="ANY")
+    answer = [
+        (e["node"]["entity"]["name"], e["node"]["matchedOn"]) for e in result["search"]["edges"]
+    ]
+    assert answer == WHOLE_RANKINGS[query]

@@ -27,10 +27,13 @@ def test_dialect_neo4j_full_text_gets_the_cjk_analyzer_once() -> None:
 @pytest.mark.parametrize(
     ("text", "cjk_runs", "query"),
     [
-        ("华为", False, "华 为"),  # ArcadeDB indexes single characters
-        ("华为", True, "华为"),  # Neo4j's cjk analyzer makes bigrams of the run itself
-        ("北京 华为 Technologies", True, "北京 华为 technologies~1"),
-        ("华为(技术)*", True, "华为 技术"),  # Lucene syntax never reaches the query
+        ("华为", False, '"华为"'),  # a phrase over ArcadeDB's single characters
+        ("华为", True, '"华为"'),  # a bigram under Neo4j's cjk analyzer: the same match
+        ("华联超市", True, '"华联" "联超" "超市"'),
+        ("华", False, "华"),
+        ("华", True, "*华*"),  # Neo4j's index holds bigrams only
+        ("北京 华为 Technologies", True, '"北京" "华为" technologies~1'),
+        ("华为(技术)*", True, '"华为" "技术"'),  # Lucene syntax never reaches the query
         ("**", True, None),
     ],
 )

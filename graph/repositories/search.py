@@ -2,8 +2,8 @@
 
 Tiers, best first: an exact code, registration or identity number; a USCC prefix; a company
 whose name holds the whole query; a company whose legal representative's name holds it; then
-full-text matches on single characters and fuzzy latin words, which is how a typo still finds
-its company. Within a tier the full-text (BM25) score orders. A result's ``score`` is
+full-text matches on pairs of Chinese characters and fuzzy latin words, which is how a typo still
+finds its company (``lucene_query``: the same matches on both backends). Within a tier the full-text (BM25) score orders. A result's ``score`` is
 ``tier weight + BM25 / (1 + BM25)``, so it is comparable across one answer.
 """
 
@@ -82,24 +82,30 @@ class SearchHit:
     via: str | None = None  # the representative's name, for LEGAL_REPRESENTATIVE matches
 
 
-_TERMS = re.compile(r"[A-Za-z0-9]+|[\u3400-\u9fff\uf900-\ufaff]")
-_TERMS_CJK_RUNS = re.compile(r"[A-Za-z0-9]+|[\u3400-\u9fff\uf900-\ufaff]+")
+_TERMS = re.compile(r"[A-Za-z0-9]+|[\u3400-\u9fff\uf900-\ufaff]+")
 _CODE_PREFIX = re.compile(r"^[0-9]{2}[0-9A-HJ-NPQRTUWXY]{0,16}$")
 
 
 def lucene_query(text: str, cjk_runs: bool = False) -> str | None:
-    """A Lucene query from free text: CJK characters one by one (or, where the index's analyzer
-    makes bigrams of them, ``cjk_runs``, as whole runs for it to split alike), latin words fuzzy.
+    """A Lucene query from free text with the same meaning on both backends: a run of Chinese
+    matches as a sequence, as the phrases of its character pairs OR'ed (a phrase over ArcadeDB's
+    single-character tokens, a bigram token under Neo4j's ``cjk`` analyzer, ``cjk_runs``), so a
+    shared surname alone is no match and one wrong character still finds the rest; a lone
+    character matches inside a name (a wildcard over the bigrams where the index holds them);
+    latin words are fuzzy.
 
     Only letters, digits and CJK characters reach the query, so nothing in the input can act
     as Lucene syntax.
     """
     terms = []
-    for term in (_TERMS_CJK_RUNS if cjk_runs else _TERMS).findall(text):
-        if term.isascii() and len(term) >= 4 and not term.isdigit():
-            terms.append(f"{term.lower()}~1")
+    for term in _TERMS.findall(text):
+        if term.isascii():
+            fuzzy = len(term) >= 4 and not term.isdigit()
+            terms.append(f"{term.lower()}~1" if fuzzy else term.lower())
+        elif len(term) == 1:
+            terms.append(f"*{term}*" if cjk_runs else term)
         else:
-            terms.append(term.lower() if term.isascii() else term)
+            terms += [f'"{term[i : i + 2]}"' for i in range(len(term) - 1)]
     return " ".join(terms) if terms else None
 
 
@@ -137,6 +143,9 @@ async def search(
     if lucene is None:
         return _ranked(hits, limit)
     needle = query.lower()
+    # A lone Chinese character is a wildcard over Neo4j's bigrams, which Lucene scores as a
+    # constant: its BM25 would rank differently on the two backends, so names order its hits.
+    weigh = 0.0 if len(query) == 1 and not query.isascii() else 1.0
     person_index = graph.fulltext_index(PERSON_NAME_INDEX)
     params = {"q": lucene, "limit": limit}
     if companies:
@@ -144,17 +153,17 @@ async def search(
         found = await _columns(graph, SEARCH_NAMES, {**params, "index": index})
         for key, name, bm25 in _zip(found, "keys", "names", "scores"):
             tier = 4 if needle in (name or "").lower() else 2
-            offer(SearchHit(company, key, name or "", _score(tier, bm25), MatchedOn.NAME))
+            offer(SearchHit(company, key, name or "", _score(tier, weigh * bm25), MatchedOn.NAME))
         found = await _columns(graph, SEARCH_BY_REPRESENTATIVE, {**params, "index": person_index})
         for key, name, via, bm25 in _zip(found, "keys", "names", "vias", "scores"):
             tier = 3 if needle in (via or "").lower() else 1
             matched = MatchedOn.LEGAL_REPRESENTATIVE
-            offer(SearchHit(company, key, name or "", _score(tier, bm25), matched, via=via))
+            offer(SearchHit(company, key, name or "", _score(tier, weigh * bm25), matched, via=via))
     if persons:
         found = await _columns(graph, SEARCH_NAMES, {**params, "index": person_index})
         for key, name, bm25 in _zip(found, "keys", "names", "scores"):
             tier = 4 if needle in (name or "").lower() else 2
-            offer(SearchHit(person, key, name or "", _score(tier, bm25), MatchedOn.NAME))
+            offer(SearchHit(person, key, name or "", _score(tier, weigh * bm25), MatchedOn.NAME))
     return _ranked(hits, limit)
 
 
