@@ -25,7 +25,7 @@ def test_dialect_neo4j_full_text_gets_the_cjk_analyzer_once() -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "cjk_runs", "query"),
+    ("text", "bigram_index", "query"),
     [
         ("华为", False, '"华为"'),  # a phrase over ArcadeDB's single characters
         ("华为", True, '"华为"'),  # a bigram under Neo4j's cjk analyzer: the same match
@@ -38,9 +38,9 @@ def test_dialect_neo4j_full_text_gets_the_cjk_analyzer_once() -> None:
     ],
 )
 def test_dialect_search_query_follows_the_index(
-    text: str, cjk_runs: bool, query: str | None
+    text: str, bigram_index: bool, query: str | None
 ) -> None:
-    assert lucene_query(text, cjk_runs=cjk_runs) == query
+    assert lucene_query(text, bigram_index=bigram_index) == query
 
 
 def test_dialect_which_backend_makes_bigrams() -> None:

@@ -3,8 +3,9 @@
 Tiers, best first: an exact code, registration or identity number; a USCC prefix; a company
 whose name holds the whole query; a company whose legal representative's name holds it; then
 full-text matches on pairs of Chinese characters and fuzzy latin words, which is how a typo still
-finds its company (``lucene_query``: the same matches on both backends). Within a tier the full-text (BM25) score orders. A result's ``score`` is
-``tier weight + BM25 / (1 + BM25)``, so it is comparable across one answer.
+finds its company (``lucene_query``: the same matches on both backends). Within a tier the
+full-text (BM25) score orders. A result's ``score`` is ``tier weight + BM25 / (1 + BM25)``, so it
+is comparable across one answer.
 """
 
 from __future__ import annotations
@@ -86,10 +87,10 @@ _TERMS = re.compile(r"[A-Za-z0-9]+|[\u3400-\u9fff\uf900-\ufaff]+")
 _CODE_PREFIX = re.compile(r"^[0-9]{2}[0-9A-HJ-NPQRTUWXY]{0,16}$")
 
 
-def lucene_query(text: str, cjk_runs: bool = False) -> str | None:
+def lucene_query(text: str, bigram_index: bool = False) -> str | None:
     """A Lucene query from free text with the same meaning on both backends: a run of Chinese
     matches as a sequence, as the phrases of its character pairs OR'ed (a phrase over ArcadeDB's
-    single-character tokens, a bigram token under Neo4j's ``cjk`` analyzer, ``cjk_runs``), so a
+    single-character tokens, a bigram token under Neo4j's ``cjk`` analyzer, ``bigram_index``), so a
     shared surname alone is no match and one wrong character still finds the rest; a lone
     character matches inside a name (a wildcard over the bigrams where the index holds them);
     latin words are fuzzy.
@@ -103,10 +104,17 @@ def lucene_query(text: str, cjk_runs: bool = False) -> str | None:
             fuzzy = len(term) >= 4 and not term.isdigit()
             terms.append(f"{term.lower()}~1" if fuzzy else term.lower())
         elif len(term) == 1:
-            terms.append(f"*{term}*" if cjk_runs else term)
+            terms.append(f"*{term}*" if bigram_index else term)
         else:
             terms += [f'"{term[i : i + 2]}"' for i in range(len(term) - 1)]
     return " ".join(terms) if terms else None
+
+
+def ranks_by_relevance(text: str) -> bool:
+    """Whether the full-text score of ``text``'s query means the same on both backends: not when
+    it holds a lone Chinese character, a wildcard over Neo4j's bigrams that Lucene scores as a
+    constant (names order such hits instead)."""
+    return not any(len(t) == 1 and not t.isascii() for t in _TERMS.findall(text))
 
 
 async def search(
@@ -139,13 +147,11 @@ async def search(
         if row.get("person") and persons and by_id_number and is_id_number(compact):
             name = row["personName"] or ""
             offer(SearchHit(person, row["person"], name, 6.0, MatchedOn.ID_NUMBER))
-    lucene = lucene_query(query, cjk_runs=fulltext_bigrams(graph.dialect))
+    lucene = lucene_query(query, bigram_index=fulltext_bigrams(graph.dialect))
     if lucene is None:
         return _ranked(hits, limit)
     needle = query.lower()
-    # A lone Chinese character is a wildcard over Neo4j's bigrams, which Lucene scores as a
-    # constant: its BM25 would rank differently on the two backends, so names order its hits.
-    weigh = 0.0 if len(query) == 1 and not query.isascii() else 1.0
+    weigh = 1.0 if ranks_by_relevance(query) else 0.0
     person_index = graph.fulltext_index(PERSON_NAME_INDEX)
     params = {"q": lucene, "limit": limit}
     if companies:
