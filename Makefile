@@ -14,6 +14,8 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Maven Central and a launcher, built by the Maven project in backend/neo4j-launcher (jars cached
 # in ~/.m2). Needs Java 17+ and Maven; the embedded ArcadeDB default needs neither.
 NEO4J := backend/neo4j-launcher/target/credgraph-neo4j.jar
+# The benchmark's peer: @neo4j/graphql on Apollo Server, and autocannon, from the npm registry.
+PEER := bench/neo4j-graphql/node_modules/.package-lock.json
 
 .PHONY: run test lint types pytest bench clean-data console browser neo4j
 
@@ -41,6 +43,9 @@ $(NEO4J): backend/neo4j-launcher/pom.xml $(wildcard backend/neo4j-launcher/src/m
 
 neo4j: $(NEO4J)
 
+$(PEER): bench/neo4j-graphql/package.json bench/neo4j-graphql/package-lock.json
+	cd bench/neo4j-graphql && npm ci --no-audit --no-fund --loglevel=error
+
 browser:
 	@if ! test -x /usr/bin/chromium || ! fc-list 2>/dev/null | grep -qi 'wqy\|noto sans cjk'; then \
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq \
@@ -66,7 +71,7 @@ test: lint types pytest
 
 # Benchmarks on both backends (hours, not part of make test); BENCH_ARGS="--entities 10000" for a
 # quick run, BENCH_ARGS="--backend arcadedb" for the embedded backend only.
-bench: $(STAMP) $(if $(findstring arcadedb,$(BENCH_ARGS)),,$(NEO4J))
+bench: $(STAMP) $(PEER) $(if $(findstring arcadedb,$(BENCH_ARGS)),,$(NEO4J))
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 

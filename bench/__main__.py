@@ -5,7 +5,17 @@ from __future__ import annotations
 
 import argparse
 
-from bench import auditing, bystander, investigation, load, registry, report, scaling, scoring
+from bench import (
+    auditing,
+    bystander,
+    investigation,
+    load,
+    peer,
+    registry,
+    report,
+    scaling,
+    scoring,
+)
 from bench.harness import BACKENDS, Figure, on_backend, save, show
 from cli.synthetic import Spec
 from config.settings import Settings
@@ -34,6 +44,12 @@ def main() -> None:
         "--bystander-only", action="store_true", help="only run the bystander-under-attack test"
     )
     parser.add_argument("--skip-audit", action="store_true", help="skip the audit throughput test")
+    parser.add_argument(
+        "--skip-peer", action="store_true", help="skip credgraph beside @neo4j/graphql"
+    )
+    parser.add_argument(
+        "--peer-only", action="store_true", help="only credgraph beside @neo4j/graphql"
+    )
     parser.add_argument(
         "--audit-only", action="store_true", help="only run the audit throughput test"
     )
@@ -65,6 +81,9 @@ def main() -> None:
 
 def run(args: argparse.Namespace) -> None:
     """The chosen benchmarks on the backend in use."""
+    if args.peer_only:
+        run_peer()
+        return
     if args.bystander_only or args.audit_only:
         if args.bystander_only:
             run_bystander()
@@ -100,6 +119,15 @@ def run(args: argparse.Namespace) -> None:
         run_bystander()
     if not args.skip_audit:
         run_audit()
+    if not args.skip_peer:
+        run_peer()
+
+
+def run_peer() -> None:
+    print(f"credgraph beside {peer.PEER_VERSION} on the same graph ...", flush=True)
+    figures, extra = peer.run()
+    show(figures)
+    print(f"saved {save('peer', figures, extra)}", flush=True)
 
 
 def run_audit() -> None:

@@ -11,6 +11,8 @@ import json
 import platform
 import socket
 import statistics
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -147,9 +149,15 @@ def show(figures: list[Figure]) -> None:
 def serving(settings: Settings, extra_env: dict[str, str] | None = None) -> Iterator[int]:
     """``credgraph serve`` in a process of its own against the server of ``settings``, as
     deployed (production: no GraphiQL, no access log); yields its port once it is ready."""
-    import subprocess
-    import sys
+    with serving_process(settings, extra_env) as (port, _):
+        yield port
 
+
+@contextmanager
+def serving_process(
+    settings: Settings, extra_env: dict[str, str] | None = None
+) -> Iterator[tuple[int, subprocess.Popen[bytes]]]:
+    """As ``serving``, yielding the port and the API's process (for its CPU time and memory)."""
     import httpx
 
     port = free_port()
@@ -182,7 +190,7 @@ def serving(settings: Settings, extra_env: dict[str, str] | None = None) -> Iter
             time.sleep(0.2)
         else:
             raise RuntimeError("credgraph serve did not become ready")
-        yield port
+        yield port, proc
     finally:
         proc.terminate()
         proc.wait(30)
@@ -218,3 +226,19 @@ def load_and_score(settings: Settings, folder: Path) -> None:
                 settings.graph_config(), load_schemes(settings.schemes_dir), date.today(), progress
             )
         )
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time the process ``pid`` has used so far (all its threads)."""
+    import os
+
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def peak_rss_mb(pid: int) -> float:
+    """The most resident memory the process ``pid`` has held so far (VmHWM), in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmHWM for process {pid}")

@@ -29,6 +29,7 @@ SECTIONS = (
         "Bystander: lookups while an anonymous client sends the heaviest admitted request",
     ),
     ("audit", "Audit: audited writes and reads a second, 32 clients, one worker"),
+    ("peer", "Beside @neo4j/graphql: the same queries, data and graph server (baseline: the peer)"),
 )
 READING = """\
 How to read this. Every figure was measured by `make bench` on the machine below, on each graph
