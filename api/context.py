@@ -69,9 +69,9 @@ class Context:
     @property
     def session(self) -> Session:
         """What a use case runs with: this request's graph, its caller, the schemes and the
-        worker's audit lock (the caller is read each time: a WebSocket's is set after
+        worker's audit appender (the caller is read each time: a WebSocket's is set after
         connection_init)."""
-        return Session(self.graph, self.caller, self.schemes, self.request.app.state.audit_lock)
+        return Session(self.graph, self.caller, self.schemes, self.request.app.state.appender)
 
     @property
     def reads(self) -> ReadLog:

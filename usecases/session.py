@@ -8,7 +8,6 @@ and its audit entry commit in one transaction (``graph.repositories.audit.act``)
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -46,7 +45,7 @@ class Session:
     graph: Graph
     caller: Caller
     schemes: Schemes
-    audit_lock: asyncio.Lock | None = None  # one appender at a time in this worker
+    appender: audit.Appender | None = None  # the worker's: its appends take turns, reads group
 
     async def audited(
         self,
@@ -69,11 +68,17 @@ class Session:
             work,
             subjects,
             kind,
-            lock=self.audit_lock,
+            appender=self.appender,
         )
 
     async def audited_read(self, operation: str, args: Any, subjects: Sequence[str]) -> None:
-        """Append a read entry naming ``subjects``: an act that writes nothing but its entry."""
+        """Append a read entry naming ``subjects``: an act that writes nothing but its entry
+        (grouped with the worker's other reads in one statement when there is an appender)."""
+        if self.appender is not None:
+            await self.appender.read(
+                audit.Read(self.caller.actor, operation, args, tuple(subjects))
+            )
+            return
 
         async def nothing(graph: Graph) -> None:
             return None

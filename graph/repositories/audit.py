@@ -138,20 +138,17 @@ async def append(
         await graph.write(INIT, {"genesis": GENESIS})
         rows = await graph.read(HEAD)
     prev_seq, prev_hash = int(rows[0]["seq"]), str(rows[0]["hash"])
-    body = Entry(
-        seq=prev_seq + 1,
-        at=datetime.now(UTC).isoformat(timespec="microseconds"),
+    entry = _next(
+        prev_seq,
+        prev_hash,
         key_id=key_id,
         role=role,
         operation=operation,
         kind=kind,
-        args_digest=digest(args),
-        subjects=tuple(dict.fromkeys(subjects)),
-        prev_hash=prev_hash,
-        hash="",
+        args=args,
+        subjects=subjects,
         state_digest=state.state_digest((s.key, s.digest) for s in seals) if seals else None,
-    ).body()
-    entry = _entry({**body, "hash": entry_hash(body)})
+    )
     params = {
         "prevSeq": prev_seq,
         "prevHash": prev_hash,
@@ -165,6 +162,35 @@ async def append(
         raise ChainConflict("another audit entry was appended at the same time")
     await state.save(graph, entry.seq, list(seals))
     return entry
+
+
+def _next(
+    prev_seq: int,
+    prev_hash: str,
+    *,
+    key_id: str | None,
+    role: str,
+    operation: str,
+    kind: str,
+    args: Any,
+    subjects: Sequence[str],
+    state_digest: str | None = None,
+) -> Entry:
+    """The entry after ``prev_seq`` (whose hash is ``prev_hash``), with its own hash."""
+    body = Entry(
+        seq=prev_seq + 1,
+        at=datetime.now(UTC).isoformat(timespec="microseconds"),
+        key_id=key_id,
+        role=role,
+        operation=operation,
+        kind=kind,
+        args_digest=digest(args),
+        subjects=tuple(dict.fromkeys(subjects)),
+        prev_hash=prev_hash,
+        hash="",
+        state_digest=state_digest,
+    ).body()
+    return _entry({**body, "hash": entry_hash(body)})
 
 
 @dataclass(frozen=True)
@@ -188,20 +214,22 @@ async def act(
     subjects: Callable[[T], Sequence[str]] = lambda _: (),
     kind: str | Callable[[T], str] = "write",
     *,
-    lock: asyncio.Lock | None = None,
+    appender: Appender | None = None,
     retried: tuple[type[Exception], ...] = RETRIED,
 ) -> T:
     """Run ``work`` on an audited transaction, seal what it touched and append its entry; all
     of it commits, or none. ``kind`` may depend on the outcome (a write the registry refused is
     ``refused``). When another writer took the chain's next number (or the same record, or the
     same new key) first, nothing of the attempt was kept, and it runs again after a short,
-    random wait; ``lock`` makes one process's acts take their turn before they get that far."""
+    random wait; an ``appender`` (one a worker) makes one process's appends take their turn
+    before they get that far."""
+    turn = appender.lock if appender is not None else contextlib.nullcontext()
     for attempt in range(RETRIES):
         try:
-            async with lock or contextlib.nullcontext(), bound(graph, audited=True) as tx:
+            async with turn, bound(graph, audited=True) as tx:
                 result = await work(tx)
                 seals = await state.seal(tx, tx.touched)
-                await append(
+                entry = await append(
                     tx,
                     key_id=actor.key_id,
                     role=actor.role,
@@ -211,6 +239,8 @@ async def act(
                     subjects=subjects(result),
                     seals=seals,
                 )
+            if appender is not None:
+                appender.moved(entry)
             return result
         except retried:
             if attempt == RETRIES - 1:
@@ -218,6 +248,125 @@ async def act(
             log.info("conflict on %s, retrying", operation)
             await asyncio.sleep(random.uniform(0, 0.02 * (attempt + 1)))
     raise AssertionError("unreachable")
+
+
+APPEND_READS = """
+MATCH (h:AuditHead {chain: 'main'})
+WHERE h.seq = $prevSeq AND h.hash = $prevHash
+SET h.seq = $lastSeq, h.hash = $lastHash
+WITH h
+UNWIND $entries AS entry
+CREATE (e:AuditEntry)
+SET e = entry
+WITH h, e
+UNWIND e.subjects AS subject
+CREATE (:AuditMention {subjectKey: subject, seq: e.seq, kind: e.kind})
+WITH h.seq AS seq, count(*) AS mentions
+RETURN seq
+"""
+
+
+@dataclass(frozen=True)
+class Read:
+    """A read to log: who read which people, by which operation."""
+
+    actor: Actor
+    operation: str
+    args: Any
+    subjects: tuple[str, ...]
+
+
+class Appender:
+    """One worker's way onto the chain (``act`` and ``Appender.read``).
+
+    Its appends take turns (``lock``): only other processes' appends can take the next number
+    first. Reads are appended together (a group commit): while one group is being written, the
+    reads that arrive wait and go in the next group, one statement for all of them, each its
+    own entry chained to the one before; every caller returns once its entry is committed, or
+    raises when it could not be. The head last written here is remembered, so a group is one
+    round trip unless another process moved the head (then it is read and the group retried).
+    """
+
+    GROUP = 200  # entries at most in one statement
+
+    def __init__(self, graph: Graph) -> None:
+        self.graph = graph
+        self.lock = asyncio.Lock()
+        self._head: tuple[int, str] | None = None
+        self._waiting: list[tuple[Read, asyncio.Future[Entry]]] = []
+        self._writer: asyncio.Task[None] | None = None
+
+    def moved(self, entry: Entry) -> None:
+        """Remember the head an ``act`` of this worker just committed."""
+        self._head = (entry.seq, entry.hash)
+
+    async def read(self, read: Read) -> Entry:
+        """Append ``read``'s entry with whatever other reads are waiting; its entry, committed."""
+        if not read.subjects:
+            raise ValueError("a read entry names the people read")
+        done: asyncio.Future[Entry] = asyncio.get_running_loop().create_future()
+        self._waiting.append((read, done))
+        if self._writer is None or self._writer.done():
+            # A task of its own: a caller that gives up (its request timed out) leaves the
+            # group to be written for the others.
+            self._writer = asyncio.create_task(self._drain())
+        return await asyncio.shield(done)
+
+    async def _drain(self) -> None:
+        while self._waiting:
+            group, self._waiting = self._waiting[: self.GROUP], self._waiting[self.GROUP :]
+            try:
+                async with self.lock:
+                    entries = await self._append([read for read, _ in group])
+            except Exception as exc:  # every caller of the group raises it
+                for _, done in group:
+                    if not done.done():
+                        done.set_exception(exc)
+                continue
+            for (_, done), entry in zip(group, entries, strict=True):
+                if not done.done():
+                    done.set_result(entry)
+
+    async def _append(self, reads: list[Read]) -> list[Entry]:
+        for attempt in range(RETRIES):
+            head = self._head or await self._read_head()
+            entries: list[Entry] = []
+            seq, prev = head
+            for read in reads:
+                entry = _next(
+                    seq,
+                    prev,
+                    key_id=read.actor.key_id,
+                    role=read.actor.role,
+                    operation=read.operation,
+                    kind="read",
+                    args=read.args,
+                    subjects=read.subjects,
+                )
+                entries.append(entry)
+                seq, prev = entry.seq, entry.hash
+            params = {
+                "prevSeq": head[0],
+                "prevHash": head[1],
+                "lastSeq": seq,
+                "lastHash": prev,
+                "entries": [{**e.body(), "hash": e.hash} for e in entries],
+            }
+            if await self.graph.write(APPEND_READS, params):
+                self._head = (seq, prev)
+                return entries
+            # Another process appended since: read the head again.
+            self._head = None
+            if attempt:
+                await asyncio.sleep(random.uniform(0, 0.02 * attempt))
+        raise ChainConflict("the audit chain kept moving while reads were being logged")
+
+    async def _read_head(self) -> tuple[int, str]:
+        rows = await self.graph.read(HEAD)
+        if not rows:
+            await self.graph.write(INIT, {"genesis": GENESIS})
+            rows = await self.graph.read(HEAD)
+        return int(rows[0]["seq"]), str(rows[0]["hash"])
 
 
 def _entry(p: dict[str, Any]) -> Entry:
