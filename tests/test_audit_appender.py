@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import asyncio
 
-import pytest
-
 from config.settings import Settings
 from graph.driver import BoundGraph, Graph
 from graph.errors import GraphError
@@ -98,7 +96,17 @@ async def test_a_group_that_cannot_be_written_fails_every_read_in_it(
     assert entry.seq == before + 1
 
 
-async def test_a_read_entry_names_someone(clean_graph: Graph) -> None:
+async def test_a_read_that_found_no_one_has_its_entry_too(clean_graph: Graph) -> None:
     appender = audit.Appender(clean_graph)
-    with pytest.raises(ValueError, match="names the people read"):
-        await appender.read(audit.Read(READER, "company", {}, ()))
+    missed, found = await asyncio.gather(
+        appender.read(audit.Read(READER, "person", {"miss": 1}, ())),
+        appender.read(audit.Read(READER, "person", {"hit": 1}, ("P5",))),
+    )
+    assert (missed.subjects, found.subjects) == ((), ("P5",))
+    assert found.seq == missed.seq + 1
+    assert await audit.verify(clean_graph) == (found.seq, None)
+    page = await audit.page(clean_graph, found.seq + 1, 10, None)
+    assert [(e.seq, e.args_digest) for e in page] == [
+        (found.seq, audit.digest({"hit": 1})),
+        (missed.seq, audit.digest({"miss": 1})),
+    ]

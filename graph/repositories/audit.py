@@ -255,14 +255,18 @@ MATCH (h:AuditHead {chain: 'main'})
 WHERE h.seq = $prevSeq AND h.hash = $prevHash
 SET h.seq = $lastSeq, h.hash = $lastHash
 WITH h
-UNWIND $entries AS entry
-CREATE (e:AuditEntry)
-SET e = entry
-WITH h, e
-UNWIND e.subjects AS subject
-CREATE (:AuditMention {subjectKey: subject, seq: e.seq, kind: e.kind})
-WITH h.seq AS seq, count(*) AS mentions
-RETURN seq
+CALL (h) {
+  UNWIND $entries AS entry
+  CREATE (e:AuditEntry)
+  SET e = entry
+  RETURN count(*) AS entries
+}
+CALL (h) {
+  UNWIND $mentions AS mention
+  CREATE (:AuditMention {subjectKey: mention.subject, seq: mention.seq, kind: 'read'})
+  RETURN count(*) AS mentions
+}
+RETURN h.seq AS seq
 """
 
 
@@ -301,9 +305,8 @@ class Appender:
         self._head = (entry.seq, entry.hash)
 
     async def read(self, read: Read) -> Entry:
-        """Append ``read``'s entry with whatever other reads are waiting; its entry, committed."""
-        if not read.subjects:
-            raise ValueError("a read entry names the people read")
+        """Append ``read``'s entry with whatever other reads are waiting; its entry, committed.
+        A read may name no one (a lookup that found nobody is still a read)."""
         done: asyncio.Future[Entry] = asyncio.get_running_loop().create_future()
         self._waiting.append((read, done))
         if self._writer is None or self._writer.done():
@@ -351,10 +354,14 @@ class Appender:
                 "lastSeq": seq,
                 "lastHash": prev,
                 "entries": [{**e.body(), "hash": e.hash} for e in entries],
+                "mentions": [{"subject": s, "seq": e.seq} for e in entries for s in e.subjects],
             }
-            if await self.graph.write(APPEND_READS, params):
-                self._head = (seq, prev)
-                return entries
+            try:
+                if await self.graph.write(APPEND_READS, params):
+                    self._head = (seq, prev)
+                    return entries
+            except (GraphConflict, GraphConstraintError):
+                pass  # another writer took these numbers in the same instant
             # Another process appended since: read the head again.
             self._head = None
             if attempt:
