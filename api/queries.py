@@ -10,6 +10,7 @@ from typing import Annotated
 import strawberry
 from strawberry import relay
 
+from api import prefetch
 from api.access import Can, allowed
 from api.context import Info
 from api.errors import PublicError
@@ -98,7 +99,8 @@ class Query:
                 code = parse_uscc(uscc).code
             except IdentifierError as exc:
                 raise PublicError(f"uscc: {exc}") from None
-            found = await info.context.loaders.company.load(code)
+            # With what the selection asks about the company, in one statement.
+            found = await prefetch.company(info, code)
         else:
             key = (registration_number or "").strip().upper()
             found = await info.context.loaders.company_by_registration.load(key)

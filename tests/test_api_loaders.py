@@ -67,3 +67,75 @@ def test_loaders_batch_nested_lists(api: TestClient) -> None:
     # companies, their representatives, their records: one statement each, whatever the count.
     assert used == 3
     assert statements_for(api, 10)[0] == used
+
+
+LOOKUP = """
+query($u: String!, $first: Int!, $status: RecordStatus) { company(uscc: $u) {
+  name
+  legalRepresentativeName
+  ... on Entity { newest: records(first: $first, status: $status) { totalCount edges { node { code } } } }
+  ... CompanyRecords
+} }
+fragment CompanyRecords on Company {
+  records(first: 2, after: null) { totalCount pageInfo { hasNextPage } edges { node { code decidedOn } } }
+}
+"""
+# The same lookup as the fields' own loaders would answer it: nothing selected on the root
+# field's company but through a field the look-ahead does not know (`parent`, `node`).
+BY_LOADERS = """
+query($id: ID!, $first: Int!, $status: RecordStatus) { node(id: $id) { ... on Company {
+  name
+  legalRepresentativeName
+  newest: records(first: $first, status: $status) { totalCount edges { node { code } } }
+  records(first: 2, after: null) { totalCount pageInfo { hasNextPage } edges { node { code decidedOn } } }
+} } }
+"""
+
+
+def _ask(client: TestClient, query: str, variables: dict[str, Any]) -> tuple[int, Any]:
+    graph = client.app.state.graph  # type: ignore[attr-defined]
+    before = graph.statements
+    body = client.post("/graphql", json={"query": query, "variables": variables}).json()
+    assert "errors" not in body, body
+    return graph.statements - before, body["data"]
+
+
+@pytest.mark.parametrize("status", [None, "ACTIVE", "REMOVED"])
+def test_a_company_lookup_reads_what_its_selection_asks_in_one_statement(
+    api: TestClient, status: str | None
+) -> None:
+    n = FIRST + 7
+    variables = {"u": uscc(n), "first": 4, "status": status}
+    used, data = _ask(api, LOOKUP, variables)
+    # The company, its representative and both pages of records: one statement.
+    assert used == 1
+    company = data["company"]
+    assert company["name"] and company["legalRepresentativeName"]
+    assert company["records"]["totalCount"] == 5
+    assert [e["node"]["decidedOn"] for e in company["records"]["edges"]] == [
+        "2023-01-14",
+        "2023-01-13",
+    ]
+    assert company["records"]["pageInfo"]["hasNextPage"] is True
+    expected = 0 if status == "REMOVED" else 4
+    assert len(company["newest"]["edges"]) == expected
+    # The same answer as the loaders give field by field.
+    node = str(relay.GlobalID("Company", uscc(n)))
+    used_by_loaders, by_loaders = _ask(api, BY_LOADERS, {**variables, "id": node})
+    assert used_by_loaders > used
+    assert by_loaders["node"] == company
+
+
+def test_a_lookup_of_no_company_or_a_bad_page_answers_as_without_look_ahead(
+    api: TestClient,
+) -> None:
+    used, data = _ask(api, LOOKUP, {"u": uscc(FIRST + 999), "first": 4, "status": None})
+    assert data == {"company": None} and used == 1
+    # A page size out of range is the field's own error, at the field (whose non-null
+    # connection nulls the company, as it does without the look-ahead).
+    body = api.post(
+        "/graphql", json={"query": LOOKUP, "variables": {"u": uscc(FIRST), "first": 0}}
+    ).json()
+    assert body["data"] == {"company": None}
+    assert [e["path"] for e in body["errors"]] == [["company", "newest"]]
+    assert "first: must be between 1 and" in body["errors"][0]["message"]

@@ -97,19 +97,8 @@ class EntityType(relay.Node):
         first: int | None = 20,
         after: str | None = None,
     ) -> Annotated[RecordConnection, strawberry.lazy("api.types.record")]:
-        from api.types.record import records_connection
+        from api.types.record import records_connection, records_wanted
 
-        if not self.full_file(info):
-            # The public sees a company's published records only.
-            if status not in (None, RecordStatus.ACTIVE):
-                return records_connection_empty()
-            status = RecordStatus.ACTIVE
-        return await records_connection(
-            info, self.record_subject(), polarity, category, status, first, after
-        )
-
-
-def records_connection_empty() -> RecordConnection:
-    from api.types.record import RecordConnection
-
-    return RecordConnection.page([], total=0)
+        subject = self.record_subject()
+        wanted = records_wanted(info, subject, polarity, category, status, first, after)
+        return await records_connection(info, subject, wanted)

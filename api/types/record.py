@@ -117,7 +117,7 @@ def record_page(
     return RecordConnection.page(nodes, start=start, total=total, has_next=has_next)
 
 
-async def records_connection(
+def records_wanted(
     info: Info,
     subject: str,
     polarity: models.Polarity | None,
@@ -125,12 +125,28 @@ async def records_connection(
     status: models.RecordStatus | None,
     first: int | None,
     after: str | None,
+) -> RecordFilter | None:
+    """The page of ``subject``'s records a ``records`` field asks for, as the caller may see
+    them (None: none it may see). The public sees a company's published records only."""
+    from api.access import Can, allowed
+
+    if not allowed(info, Can.READ_FULL_FILES, subject):
+        if status not in (None, models.RecordStatus.ACTIVE):
+            return None
+        status = models.RecordStatus.ACTIVE
+    return RecordFilter(
+        polarity, category, status, skip=parse_offset(after), limit=page_size(first)
+    )
+
+
+async def records_connection(
+    info: Info, subject: str, wanted: RecordFilter | None
 ) -> RecordConnection:
     """A page of one subject's records through the batched loader."""
-    size = page_size(first)
-    skip = parse_offset(after)
-    wanted = RecordFilter(polarity, category, status, skip=skip, limit=size)
+    if wanted is None:
+        return RecordConnection.page([], total=0)
     page = await info.context.loaders.records.load((subject, wanted))
     # The file's own rule (``FileField``) let the caller list them: each record is cleared.
+    skip = wanted.skip
     has_next = skip + len(page.records) < page.total
     return record_page(page.records, skip, page.total, has_next, cleared=True)

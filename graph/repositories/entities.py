@@ -16,7 +16,8 @@ from typing import Any, LiteralString
 
 from graph.driver import Graph
 from graph.models import Company, Entity, EntityKind, Link, Person, RelType
-from graph.repositories import convert
+from graph.repositories import convert, records
+from graph.repositories.records import RecordFilter, RecordPage
 
 # How many relationships of one kind an entity lists; hubs have more (linkage pages them).
 LIST_LIMIT = 500
@@ -51,71 +52,89 @@ RETURN key, properties(p) AS person, properties(c) AS company
 
 @dataclass(frozen=True)
 class Edge:
-    """How to list one kind of relationship seen from one side."""
+    """How to list one kind of relationship seen from one side: ``match`` binds ``other`` and
+    ``r`` from ``key``, ``order`` sorts them."""
 
-    query: LiteralString
+    match: LiteralString
+    order: LiteralString
     rel: RelType
 
+    @property
+    def query(self) -> LiteralString:
+        """The statement listing it for a batch of keys."""
+        return (
+            "UNWIND $keys AS key\n"
+            + self.match
+            + "\nWITH key, other, r ORDER BY "
+            + self.order
+            + "\nWITH key, "
+            + _LINKS
+            + " AS links\nRETURN key, links"
+        )
 
-def _edge_query(match: LiteralString, order: LiteralString) -> LiteralString:
-    return (
-        "UNWIND $keys AS key\n"
-        + match
-        + "\nWITH key, other, r ORDER BY "
-        + order
-        + "\nWITH key, collect({labels: labels(other), props: properties(other), "
-        "rel: properties(r)})[0..$limit] AS links\nRETURN key, links"
-    )
+    def subquery(self, name: LiteralString) -> LiteralString:
+        """A ``CALL`` subquery listing it for the ``key`` of the outer statement, as ``name``."""
+        return (
+            "CALL (key) {\n"
+            + self.match
+            + "\nWITH other, r ORDER BY "
+            + self.order
+            + "\nRETURN "
+            + _LINKS
+            + " AS "
+            + name
+            + "\n}\n"
+        )
+
+
+_LINKS = "collect({labels: labels(other), props: properties(other), rel: properties(r)})[0..$limit]"
 
 
 # Seen from a company: who represents, holds, serves, branches off it; whom it belongs to.
 LEGAL_REPRESENTATIVES = Edge(
-    _edge_query(
-        "MATCH (:Company {uscc: key})<-[r:LEGAL_REPRESENTATIVE_OF]-(other:Person)",
-        "r.until IS NULL DESC, r.since DESC",
-    ),
+    "MATCH (:Company {uscc: key})<-[r:LEGAL_REPRESENTATIVE_OF]-(other:Person)",
+    "r.until IS NULL DESC, r.since DESC",
     RelType.LEGAL_REPRESENTATIVE_OF,
 )
 SHAREHOLDERS = Edge(
-    _edge_query(
-        "MATCH (:Company {uscc: key})<-[r:SHAREHOLDER_OF]-(other)", "r.stake DESC, other.name"
-    ),
+    "MATCH (:Company {uscc: key})<-[r:SHAREHOLDER_OF]-(other)",
+    "r.stake DESC, other.name",
     RelType.SHAREHOLDER_OF,
 )
 OFFICERS = Edge(
-    _edge_query(
-        "MATCH (:Company {uscc: key})<-[r:OFFICER_OF]-(other:Person)", "r.role, other.name"
-    ),
+    "MATCH (:Company {uscc: key})<-[r:OFFICER_OF]-(other:Person)",
+    "r.role, other.name",
     RelType.OFFICER_OF,
 )
 BRANCHES = Edge(
-    _edge_query("MATCH (:Company {uscc: key})<-[r:BRANCH_OF]-(other:Company)", "other.name"),
+    "MATCH (:Company {uscc: key})<-[r:BRANCH_OF]-(other:Company)",
+    "other.name",
     RelType.BRANCH_OF,
 )
 PARENTS = Edge(
-    _edge_query("MATCH (:Company {uscc: key})-[r:BRANCH_OF]->(other:Company)", "other.name"),
+    "MATCH (:Company {uscc: key})-[r:BRANCH_OF]->(other:Company)",
+    "other.name",
     RelType.BRANCH_OF,
 )
 COMPANY_HOLDINGS = Edge(
-    _edge_query("MATCH (:Company {uscc: key})-[r:SHAREHOLDER_OF]->(other:Company)", "r.stake DESC"),
+    "MATCH (:Company {uscc: key})-[r:SHAREHOLDER_OF]->(other:Company)",
+    "r.stake DESC",
     RelType.SHAREHOLDER_OF,
 )
 # Seen from a person.
 PERSON_HOLDINGS = Edge(
-    _edge_query(
-        "MATCH (:Person {idNumber: key})-[r:SHAREHOLDER_OF]->(other:Company)", "r.stake DESC"
-    ),
+    "MATCH (:Person {idNumber: key})-[r:SHAREHOLDER_OF]->(other:Company)",
+    "r.stake DESC",
     RelType.SHAREHOLDER_OF,
 )
 REPRESENTED = Edge(
-    _edge_query(
-        "MATCH (:Person {idNumber: key})-[r:LEGAL_REPRESENTATIVE_OF]->(other:Company)",
-        "other.name",
-    ),
+    "MATCH (:Person {idNumber: key})-[r:LEGAL_REPRESENTATIVE_OF]->(other:Company)",
+    "other.name",
     RelType.LEGAL_REPRESENTATIVE_OF,
 )
 OFFICES = Edge(
-    _edge_query("MATCH (:Person {idNumber: key})-[r:OFFICER_OF]->(other:Company)", "other.name"),
+    "MATCH (:Person {idNumber: key})-[r:OFFICER_OF]->(other:Company)",
+    "other.name",
     RelType.OFFICER_OF,
 )
 
@@ -170,21 +189,73 @@ async def links(graph: Graph, edge: Edge, keys: Sequence[str]) -> list[list[Link
     if not keys:
         return []
     rows = await graph.read(edge.query, {"keys": list(dict.fromkeys(keys)), "limit": LIST_LIMIT})
-    found: dict[str, list[Link]] = {}
-    for row in rows:
-        found[row["key"]] = [
-            Link(
-                rel=edge.rel,
-                other=convert.entity(item["labels"], item["props"]),
-                stake=item["rel"].get("stake"),
-                role=item["rel"].get("role"),
-                since=convert.to_date(item["rel"].get("since")),
-                until=convert.to_date(item["rel"].get("until")),
-                source=item["rel"].get("source"),
-            )
-            for item in row["links"]
-        ]
+    found = {row["key"]: _links(edge, row["links"]) for row in rows}
     return [found.get(k, []) for k in keys]
+
+
+def _links(edge: Edge, items: list[dict[str, Any]]) -> list[Link]:
+    return [
+        Link(
+            rel=edge.rel,
+            other=convert.entity(item["labels"], item["props"]),
+            stake=item["rel"].get("stake"),
+            role=item["rel"].get("role"),
+            since=convert.to_date(item["rel"].get("since")),
+            until=convert.to_date(item["rel"].get("until")),
+            source=item["rel"].get("source"),
+        )
+        for item in items
+    ]
+
+
+@dataclass(frozen=True)
+class CompanyView:
+    """A company with the relationships and pages of records asked for with it."""
+
+    company: Company
+    links: dict[Edge, list[Link]]
+    records: dict[RecordFilter, RecordPage]
+
+
+# Names of the columns one statement can carry (a literal each, as the driver wants).
+_SLOTS: tuple[LiteralString, ...] = ("0", "1", "2", "3", "4", "5", "6", "7")
+
+
+async def companies_with(
+    graph: Graph, keys: Sequence[str], edges: Sequence[Edge], pages: Sequence[RecordFilter]
+) -> list[CompanyView | None]:
+    """The companies with these codes, each with its relationships of ``edges`` and its
+    records' ``pages``, in one statement (None where there is no such company)."""
+    edges, pages = list(dict.fromkeys(edges)), list(dict.fromkeys(pages))
+    if len(edges) > len(_SLOTS) or len(pages) > len(_SLOTS):
+        raise ValueError(f"at most {len(_SLOTS)} relationships and pages of records at once")
+    if not keys:
+        return []
+    query: LiteralString = "UNWIND $keys AS key\nMATCH (c:Company {uscc: key})\n"
+    columns: LiteralString = "key, properties(c) AS props"
+    params: dict[str, Any] = {"keys": list(dict.fromkeys(keys)), "limit": LIST_LIMIT}
+    for slot, edge in zip(_SLOTS, edges, strict=False):
+        query += edge.subquery("links" + slot)
+        columns += ", links" + slot
+    for slot, wanted in zip(_SLOTS, pages, strict=False):
+        query += records.subquery(slot)
+        columns += ", total" + slot + ", page" + slot
+        params.update(records.subquery_params(slot, wanted))
+    rows = await graph.read(query + "RETURN " + columns, params)
+    found: dict[str, CompanyView] = {}
+    for row in rows:
+        found[row["key"]] = CompanyView(
+            convert.company(row["props"]),
+            {
+                edge: _links(edge, row["links" + slot])
+                for slot, edge in zip(_SLOTS, edges, strict=False)
+            },
+            {
+                wanted: records.page_of(row, slot)
+                for slot, wanted in zip(_SLOTS, pages, strict=False)
+            },
+        )
+    return [found.get(k) for k in keys]
 
 
 async def count_companies(graph: Graph) -> int:

@@ -3,9 +3,10 @@ id, and the publicity feed of the newest warnings across the registry."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any, LiteralString
 
 from graph.driver import Graph
 from graph.models import Category, Polarity, Record, RecordStatus
@@ -61,6 +62,48 @@ class RecordPage:
     total: int
 
 
+def subquery(slot: LiteralString) -> LiteralString:
+    """A ``CALL`` subquery for one page of the outer statement's ``key``'s records (as
+    ``RECORDS_OF_SUBJECTS`` pages them), in columns ``total<slot>`` and ``page<slot>``, with
+    the parameters ``subquery_params`` gives."""
+    return (
+        "CALL (key) {\nMATCH (r:Record {subjectKey: key})\n"
+        "WHERE ($polarity" + slot + " IS NULL OR r.polarity = $polarity" + slot + ")\n"
+        "  AND ($category" + slot + " IS NULL OR r.category = $category" + slot + ")\n"
+        "  AND ($status" + slot + " IS NULL OR r.status = $status" + slot + ")\n"
+        "WITH r ORDER BY r.decidedOn DESC, r.recordId\n"
+        "WITH collect(properties(r)) AS found\n"
+        "RETURN size(found) AS total"
+        + slot
+        + ", found[$skip"
+        + slot
+        + "..$end"
+        + slot
+        + "] AS page"
+        + slot
+        + "\n}\n"
+    )
+
+
+def subquery_params(slot: str, wanted: RecordFilter) -> dict[str, Any]:
+    return {f"{name}{slot}": value for name, value in _params(wanted).items()}
+
+
+def page_of(row: Mapping[str, Any], slot: str) -> RecordPage:
+    """The page a ``subquery`` put in ``row``."""
+    return RecordPage([convert.record(p) for p in row[f"page{slot}"]], int(row[f"total{slot}"]))
+
+
+def _params(wanted: RecordFilter) -> dict[str, Any]:
+    return {
+        "polarity": wanted.polarity.value if wanted.polarity else None,
+        "category": wanted.category.value if wanted.category else None,
+        "status": wanted.status.value if wanted.status else None,
+        "skip": wanted.skip,
+        "end": wanted.skip + wanted.limit,
+    }
+
+
 async def records_by_id(graph: Graph, keys: Sequence[str]) -> list[Record | None]:
     """The records with these ids, in key order."""
     if not keys:
@@ -77,15 +120,7 @@ async def records_of_subjects(
     if not keys:
         return []
     rows = await graph.read(
-        RECORDS_OF_SUBJECTS,
-        {
-            "keys": list(dict.fromkeys(keys)),
-            "polarity": wanted.polarity.value if wanted.polarity else None,
-            "category": wanted.category.value if wanted.category else None,
-            "status": wanted.status.value if wanted.status else None,
-            "skip": wanted.skip,
-            "end": wanted.skip + wanted.limit,
-        },
+        RECORDS_OF_SUBJECTS, {"keys": list(dict.fromkeys(keys)), **_params(wanted)}
     )
     found = {
         row["key"]: RecordPage([convert.record(p) for p in row["page"]], int(row["total"]))
