@@ -29,7 +29,8 @@ from config.settings import Settings
 from graph.driver import Graph
 from graph.errors import GraphError
 from graph.migrate import Migration, apply_migrations, load_migrations, pending_migrations
-from graph.repositories import audit, checkpoints
+from graph.repositories import checkpoints
+from graph.repositories.appender import Appender
 from graph.signing import Signer
 from scoring.scheme import load_schemes
 from usecases.schemes import Schemes
@@ -54,7 +55,7 @@ def create_app(settings: Settings) -> Starlette:
                 for migration in applied:
                     log.info("applied migration %s", migration.path.name)
             app.state.graph = graph
-            app.state.appender = audit.Appender(graph)
+            app.state.appender = Appender(graph)
             signing = asyncio.create_task(_checkpoints(graph, signer, settings))
             try:
                 yield

@@ -1,4 +1,4 @@
-"""``audit.Appender``: a worker's reads appended in groups, each its own entry in the chain, while
+"""``Appender``: a worker's reads appended in groups, each its own entry in the chain, while
 writes of the same worker, of another worker and of the command line append around them."""
 
 from __future__ import annotations
@@ -8,6 +8,7 @@ import asyncio
 from config.settings import Settings
 from graph.driver import BoundGraph, Graph
 from graph.errors import GraphError
+from graph.repositories import appender as appenders
 from graph.repositories import audit
 
 READER = audit.Actor("reader-key", "relying_party")
@@ -26,14 +27,14 @@ async def test_reads_in_groups_each_with_its_entry_among_concurrent_writes(
     )  # the appender's alone: counts its statements
     other_worker = await Graph.connect(settings.graph_config())
     try:
-        appender, elsewhere = audit.Appender(own), audit.Appender(other_worker)
+        appender, elsewhere = appenders.Appender(own), appenders.Appender(other_worker)
         before = await audit.length(clean_graph)
         reads = [
-            audit.Read(READER, "company", {"n": n}, (f"P{n:03}", f"Q{n:03}", f"P{n:03}"))
+            appenders.Read(READER, "company", {"n": n}, (f"P{n:03}", f"Q{n:03}", f"P{n:03}"))
             for n in range(60)
         ]
 
-        async def write(n: int, appender: audit.Appender | None, graph: Graph) -> None:
+        async def write(n: int, appender: appenders.Appender | None, graph: Graph) -> None:
             await audit.act(graph, OTHER, "upsertCompany", {"w": n}, _nothing, appender=appender)
 
         statements = own.statements
@@ -65,11 +66,11 @@ async def test_reads_in_groups_each_with_its_entry_among_concurrent_writes(
 async def test_the_head_moved_by_another_process_is_read_again(
     clean_graph: Graph, settings: Settings
 ) -> None:
-    appender = audit.Appender(clean_graph)
-    first = await appender.read(audit.Read(READER, "company", {}, ("P1",)))
+    appender = appenders.Appender(clean_graph)
+    first = await appender.read(appenders.Read(READER, "company", {}, ("P1",)))
     # The command line appends behind this worker's back: the head it remembers is stale.
     await audit.act(clean_graph, OTHER, "upsertCompany", {}, _nothing)
-    second = await appender.read(audit.Read(READER, "company", {}, ("P2",)))
+    second = await appender.read(appenders.Read(READER, "company", {}, ("P2",)))
     assert second.seq == first.seq + 2
     assert (await audit.verify(clean_graph))[1] is None
 
@@ -79,11 +80,11 @@ async def test_a_group_that_cannot_be_written_fails_every_read_in_it(
 ) -> None:
     gone = await Graph.connect(settings.graph_config())
     await gone.close()
-    appender = audit.Appender(gone)
+    appender = appenders.Appender(gone)
     before = await audit.length(clean_graph)
     results = await asyncio.wait_for(
         asyncio.gather(
-            *(appender.read(audit.Read(READER, "company", {}, (f"P{n}",))) for n in range(5)),
+            *(appender.read(appenders.Read(READER, "company", {}, (f"P{n}",))) for n in range(5)),
             return_exceptions=True,
         ),
         timeout=60,
@@ -91,16 +92,16 @@ async def test_a_group_that_cannot_be_written_fails_every_read_in_it(
     assert len(results) == 5 and all(isinstance(r, GraphError) for r in results), results
     assert await audit.length(clean_graph) == before
     # The appender is not stuck: on a graph that answers, the next reads go in.
-    healthy = audit.Appender(clean_graph)
-    entry = await healthy.read(audit.Read(READER, "company", {}, ("P9",)))
+    healthy = appenders.Appender(clean_graph)
+    entry = await healthy.read(appenders.Read(READER, "company", {}, ("P9",)))
     assert entry.seq == before + 1
 
 
 async def test_a_read_that_found_no_one_has_its_entry_too(clean_graph: Graph) -> None:
-    appender = audit.Appender(clean_graph)
+    appender = appenders.Appender(clean_graph)
     missed, found = await asyncio.gather(
-        appender.read(audit.Read(READER, "person", {"miss": 1}, ())),
-        appender.read(audit.Read(READER, "person", {"hit": 1}, ("P5",))),
+        appender.read(appenders.Read(READER, "person", {"miss": 1}, ())),
+        appender.read(appenders.Read(READER, "person", {"hit": 1}, ("P5",))),
     )
     assert (missed.subjects, found.subjects) == ((), ("P5",))
     assert found.seq == missed.seq + 1

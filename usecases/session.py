@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 from graph.driver import Graph
 from graph.repositories import audit
+from graph.repositories.appender import Appender, Read
 from graph.repositories.keys import Role
 from usecases.schemes import Schemes
 
@@ -45,7 +46,7 @@ class Session:
     graph: Graph
     caller: Caller
     schemes: Schemes
-    appender: audit.Appender | None = None  # the worker's: its appends take turns, reads group
+    appender: Appender | None = None  # the worker's: its appends take turns, reads group
 
     async def audited(
         self,
@@ -75,9 +76,7 @@ class Session:
         """Append a read entry naming ``subjects``: an act that writes nothing but its entry
         (grouped with the worker's other reads in one statement when there is an appender)."""
         if self.appender is not None:
-            await self.appender.read(
-                audit.Read(self.caller.actor, operation, args, tuple(subjects))
-            )
+            await self.appender.read(Read(self.caller.actor, operation, args, tuple(subjects)))
             return
 
         async def nothing(graph: Graph) -> None:

@@ -23,13 +23,16 @@ import random
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import orjson
 
 from graph.driver import BoundGraph, Graph, bound
 from graph.errors import GraphConflict, GraphConstraintError, GraphError
 from graph.repositories import state
+
+if TYPE_CHECKING:
+    from graph.repositories.appender import Appender
 
 GENESIS = "0" * 64
 RETRIES = 10
@@ -138,7 +141,7 @@ async def append(
         await graph.write(INIT, {"genesis": GENESIS})
         rows = await graph.read(HEAD)
     prev_seq, prev_hash = int(rows[0]["seq"]), str(rows[0]["hash"])
-    entry = _next(
+    entry = next_entry(
         prev_seq,
         prev_hash,
         key_id=key_id,
@@ -164,7 +167,7 @@ async def append(
     return entry
 
 
-def _next(
+def next_entry(
     prev_seq: int,
     prev_hash: str,
     *,
@@ -248,132 +251,6 @@ async def act(
             log.info("conflict on %s, retrying", operation)
             await asyncio.sleep(random.uniform(0, 0.02 * (attempt + 1)))
     raise AssertionError("unreachable")
-
-
-APPEND_READS = """
-MATCH (h:AuditHead {chain: 'main'})
-WHERE h.seq = $prevSeq AND h.hash = $prevHash
-SET h.seq = $lastSeq, h.hash = $lastHash
-WITH h
-CALL (h) {
-  UNWIND $entries AS entry
-  CREATE (e:AuditEntry)
-  SET e = entry
-  RETURN count(*) AS entries
-}
-CALL (h) {
-  UNWIND $mentions AS mention
-  CREATE (:AuditMention {subjectKey: mention.subject, seq: mention.seq, kind: 'read'})
-  RETURN count(*) AS mentions
-}
-RETURN h.seq AS seq
-"""
-
-
-@dataclass(frozen=True)
-class Read:
-    """A read to log: who read which people, by which operation."""
-
-    actor: Actor
-    operation: str
-    args: Any
-    subjects: tuple[str, ...]
-
-
-class Appender:
-    """One worker's way onto the chain (``act`` and ``Appender.read``).
-
-    Its appends take turns (``lock``): only other processes' appends can take the next number
-    first. Reads are appended together (a group commit): while one group is being written, the
-    reads that arrive wait and go in the next group, one statement for all of them, each its
-    own entry chained to the one before; every caller returns once its entry is committed, or
-    raises when it could not be. The head last written here is remembered, so a group is one
-    round trip unless another process moved the head (then it is read and the group retried).
-    """
-
-    GROUP = 200  # entries at most in one statement
-
-    def __init__(self, graph: Graph) -> None:
-        self.graph = graph
-        self.lock = asyncio.Lock()
-        self._head: tuple[int, str] | None = None
-        self._waiting: list[tuple[Read, asyncio.Future[Entry]]] = []
-        self._writer: asyncio.Task[None] | None = None
-
-    def moved(self, entry: Entry) -> None:
-        """Remember the head an ``act`` of this worker just committed."""
-        self._head = (entry.seq, entry.hash)
-
-    async def read(self, read: Read) -> Entry:
-        """Append ``read``'s entry with whatever other reads are waiting; its entry, committed.
-        A read may name no one (a lookup that found nobody is still a read)."""
-        done: asyncio.Future[Entry] = asyncio.get_running_loop().create_future()
-        self._waiting.append((read, done))
-        if self._writer is None or self._writer.done():
-            # A task of its own: a caller that gives up (its request timed out) leaves the
-            # group to be written for the others.
-            self._writer = asyncio.create_task(self._drain())
-        return await asyncio.shield(done)
-
-    async def _drain(self) -> None:
-        while self._waiting:
-            group, self._waiting = self._waiting[: self.GROUP], self._waiting[self.GROUP :]
-            try:
-                async with self.lock:
-                    entries = await self._append([read for read, _ in group])
-            except Exception as exc:  # every caller of the group raises it
-                for _, done in group:
-                    if not done.done():
-                        done.set_exception(exc)
-                continue
-            for (_, done), entry in zip(group, entries, strict=True):
-                if not done.done():
-                    done.set_result(entry)
-
-    async def _append(self, reads: list[Read]) -> list[Entry]:
-        for attempt in range(RETRIES):
-            head = self._head or await self._read_head()
-            entries: list[Entry] = []
-            seq, prev = head
-            for read in reads:
-                entry = _next(
-                    seq,
-                    prev,
-                    key_id=read.actor.key_id,
-                    role=read.actor.role,
-                    operation=read.operation,
-                    kind="read",
-                    args=read.args,
-                    subjects=read.subjects,
-                )
-                entries.append(entry)
-                seq, prev = entry.seq, entry.hash
-            params = {
-                "prevSeq": head[0],
-                "prevHash": head[1],
-                "lastSeq": seq,
-                "lastHash": prev,
-                "entries": [{**e.body(), "hash": e.hash} for e in entries],
-                "mentions": [{"subject": s, "seq": e.seq} for e in entries for s in e.subjects],
-            }
-            try:
-                if await self.graph.write(APPEND_READS, params):
-                    self._head = (seq, prev)
-                    return entries
-            except (GraphConflict, GraphConstraintError):
-                pass  # another writer took these numbers in the same instant
-            # Another process appended since: read the head again.
-            self._head = None
-            if attempt:
-                await asyncio.sleep(random.uniform(0, 0.02 * attempt))
-        raise ChainConflict("the audit chain kept moving while reads were being logged")
-
-    async def _read_head(self) -> tuple[int, str]:
-        rows = await self.graph.read(HEAD)
-        if not rows:
-            await self.graph.write(INIT, {"genesis": GENESIS})
-            rows = await self.graph.read(HEAD)
-        return int(rows[0]["seq"]), str(rows[0]["hash"])
 
 
 def _entry(p: dict[str, Any]) -> Entry:
