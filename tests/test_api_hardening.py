@@ -118,8 +118,9 @@ def _calls_with_built_cypher(path: Path) -> list[str]:
 
 
 def test_cypher_never_built_from_input() -> None:
-    """Statements are constants (module-level strings, or tables of them keyed by enums) and
-    take input only as $parameters; mypy checks that every statement is a LiteralString too."""
+    """Statements are constants (module-level strings, tables of them keyed by enums, or made
+    once from such constants by a cached function) and take input only as $parameters; mypy
+    checks that every statement is a LiteralString too."""
     offenders = []
     for package in ("api", "graph", "cli", "scoring"):
         for path in sorted((ROOT / package).rglob("*.py")):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache, cached_property
 from typing import Any, LiteralString
 
 from graph.driver import Graph
@@ -59,18 +60,10 @@ class Edge:
     order: LiteralString
     rel: RelType
 
-    @property
+    @cached_property
     def query(self) -> LiteralString:
         """The statement listing it for a batch of keys."""
-        return (
-            "UNWIND $keys AS key\n"
-            + self.match
-            + "\nWITH key, other, r ORDER BY "
-            + self.order
-            + "\nWITH key, "
-            + _LINKS
-            + " AS links\nRETURN key, links"
-        )
+        return "UNWIND $keys AS key\n" + self.subquery("links") + "RETURN key, links"
 
     def subquery(self, name: LiteralString) -> LiteralString:
         """A ``CALL`` subquery listing it for the ``key`` of the outer statement, as ``name``."""
@@ -221,6 +214,21 @@ class CompanyView:
 _SLOTS: tuple[LiteralString, ...] = ("0", "1", "2", "3", "4", "5", "6", "7")
 
 
+@cache
+def _companies_with(edges: tuple[Edge, ...], pages: int) -> LiteralString:
+    """The statement of ``companies_with``, made once for each combination from the edges'
+    constant patterns and the records' subquery (a table of statements, filled as needed)."""
+    query: LiteralString = "UNWIND $keys AS key\nMATCH (c:Company {uscc: key})\n"
+    columns: LiteralString = "key, properties(c) AS props"
+    for slot, edge in zip(_SLOTS, edges, strict=False):
+        query += edge.subquery("links" + slot)
+        columns += ", links" + slot
+    for slot in _SLOTS[:pages]:
+        query += records.subquery(slot)
+        columns += ", total" + slot + ", page" + slot
+    return query + "RETURN " + columns
+
+
 async def companies_with(
     graph: Graph, keys: Sequence[str], edges: Sequence[Edge], pages: Sequence[RecordFilter]
 ) -> list[CompanyView | None]:
@@ -231,17 +239,11 @@ async def companies_with(
         raise ValueError(f"at most {len(_SLOTS)} relationships and pages of records at once")
     if not keys:
         return []
-    query: LiteralString = "UNWIND $keys AS key\nMATCH (c:Company {uscc: key})\n"
-    columns: LiteralString = "key, properties(c) AS props"
     params: dict[str, Any] = {"keys": list(dict.fromkeys(keys)), "limit": LIST_LIMIT}
-    for slot, edge in zip(_SLOTS, edges, strict=False):
-        query += edge.subquery("links" + slot)
-        columns += ", links" + slot
     for slot, wanted in zip(_SLOTS, pages, strict=False):
-        query += records.subquery(slot)
-        columns += ", total" + slot + ", page" + slot
         params.update(records.subquery_params(slot, wanted))
-    rows = await graph.read(query + "RETURN " + columns, params)
+    statement = _companies_with(tuple(edges), len(pages))
+    rows = await graph.read(statement, params)
     found: dict[str, CompanyView] = {}
     for row in rows:
         found[row["key"]] = CompanyView(

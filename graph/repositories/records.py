@@ -18,17 +18,6 @@ MATCH (r:Record {recordId: key})
 RETURN key, properties(r) AS props
 """
 
-RECORDS_OF_SUBJECTS = """
-UNWIND $keys AS key
-MATCH (r:Record {subjectKey: key})
-WHERE ($polarity IS NULL OR r.polarity = $polarity)
-  AND ($category IS NULL OR r.category = $category)
-  AND ($status IS NULL OR r.status = $status)
-WITH key, r ORDER BY r.decidedOn DESC, r.recordId
-WITH key, collect(properties(r)) AS found
-RETURN key, size(found) AS total, found[$skip..$end] AS page
-"""
-
 # Keyset paging, newest first, ties broken by record id; the cursor is the last row's pair. The
 # date window keeps the scan on the decidedOn index; the caller widens it until the page fills.
 PUBLICITY = """
@@ -63,9 +52,9 @@ class RecordPage:
 
 
 def subquery(slot: LiteralString) -> LiteralString:
-    """A ``CALL`` subquery for one page of the outer statement's ``key``'s records (as
-    ``RECORDS_OF_SUBJECTS`` pages them), in columns ``total<slot>`` and ``page<slot>``, with
-    the parameters ``subquery_params`` gives."""
+    """A ``CALL`` subquery for one page of the outer statement's ``key``'s records, newest
+    first, and how many there are in all, in columns ``page<slot>`` and ``total<slot>``, with the
+    parameters ``subquery_params`` gives."""
     return (
         "CALL (key) {\nMATCH (r:Record {subjectKey: key})\n"
         "WHERE ($polarity" + slot + " IS NULL OR r.polarity = $polarity" + slot + ")\n"
@@ -83,6 +72,10 @@ def subquery(slot: LiteralString) -> LiteralString:
         + slot
         + "\n}\n"
     )
+
+
+# One page of each subject's records, with each subject's total.
+RECORDS_OF_SUBJECTS = "UNWIND $keys AS key\n" + subquery("") + "RETURN key, total, page"
 
 
 def subquery_params(slot: str, wanted: RecordFilter) -> dict[str, Any]:
@@ -122,10 +115,7 @@ async def records_of_subjects(
     rows = await graph.read(
         RECORDS_OF_SUBJECTS, {"keys": list(dict.fromkeys(keys)), **_params(wanted)}
     )
-    found = {
-        row["key"]: RecordPage([convert.record(p) for p in row["page"]], int(row["total"]))
-        for row in rows
-    }
+    found = {row["key"]: page_of(row, "") for row in rows}
     return [found.get(k, RecordPage([], 0)) for k in keys]
 
 
