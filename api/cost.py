@@ -14,7 +14,7 @@ rarely, not as often as its request rate allows.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -39,7 +39,7 @@ from graphql import (
     parse,
     value_from_ast_untyped,
 )
-from strawberry.extensions import SchemaExtension
+from strawberry.types import ExecutionContext
 
 from api.errors import PublicError
 
@@ -81,23 +81,20 @@ def refusal(cost: int, what: str = "operation") -> CostExceeded:
     )
 
 
-class CostLimit(SchemaExtension):
-    """Refuses an operation whose estimated cost is above ``BUDGET``."""
-
-    def on_execute(self) -> Iterator[None]:
-        context = self.execution_context
-        document = context.graphql_document
-        if document is not None:
-            cost = operation_cost(
-                context.schema._schema, document, context.operation_name, context.variables
-            )
-            if cost > BUDGET:
-                raise GraphQLError(str(refusal(cost)))
-            ours = context.context
-            charge = getattr(ours, "charge", None)
-            if charge is not None and not ours.cost_charged:
-                charge(cost)  # RateLimited past the caller's budget a minute
-        yield
+def check_cost(context: ExecutionContext) -> None:
+    """Refuse the operation about to execute when its estimated cost is above ``BUDGET``, and
+    charge what it costs to its caller's budget a minute (the schema's pipeline calls it)."""
+    document = context.graphql_document
+    if document is not None:
+        cost = operation_cost(
+            context.schema._schema, document, context.operation_name, context.variables
+        )
+        if cost > BUDGET:
+            raise GraphQLError(str(refusal(cost)))
+        ours = context.context
+        charge = getattr(ours, "charge", None)
+        if charge is not None and not ours.cost_charged:
+            charge(cost)  # RateLimited past the caller's budget a minute
 
 
 @lru_cache(maxsize=1024)

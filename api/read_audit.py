@@ -3,29 +3,17 @@
 The rules that let a relying party or an investigator read a person (``api.permissions``: a
 person's fields, a person's file, record or stored score, wherever the operation reached it:
 a lookup, a search, a company's shareholders, a linkage, a risk scan) note the person on the
-request's context. When the operation has run, ``AuditReads`` appends one read entry naming
-them all (its operation: the root fields that read them). When that entry cannot be written,
-the operation answers an error instead of its data: no read without its entry.
+request's context. When the operation has run, the schema's pipeline (``api.schema``) calls
+``flush_reads``, which appends one read entry naming them all (its operation: the root fields
+that read them). When that entry cannot be written, the operation answers an error instead of
+its data: no read without its entry.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 from starlette.websockets import WebSocket
-from strawberry.extensions import SchemaExtension
 
 from api.context import Context
-
-
-class AuditReads(SchemaExtension):
-    """Appends the operation's read entry once it has run (see the module)."""
-
-    async def on_operation(self) -> AsyncIterator[None]:
-        yield
-        context = self.execution_context.context
-        if isinstance(context, Context):
-            await flush_reads(context)
 
 
 async def flush_reads(context: Context) -> None:

@@ -4,32 +4,26 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Iterator
-from functools import partial
+from collections.abc import AsyncIterator, Callable, Iterator
+from functools import lru_cache, partial
 
 import strawberry
-from graphql import ASTValidationRule, GraphQLError
+from graphql import ASTValidationRule, GraphQLError, parse
+from graphql import ExecutionResult as GraphQLExecutionResult
+from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry import relay
-from strawberry.extensions import (
-    AddValidationRules,
-    DisableIntrospection,
-    MaskErrors,
-    MaxTokensLimiter,
-    ParserCache,
-    SchemaExtension,
-    ValidationCache,
-    max_aliases,
-    query_depth_limiter,
-)
+from strawberry.extensions import MaskErrors, SchemaExtension, max_aliases, query_depth_limiter
 from strawberry.schema.config import StrawberryConfig
-from strawberry.types import ExecutionContext
+from strawberry.schema.schema import validate_document
+from strawberry.types import ExecutionContext, ExecutionResult
 
-from api.cost import CostLimit
+from api.context import Context
+from api.cost import check_cost
 from api.errors import should_mask_error
 from api.mutations import Mutation
 from api.permissions import Inherited, fields_need
 from api.queries import Query, Subscription
-from api.read_audit import AuditReads
+from api.read_audit import flush_reads
 from api.types.company import CompanyType
 from api.types.person import PersonType
 from api.types.record import RecordType
@@ -79,60 +73,93 @@ class CredgraphSchema(strawberry.Schema):
 
 # The rule classes are made once: ValidationCache keys on them, and strawberry's limiter
 # extensions would make new ones for every request, so nothing would ever be cached.
-_LIMIT_RULES: list[type[ASTValidationRule]] = [
+_LIMIT_RULES: tuple[type[ASTValidationRule], ...] = (
     query_depth_limiter.create_validator(MAX_DEPTH, None, None),
     max_aliases.create_validator(MAX_ALIASES),
-]
+)
+_PRODUCTION_RULES = (*_LIMIT_RULES, NoSchemaIntrospectionCustomRule)
 
 
 _SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
 
 
-class HideSuggestions(SchemaExtension):
+def hide_suggestions(context: ExecutionContext) -> None:
     """Production: no "Did you mean ...?" in any error, so that field, argument, type and enum
     names cannot be rebuilt by guessing while introspection is off; a validation error repeated
     (ten copies of one unknown directive) is answered once."""
+    if context.pre_execution_errors:
+        unique = {e.message: e for e in context.pre_execution_errors}
+        context.pre_execution_errors = list(unique.values())
+        if context.result is not None and context.result.errors:
+            context.result.errors = list({e.message: e for e in context.result.errors}.values())
+    errors = list(context.pre_execution_errors or [])
+    if context.result is not None:
+        errors += list(context.result.errors or [])
+    for error in errors:
+        error.message = _SUGGESTION.sub("", error.message)
+        if error.args:
+            error.args = (error.message, *error.args[1:])
 
-    def on_operation(self) -> Iterator[None]:
-        yield
+
+# Clients send the same documents with new variables: each is parsed and validated once.
+_parse = lru_cache(maxsize=CACHED_DOCUMENTS)(parse)
+_validate = lru_cache(maxsize=CACHED_DOCUMENTS)(validate_document)
+
+
+class Pipeline(MaskErrors):
+    """Every operation's limits and duties, as one extension: strawberry's hooks cost more per
+    operation for each extension that has them (nine of them took a tenth of a lookup's CPU),
+    so the concerns are functions in their own modules and this calls them in order.
+
+    Before: at most ``MAX_TOKENS`` tokens, at most ``MAX_DEPTH`` deep and ``MAX_ALIASES``
+    aliases, no introspection in production; the document parsed and validated once for all
+    requests that send it. Executing: the cost limit (``api.cost``). After: suggestions hidden
+    (production), unexpected errors masked (strawberry's ``MaskErrors``, which this is), and
+    last the operation's read entry (``api.read_audit``): an operation whose reads cannot be
+    audited fails whole, with that error.
+    """
+
+    def __init__(self, production: bool) -> None:
+        super().__init__(should_mask_error=should_mask_error)
+        self.production = production
+
+    async def on_operation(self) -> AsyncIterator[None]:  # type: ignore[override]
         context = self.execution_context
-        if context.pre_execution_errors:
-            unique = {e.message: e for e in context.pre_execution_errors}
-            context.pre_execution_errors = list(unique.values())
-            if context.result is not None and context.result.errors:
-                context.result.errors = list({e.message: e for e in context.result.errors}.values())
-        errors = list(context.pre_execution_errors or [])
-        if context.result is not None:
-            errors += list(context.result.errors or [])
-        for error in errors:
-            error.message = _SUGGESTION.sub("", error.message)
-            if error.args:
-                error.args = (error.message, *error.args[1:])
+        context.parse_options["max_tokens"] = MAX_TOKENS
+        context.validation_rules = context.validation_rules + (
+            _PRODUCTION_RULES if self.production else _LIMIT_RULES
+        )
+        yield
+        if self.production:
+            hide_suggestions(context)
+        result = context.result
+        if isinstance(result, (GraphQLExecutionResult, ExecutionResult)):
+            self._process_result(result)
+        ours = context.context
+        if isinstance(ours, Context):
+            await flush_reads(ours)
 
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        context.graphql_document = _parse(context.query, **context.parse_options)
+        yield
 
-class QueryLimits(AddValidationRules):
-    """Depth at most ``MAX_DEPTH`` and at most ``MAX_ALIASES`` aliases per operation."""
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        context.pre_execution_errors = _validate(
+            context.schema._schema, context.graphql_document, context.validation_rules
+        )
+        yield
 
-    def __init__(self) -> None:
-        super().__init__(_LIMIT_RULES)
+    def on_execute(self) -> Iterator[None]:
+        check_cost(self.execution_context)
+        yield
 
 
 def build_schema(*, production: bool = False) -> strawberry.Schema:
     """The credgraph schema; introspection is off in production."""
-    extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
-        # First, so that it runs last: an operation whose reads cannot be audited fails whole.
-        AuditReads,
-        # Factories: stateful extensions (MaskErrors) must not be shared between operations.
-        QueryLimits,
-        partial(MaxTokensLimiter, max_token_count=MAX_TOKENS),
-        CostLimit,
-        partial(MaskErrors, should_mask_error=should_mask_error),
-        # Clients send the same documents with new variables: parse and validate each once.
-        partial(ParserCache, maxsize=CACHED_DOCUMENTS),
-        partial(ValidationCache, maxsize=CACHED_DOCUMENTS),
-    ]
-    if production:
-        extensions += [DisableIntrospection, HideSuggestions]
+    # A factory: the extension holds its operation's context, one for each operation.
+    extensions: list[Callable[[], SchemaExtension]] = [partial(Pipeline, production)]
     return CredgraphSchema(
         query=Query,
         mutation=Mutation,

@@ -15,12 +15,40 @@ from dataclasses import dataclass
 from typing import Any, LiteralString
 
 import neo4j
+import neo4j.spatial
+import neo4j.time
 from neo4j import AsyncDriver, AsyncGraphDatabase, AsyncManagedTransaction, RoutingControl
 
 from graph.dialect import Dialect, FulltextIndex, fulltext_query_name
 from graph.errors import GraphUnavailable, UnauditedWrite, translate_errors
 
 Row = dict[str, Any]
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+# What ``Record.data()`` leaves as it is, besides the scalars.
+_LEAVES: tuple[type, ...] = (neo4j.time.Date, neo4j.time.Time, neo4j.time.DateTime)
+_LEAVES += (neo4j.time.Duration, neo4j.spatial.Point, bytes, bytearray)
+
+
+def _plain(value: Any) -> bool:
+    """Whether ``value`` holds only scalars, temporal values, lists and maps: no node,
+    relationship or path, which ``Record.data()`` would turn into something else."""
+    kind = type(value)
+    if kind in _SCALARS:
+        return True
+    if kind is list:
+        return all(map(_plain, value))
+    if kind is dict:
+        return all(map(_plain, value.values()))
+    return isinstance(value, _LEAVES)
+
+
+def row(record: neo4j.Record) -> Row:
+    """One result record as a dict, exactly as ``record.data()`` makes it. Most rows are
+    scalars, lists and maps, which ``data()`` would only copy (its walk cost a lookup more CPU
+    than the statement's own round trip): those are taken as they are."""
+    if all(map(_plain, record)):
+        return dict(zip(record.keys(), record, strict=True))
+    return record.data()
 
 
 @dataclass(frozen=True)
@@ -130,6 +158,16 @@ class Graph:
         """Run one write statement in its own transaction and return its rows as dicts."""
         return await self._execute(query, params, RoutingControl.WRITE, timeout)
 
+    async def write_once(
+        self, query: LiteralString, params: Mapping[str, Any] | None = None
+    ) -> list[Row]:
+        """Run one write statement as an auto-commit transaction: RUN and PULL in one round
+        trip, where ``write``'s managed transaction takes two (BEGIN, RUN and PULL; COMMIT).
+        It is retried on transient failures like a read, and a commit whose answer was lost
+        cannot be told from one that failed: the statement must be guarded so that running
+        it again is harmless (the audit chain's compare-and-set on its head)."""
+        return await self._write_once(query, params)
+
     async def write_in_batches(
         self,
         query: LiteralString,
@@ -168,11 +206,27 @@ class Graph:
                     database_=self.database,
                     routing_=routing,
                 )
-        return [record.data() for record in result.records]
+        return [row(record) for record in result.records]
 
     async def _read(
         self, query: LiteralString, params: Mapping[str, Any] | None, timeout: float | None
     ) -> list[Row]:
+        return await self._auto_commit(query, params, timeout, neo4j.READ_ACCESS)
+
+    async def _write_once(
+        self, query: LiteralString, params: Mapping[str, Any] | None
+    ) -> list[Row]:
+        return await self._auto_commit(query, params, None, neo4j.WRITE_ACCESS)
+
+    async def _auto_commit(
+        self,
+        query: LiteralString,
+        params: Mapping[str, Any] | None,
+        timeout: float | None,
+        mode: str,
+    ) -> list[Row]:
+        """One auto-commit statement, retried on transient failures for a while (the backend
+        restarting, a leader election)."""
         limit = timeout or self.config.query_timeout
         self.statements += 1
         retry_until = time.monotonic() + self.config.connection_timeout * 2
@@ -183,13 +237,13 @@ class Graph:
                     try:
                         async with self.driver.session(
                             database=self.database,
-                            default_access_mode=neo4j.READ_ACCESS,
+                            default_access_mode=mode,
                             bookmark_manager=self.driver.execute_query_bookmark_manager,
                         ) as session:
                             result = await session.run(
                                 self._query(query, limit), dict(params or {})
                             )
-                            return [record.data() async for record in result]
+                            return [row(record) async for record in result]
                     except (neo4j.exceptions.Neo4jError, neo4j.exceptions.DriverError) as exc:
                         if not exc.is_retryable() or time.monotonic() + delay > retry_until:
                             raise
@@ -262,7 +316,7 @@ class Transaction:
             self._graph.statements += 1
         with translate_errors():
             result = await self._tx.run(query, dict(params or {}))
-            return [record.data() async for record in result]
+            return [row(record) async for record in result]
 
 
 class BoundGraph(Graph):
@@ -306,6 +360,11 @@ class BoundGraph(Graph):
         timeout: float | None,
     ) -> list[Row]:
         return await self._tx.run(query, params)  # counted on the parent by Transaction.run
+
+    async def _write_once(
+        self, query: LiteralString, params: Mapping[str, Any] | None
+    ) -> list[Row]:
+        return await self._tx.run(query, params)
 
     async def _read(
         self, query: LiteralString, params: Mapping[str, Any] | None, timeout: float | None
@@ -366,6 +425,12 @@ class LimitedGraph(Graph):
     ) -> list[Row]:
         async with self._slots:
             return await self._parent._read(query, params, timeout)
+
+    async def _write_once(
+        self, query: LiteralString, params: Mapping[str, Any] | None
+    ) -> list[Row]:
+        async with self._slots:
+            return await self._parent._write_once(query, params)
 
     @asynccontextmanager
     async def transaction(self, *, timeout: float | None = None) -> AsyncIterator[Transaction]:

@@ -62,7 +62,8 @@ class Appender:
     reads that arrive wait and go in the next group, one statement for all of them, each its
     own entry chained to the one before; every caller returns once its entry is committed, or
     raises when it could not be. The head last written here is remembered, so a group is one
-    round trip unless another process moved the head (then it is read and the group retried).
+    round trip (one auto-commit statement) unless another process moved the head (then it is
+    read and the group retried).
     """
 
     GROUP = 200  # entries at most in one statement
@@ -131,7 +132,7 @@ class Appender:
                 "mentions": [{"subject": s, "seq": e.seq} for e in entries for s in e.subjects],
             }
             try:
-                if await self.graph.write(APPEND_READS, params):
+                if await self.graph.write_once(APPEND_READS, params):
                     self._head = (seq, prev)
                     return entries
             except (GraphConflict, GraphConstraintError):
