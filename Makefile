@@ -17,7 +17,7 @@ NEO4J := backend/neo4j-launcher/target/credgraph-neo4j.jar
 # The benchmark's peer: @neo4j/graphql on Apollo Server, and autocannon, from the npm registry.
 PEER := bench/neo4j-graphql/node_modules/.package-lock.json
 
-.PHONY: run test lint types pytest bench clean-data console browser neo4j
+.PHONY: run test lint types pytest bench profile clean-data console browser neo4j
 
 # (Re)install only when the project's dependencies changed since the last install.
 $(STAMP): pyproject.toml
@@ -74,6 +74,10 @@ test: lint types pytest
 bench: $(STAMP) $(PEER) $(if $(findstring arcadedb,$(BENCH_ARGS)),,$(NEO4J))
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
+# Where the API's CPU goes for one of the peer benchmark's queries, sampled by py-spy under 32
+# clients (minutes); PROFILE_ARGS="--query nested --backend neo4j" for another.
+profile: $(STAMP) $(PEER) $(if $(findstring neo4j,$(PROFILE_ARGS)),$(NEO4J))
+	$(BIN)/python -m bench.profile $(PROFILE_ARGS)
 
 clean-data:
 	-$(BIN)/credgraph db stop

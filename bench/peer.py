@@ -18,6 +18,7 @@ are credgraph's with the peer's in the baseline column, the ratio credgraph / pe
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import os
@@ -25,6 +26,7 @@ import random
 import shutil
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -75,6 +77,9 @@ THEIRS = {
     f"... on Person {{ name {_PEER_HOLDINGS} }} }} }} }} }} }}",
     "search": "query($q: String!) { companies(where: {name: {contains: $q}}, limit: 10) { name } }",
 }
+# The floor of our own stack (``bench.bare``: uvicorn, Starlette, the driver, one statement, no
+# GraphQL and none of our guarantees), for the lookup only.
+BARE = {"lookup": OURS["lookup"]}
 GOALS = ("lookup", "nested")  # the queries the goal applies to; search is reported only
 
 SHAREHELD = """
@@ -106,6 +111,7 @@ def run(
             with (
                 serving_process(settings, env) as (port, api),
                 _peer(settings) as (peer_port, peer),
+                _bare(settings) as (bare_port, bare),
             ):
                 servers = {
                     "credgraph": Server(
@@ -113,23 +119,42 @@ def run(
                         OURS, api.pid,
                     ),
                     "peer": Server(f"http://127.0.0.1:{peer_port}/", {}, THEIRS, peer.pid),
+                    "bare": Server(f"http://127.0.0.1:{bare_port}/graphql", {}, BARE, bare.pid),
                 }  # fmt: skip
-                for server in servers.values():  # warm both (the peer's JIT, our caches)
-                    for query in OURS:
+                for server in servers.values():  # warm all (the peer's JIT, our caches)
+                    for query in server.queries:
                         server.drive(root, query, plan[query], amount=300)
                 measured: dict[str, dict[str, list[dict[str, Any]]]] = {
-                    name: {query: [] for query in OURS} for name in servers
+                    name: {query: [] for query in server.queries}
+                    for name, server in servers.items()
                 }
                 for round_ in range(rounds):
                     order = list(servers) if round_ % 2 == 0 else list(reversed(servers))
                     for query in OURS:
                         for name in order:
                             server = servers[name]
+                            if query not in server.queries:
+                                continue
                             alone = server.drive(root, query, plan[query], amount=sequential)
                             loaded = server.drive(
                                 root, query, plan[query], duration=duration, clients=concurrency
                             )
                             measured[name][query].append({"alone": alone, "loaded": loaded})
+                # Where credgraph's CPU goes: its lookup sampled with py-spy under the same load.
+                from bench import profile
+
+                where = profile.sample(
+                    servers["credgraph"],
+                    root,
+                    plan["lookup"],
+                    argparse.Namespace(
+                        query="lookup",
+                        backend=str(backend_in_use()),
+                        duration=15,
+                        clients=concurrency,
+                        out=root / "profile",
+                    ),
+                )
                 rss = {name: peak_rss_mb(server.pid) for name, server in servers.items()}
     figures = _figures(measured, rss, concurrency)
     extra = {
@@ -139,6 +164,7 @@ def run(
         "sequential": sequential,
         "duration": duration,
         "concurrency": concurrency,
+        "profile": where,
     }
     return figures, extra
 
@@ -250,6 +276,40 @@ def _peer(settings: Settings) -> Iterator[tuple[int, subprocess.Popen[bytes]]]:
         proc.wait(30)
 
 
+@contextmanager
+def _bare(settings: Settings) -> Iterator[tuple[int, subprocess.Popen[bytes]]]:
+    """``bench.bare`` against the graph server of ``settings``, once it answers."""
+    config = settings.graph_config()
+    port = free_port()
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "BARE_BOLT_URI": config.uri,
+        "BARE_USER": config.user,
+        "BARE_PASSWORD": config.password,
+        "BARE_DATABASE": config.database,
+    }
+    command = [sys.executable, "-m", "uvicorn", "bench.bare:app", "--port", str(port)]
+    command += ["--log-level", "warning", "--no-access-log"]
+    proc = subprocess.Popen(command, env=env, cwd=Path(__file__).resolve().parent.parent)
+    try:
+        for _ in range(300):
+            try:
+                probe = {"variables": {"u": "-"}}
+                if httpx.post(f"http://127.0.0.1:{port}/graphql", json=probe).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if proc.poll() is not None:
+                raise RuntimeError(f"the bare server exited with {proc.returncode}")
+            time.sleep(0.2)
+        else:
+            raise RuntimeError("the bare server did not become ready")
+        yield port, proc
+    finally:
+        proc.terminate()
+        proc.wait(30)
+
+
 def _summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
     """One server's figures for one query over all rounds."""
     alone = [v for r in runs for v in r["alone"]["latencies"]]
@@ -317,6 +377,22 @@ def _figures(
             _compare(query, f"server CPU per request under {clients} clients", ours, theirs,
                      "cpu_ms", "ms", False, ["cpu_runs"]),
         ]  # fmt: skip
+    for query in BARE:
+        bare, theirs = _summary(measured["bare"][query]), _summary(measured["peer"][query])
+        for label, key, unit in (
+            (f"throughput at {clients} clients", "throughput", "req/s"),
+            ("sequential p50", "p50", "ms"),
+            (f"server CPU per request under {clients} clients", "cpu_ms", "ms"),
+        ):
+            figures.append(
+                Figure(
+                    f"{query}, the bare stack (bench.bare: no GraphQL, rules or audit): {label}",
+                    bare[key],
+                    unit,
+                    baseline=theirs[key],
+                    ratio=bare[key] / theirs[key] if theirs[key] else float("nan"),
+                )
+            )
     figures.append(
         Figure(
             "server peak RSS (whole run)",

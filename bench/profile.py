@@ -87,8 +87,8 @@ def package(frame: str) -> str:
     return "other (stdlib, C)"
 
 
-def summarise(collapsed: Path, requests: int, cpu_ms: float) -> str:
-    """The two tables for py-spy's collapsed stacks, in ms of CPU per request."""
+def breakdown(collapsed: Path, requests: int, cpu_ms: float) -> dict[str, Any]:
+    """py-spy's collapsed stacks as ms of CPU per request, by stage and by package."""
     stages: collections.Counter[str] = collections.Counter()
     packages: collections.Counter[str] = collections.Counter()
     total = 0
@@ -101,14 +101,34 @@ def summarise(collapsed: Path, requests: int, cpu_ms: float) -> str:
         total += n
         stages[classify(frames, STAGES)] += n
         packages[package(frames[-1])] += n
-    if not total:
-        return "py-spy took no samples"
     per_request = cpu_ms / max(requests, 1)
-    lines = [f"{requests} requests, {per_request:.2f} ms CPU each ({total} samples)", ""]
-    for title, counter in (("by stage", stages), ("by package (innermost frame)", packages)):
+
+    def share(counter: collections.Counter[str]) -> dict[str, float]:
+        return {k: round(per_request * n / total, 3) for k, n in counter.most_common()}
+
+    return {
+        "requests": requests,
+        "cpu_ms_per_request": round(per_request, 3),
+        "samples": total,
+        "by_stage": share(stages) if total else {},
+        "by_package": share(packages) if total else {},
+    }
+
+
+def summarise(found: dict[str, Any]) -> str:
+    """``breakdown``'s figures as two tables of text."""
+    if not found["samples"]:
+        return "py-spy took no samples"
+    lines = [
+        f"{found['requests']} requests, {found['cpu_ms_per_request']:.2f} ms CPU each "
+        f"({found['samples']} samples)",
+        "",
+    ]
+    for title, key in (("by stage", "by_stage"), ("by package (innermost frame)", "by_package")):
         lines.append(f"{title:<56} ms/req   share")
-        for name, n in counter.most_common():
-            lines.append(f"  {name:<54} {per_request * n / total:6.3f}  {100 * n / total:5.1f}%")
+        for name, ms in found[key].items():
+            share = 100 * ms / found["cpu_ms_per_request"]
+            lines.append(f"  {name:<54} {ms:6.3f}  {share:5.1f}%")
         lines.append("")
     return "\n".join(lines)
 
@@ -138,13 +158,16 @@ def main() -> None:
                     peer.OURS,
                     api.pid,
                 )
-                text = sample(server, root, plan[args.query], args)
-                print(text)
+                found = sample(server, root, plan[args.query], args)
+                print(f"credgraph {args.query} on {args.backend}, {args.clients} clients")
+                print(summarise(found))
 
 
-def sample(server: peer.Server, root: Path, variables: list[dict[str, str]], args: Any) -> str:
+def sample(
+    server: peer.Server, root: Path, variables: list[dict[str, str]], args: Any
+) -> dict[str, Any]:
     """Warm ``server``, then sample it with py-spy while the load client drives it; the
-    summary, also written beside the flame graph in ``args.out``."""
+    breakdown, whose summary is written beside the flame graph in ``args.out``."""
     spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
     args.out.mkdir(parents=True, exist_ok=True)
     server.drive(root, args.query, variables, amount=500)
@@ -157,10 +180,10 @@ def sample(server: peer.Server, root: Path, variables: list[dict[str, str]], arg
     result = server.drive(root, args.query, variables, duration=args.duration, clients=args.clients)
     used = cpu_seconds(server.pid) - cpu
     spying.wait()
+    found = breakdown(collapsed, len(result["latencies"]), 1000 * used)
     header = f"credgraph {args.query} on {args.backend}, {args.clients} clients\n"
-    text = header + summarise(collapsed, len(result["latencies"]), 1000 * used)
-    stem.with_suffix(".summary.txt").write_text(text)
-    return text
+    stem.with_suffix(".summary.txt").write_text(header + summarise(found))
+    return found
 
 
 if __name__ == "__main__":

@@ -121,6 +121,28 @@ def _rows(by_backend: dict[str, dict[str, Any]]) -> list[str]:
     return lines
 
 
+def _profile(by_backend: dict[str, dict[str, Any]]) -> list[str]:
+    """Where credgraph's CPU per lookup goes under load (``bench.profile``), by stage."""
+    found = {b: by_backend[str(b)]["profile"] for b in BACKENDS
+             if "profile" in by_backend.get(str(b), {})}  # fmt: skip
+    if not found:
+        return []
+    stages = list(dict.fromkeys(s for f in found.values() for s in f["by_stage"]))
+    lines = [
+        "Where credgraph's CPU per lookup goes, sampled by py-spy under the same 32 clients "
+        "(`python -m bench.profile`; each sample counts for the innermost stage on its stack):",
+        "",
+        "| stage | " + " | ".join(f"{BACKEND_NAMES[b]}, ms" for b in found) + " |",
+        "|" + " --- |" * (len(found) + 1),
+    ]
+    for stage in stages:
+        cells = [_number(f["by_stage"].get(stage)) for f in found.values()]
+        lines.append(f"| {stage} | " + " | ".join(cells) + " |")
+    total = [_number(f["cpu_ms_per_request"]) for f in found.values()]
+    lines += ["| **all** | " + " | ".join(total) + " |", ""]
+    return lines
+
+
 def _plots(results: Results) -> list[str]:
     import matplotlib
 
@@ -232,6 +254,8 @@ def write() -> Path:
             continue
         lines += [f"## {title}", "", _measured(by_backend), ""]
         lines += [*_rows(by_backend), ""]
+        if name == "peer":
+            lines += _profile(by_backend)
     plots = _plots(results)
     plots += [p for p in old_plots if p not in plots and (HERE / p).exists()]
     for plot in plots:
