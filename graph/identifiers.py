@@ -114,8 +114,9 @@ def parse_uscc(value: str) -> Uscc:
 def parse_id_number(value: str) -> str:
     """Validate a resident identity number; return it compact and upper-case, or raise why not.
 
-    The same checks as ``stdnum.cn.ric.validate`` (length, format, check character, birth date,
-    and a division that existed in the birth year), with the division look-up cached.
+    The checks of ``stdnum.cn.ric.validate`` (length, format, check character, birth date),
+    but not its rule that the division existed in the birth year: a number carries the division
+    in force where it was first issued, usually years after birth (``division_carried``).
     """
     number = _compact(value)
     if len(number) != 18:
@@ -132,21 +133,35 @@ def parse_id_number(value: str) -> str:
         raise IdentifierError("the identity number's birth date is in the future")
     if born.year < 1900:
         raise IdentifierError(f"the identity number's birth date {born.isoformat()} is before 1900")
-    if not _division_existed(number[:6], born.year):
+    spans = _division_years(number[:6])
+    if not spans:
         raise IdentifierError(
-            f"the identity number's administrative division {number[:6]} did not exist in "
-            f"{born.year}"
+            f"the identity number's administrative division {number[:6]} is not a division "
+            "code of GB/T 2260 (any edition since 1980)"
+        )
+    if not division_carried(spans, born.year):
+        retired = max(end for _, end in spans)
+        raise IdentifierError(
+            f"the identity number's administrative division {number[:6]} was retired in "
+            f"{retired}, before its holder's birth in {born.year}"
         )
     return number
 
 
-def _division_existed(code: str, year: int) -> bool:
-    return any(start <= year <= end for start, end in _division_years(code))
+def division_carried(spans: tuple[tuple[int, int], ...], born: int) -> bool:
+    """Whether a number issued under a division in force in the years ``spans`` can belong to
+    someone born in the year ``born``: the division existed at some time from that year until
+    today. A number keeps the division where it was first issued, often years after birth (a
+    resident of Pudong, created 1992, born in 1960); a child born after a division was retired
+    cannot have been issued it. The table has years only: born in the year of retirement passes.
+    """
+    return any(end >= born for _start, end in spans)
 
 
 @lru_cache(maxsize=8192)
 def _division_years(code: str) -> tuple[tuple[int, int], ...]:
-    """The years in which ``code`` named a county, read from stdnum's table as stdnum does."""
+    """The years in which ``code`` named a county, from python-stdnum's table of division codes
+    with their history (each edition of GB/T 2260 since 1980); empty for an unknown code."""
     info: dict[str, str] = {}
     for _part, props in numdb.get("cn/loc").info(code):
         info.update(props)

@@ -11,6 +11,7 @@ from stdnum.exceptions import InvalidChecksum, ValidationError
 from graph.identifiers import (
     USCC_ALPHABET,
     IdentifierError,
+    _division_years,
     mask_id_number,
     parse_id_number,
     parse_uscc,
@@ -64,8 +65,12 @@ def test_identifiers_id_number_agrees_with_stdnum(number: str) -> None:
     if stdnum_ok and not ours_ok:
         with pytest.raises(IdentifierError, match="in the future"):
             parse_id_number(number)
-    else:
-        assert ours_ok is stdnum_ok
+    elif ours_ok and not stdnum_ok:
+        # stdnum wants the division to have existed in the birth year; we accept a division
+        # created later (numbers are issued years after birth), never one retired before.
+        spans, born = _division_years(number[:6]), int(number[6:10])
+        assert spans and not any(start <= born <= end for start, end in spans)
+        assert any(end >= born for _, end in spans)
 
 
 @given(st.text(USCC_ALPHABET, min_size=17, max_size=17).filter(lambda s: s[:8].isdigit()))
@@ -109,17 +114,42 @@ def test_identifiers_uscc_decoding_and_compaction() -> None:
         ),
         (
             "99010519800101007" + ric_check_character("99010519800101007"),
-            "division 990105 did not exist",
+            "division 990105 is not a division code",
         ),
         (
+            # 崇文区 (110103) was merged into 东城区 in 2010: no child born after can carry it.
             "11010320150101007" + ric_check_character("11010320150101007"),
-            "division 110103 did not exist in 2015",
+            "division 110103 was retired in 2010, before its holder's birth in 2015",
+        ),
+        (
+            # 商水县 under the old 周口地区 (412723, stdnum's issue #442), retired in 2000.
+            "41272320050101002" + ric_check_character("41272320050101002"),
+            "division 412723 was retired in 2000, before its holder's birth in 2005",
         ),
     ],
 )
 def test_identifiers_bad_id_numbers_say_why(value: str, reason: str) -> None:
     with pytest.raises(IdentifierError, match=reason):
         parse_id_number(value)
+
+
+def _number(first17: str) -> str:
+    return first17 + ric_check_character(first17)
+
+
+@pytest.mark.parametrize(
+    ("number", "why"),
+    [
+        # The issue's own: Pudong New Area (310115, created in 1992), a resident born in 1960.
+        ("310115196001011239", "a division created after the birth year"),
+        (_number("11011819700101002"), "密云区 (2015-) for someone born in 1970"),
+        (_number("41272319700101002"), "a retired division, born before its retirement"),
+        (_number("11010320100101007"), "a retired division, born in the year it was retired"),
+        (_number("11010519800101007"), "a division in force since before the birth"),
+    ],
+)
+def test_identifiers_accept_the_division_a_number_was_issued_under(number: str, why: str) -> None:
+    assert parse_id_number(number) == number, why
 
 
 def test_identifiers_masking() -> None:
