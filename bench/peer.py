@@ -252,28 +252,11 @@ def _peer(settings: Settings) -> Iterator[tuple[int, subprocess.Popen[bytes]]]:
         # ArcadeDB refuses the `CYPHER 5` prefix the peer puts before every statement.
         "PEER_VERSION_PREFIX": "0" if backend_in_use() is Backend.ARCADEDB else "1",
     }
-    proc = subprocess.Popen(
-        [node, str(PEER / "server.mjs")], env=env, cwd=PEER, stdout=subprocess.DEVNULL
-    )
-    try:
-        for _ in range(300):
-            try:
-                answer = httpx.post(
-                    f"http://127.0.0.1:{port}/", json={"query": "{ __typename }"}, timeout=5
-                )
-                if answer.status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None:
-                raise RuntimeError(f"the peer's server exited with {proc.returncode}")
-            time.sleep(0.2)
-        else:
-            raise RuntimeError("the peer's server did not become ready")
+    with _answering(
+        [node, str(PEER / "server.mjs")], env, PEER, f"http://127.0.0.1:{port}/",
+        {"query": "{ __typename }"}, "the peer's server",
+    ) as proc:  # fmt: skip
         yield port, proc
-    finally:
-        proc.terminate()
-        proc.wait(30)
 
 
 @contextmanager
@@ -290,21 +273,32 @@ def _bare(settings: Settings) -> Iterator[tuple[int, subprocess.Popen[bytes]]]:
     }
     command = [sys.executable, "-m", "uvicorn", "bench.bare:app", "--port", str(port)]
     command += ["--log-level", "warning", "--no-access-log"]
-    proc = subprocess.Popen(command, env=env, cwd=Path(__file__).resolve().parent.parent)
+    with _answering(
+        command, env, Path(__file__).resolve().parent.parent,
+        f"http://127.0.0.1:{port}/graphql", {"variables": {"u": "-"}}, "the bare server",
+    ) as proc:  # fmt: skip
+        yield port, proc
+
+
+@contextmanager
+def _answering(
+    command: list[str], env: dict[str, str], cwd: Path, url: str, probe: Any, name: str
+) -> Iterator[subprocess.Popen[bytes]]:
+    """``command`` running, once a POST of ``probe`` to ``url`` answers 200; stopped after."""
+    proc = subprocess.Popen(command, env=env, cwd=cwd, stdout=subprocess.DEVNULL)
     try:
         for _ in range(300):
             try:
-                probe = {"variables": {"u": "-"}}
-                if httpx.post(f"http://127.0.0.1:{port}/graphql", json=probe).status_code == 200:
+                if httpx.post(url, json=probe, timeout=5).status_code == 200:
                     break
             except httpx.HTTPError:
                 pass
             if proc.poll() is not None:
-                raise RuntimeError(f"the bare server exited with {proc.returncode}")
+                raise RuntimeError(f"{name} exited with {proc.returncode}")
             time.sleep(0.2)
         else:
-            raise RuntimeError("the bare server did not become ready")
-        yield port, proc
+            raise RuntimeError(f"{name} did not become ready")
+        yield proc
     finally:
         proc.terminate()
         proc.wait(30)

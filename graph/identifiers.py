@@ -119,21 +119,7 @@ def parse_id_number(value: str) -> str:
     but not its rule that the division existed in the birth year: a number carries the division
     in force where it was first issued, usually years after birth (``division_carried``).
     """
-    number = _compact(value)
-    if len(number) != 18:
-        raise IdentifierError(f"a resident identity number has 18 characters, got {len(number)}")
-    if not _RIC_SHAPE.match(number):
-        raise IdentifierError("a resident identity number is 17 digits and a digit or X")
-    if number[17] != ric_check_character(number[:17]):
-        raise IdentifierError("the identity number's check character is wrong")
-    try:
-        born = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
-    except ValueError:
-        raise IdentifierError("the identity number's birth date does not exist") from None
-    if born > date.today():
-        raise IdentifierError("the identity number's birth date is in the future")
-    if born.year < 1900:
-        raise IdentifierError(f"the identity number's birth date {born.isoformat()} is before 1900")
+    number, born = _gb11643(value, "resident identity number", "identity number")
     spans = _division_years(number[:6])
     if not spans:
         raise IdentifierError(
@@ -147,6 +133,28 @@ def parse_id_number(value: str) -> str:
             f"{retired}, before its holder's birth in {born.year}"
         )
     return number
+
+
+def _gb11643(value: str, noun: str, short: str) -> tuple[str, date]:
+    """An 18-character number of GB 11643 (a resident identity number, a residence permit),
+    compact, and its holder's birth date; or raise why not, naming the document (``noun``,
+    ``short``)."""
+    number = _compact(value)
+    if len(number) != 18:
+        raise IdentifierError(f"a {noun} has 18 characters, got {len(number)}")
+    if not _RIC_SHAPE.match(number):
+        raise IdentifierError(f"a {noun} is 17 digits and a digit or X")
+    if number[17] != ric_check_character(number[:17]):
+        raise IdentifierError(f"the {short}'s check character is wrong")
+    try:
+        born = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
+        raise IdentifierError(f"the {short}'s birth date does not exist") from None
+    if born > date.today():
+        raise IdentifierError(f"the {short}'s birth date is in the future")
+    if born.year < 1900:
+        raise IdentifierError(f"the {short}'s birth date {born.isoformat()} is before 1900")
+    return number, born
 
 
 def division_carried(spans: tuple[tuple[int, int], ...], born: int) -> bool:
@@ -342,20 +350,10 @@ def country(code: str, field: str = "jurisdiction") -> str:
 def _permit_number(value: str, id_type: IdType) -> str:
     """A residence permit for Hong Kong, Macao or Taiwan residents: GB 11643 with their
     division (the same check character and birth date as a resident identity number)."""
-    number = _compact(value)
+    number, _ = _gb11643(value, f"{id_type} number", f"{id_type} number")
     divisions = PERMIT_DIVISIONS[id_type]
-    if len(number) != 18 or not _RIC_SHAPE.match(number):
-        raise IdentifierError(f"a {id_type} number is 17 digits and a digit or X")
     if number[:6] not in divisions:
         raise IdentifierError(f"a {id_type} number begins {' or '.join(divisions)}")
-    if number[17] != ric_check_character(number[:17]):
-        raise IdentifierError(f"the {id_type} number's check character is wrong")
-    try:
-        born = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
-    except ValueError:
-        raise IdentifierError(f"the {id_type} number's birth date does not exist") from None
-    if born > date.today() or born.year < 1900:
-        raise IdentifierError(f"the {id_type} number's birth date is before 1900 or future")
     return number
 
 
