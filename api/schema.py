@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from functools import lru_cache, partial
 
 import strawberry
-from graphql import ASTValidationRule, GraphQLError, parse
+from graphql import ASTValidationRule, GraphQLError, GraphQLSchema, parse
 from graphql import ExecutionResult as GraphQLExecutionResult
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry import relay
@@ -103,7 +103,15 @@ def hide_suggestions(context: ExecutionContext) -> None:
 
 # Clients send the same documents with new variables: each is parsed and validated once.
 _parse = lru_cache(maxsize=CACHED_DOCUMENTS)(parse)
-_validate = lru_cache(maxsize=CACHED_DOCUMENTS)(validate_document)
+
+
+@lru_cache(maxsize=CACHED_DOCUMENTS)
+def _validated(
+    schema: GraphQLSchema, query: str, rules: tuple[type[ASTValidationRule], ...]
+) -> list[GraphQLError]:
+    """The validation errors of a document, keyed by its text: a document's own hash walks
+    its whole tree on every request, its text's is computed once."""
+    return validate_document(schema, _parse(query, max_tokens=MAX_TOKENS), rules)
 
 
 class Pipeline(MaskErrors):
@@ -146,9 +154,14 @@ class Pipeline(MaskErrors):
 
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
-        context.pre_execution_errors = _validate(
-            context.schema._schema, context.graphql_document, context.validation_rules
-        )
+        schema, rules = context.schema._schema, tuple(context.validation_rules)
+        if context.query is not None and context.parse_options.get("max_tokens") == MAX_TOKENS:
+            context.pre_execution_errors = _validated(schema, context.query, rules)
+        else:
+            assert context.graphql_document is not None
+            context.pre_execution_errors = validate_document(
+                schema, context.graphql_document, rules
+            )
         yield
 
     def on_execute(self) -> Iterator[None]:
