@@ -17,6 +17,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.schema import validate_document
 from strawberry.types import ExecutionContext, ExecutionResult
 
+from api import compiled
 from api.context import Context
 from api.cost import check_cost
 from api.errors import should_mask_error
@@ -121,15 +122,17 @@ class Pipeline(MaskErrors):
 
     Before: at most ``MAX_TOKENS`` tokens, at most ``MAX_DEPTH`` deep and ``MAX_ALIASES``
     aliases, no introspection in production; the document parsed and validated once for all
-    requests that send it. Executing: the cost limit (``api.cost``). After: suggestions hidden
-    (production), unexpected errors masked (strawberry's ``MaskErrors``, which this is), and
+    requests that send it. Executing: the cost limit (``api.cost``), then the operation by its
+    compiled plan where it has one (``api.compiled``), else by graphql-core. After: suggestions
+    hidden (production), unexpected errors masked (strawberry's ``MaskErrors``, which this is), and
     last the operation's read entry (``api.read_audit``): an operation whose reads cannot be
     audited fails whole, with that error.
     """
 
-    def __init__(self, production: bool) -> None:
+    def __init__(self, production: bool, compiled: bool) -> None:
         super().__init__(should_mask_error=should_mask_error)
         self.production = production
+        self.compiled = compiled
 
     async def on_operation(self) -> AsyncIterator[None]:  # type: ignore[override]
         context = self.execution_context
@@ -164,15 +167,22 @@ class Pipeline(MaskErrors):
             )
         yield
 
-    def on_execute(self) -> Iterator[None]:
-        check_cost(self.execution_context)
+    async def on_execute(self) -> AsyncIterator[None]:
+        context = self.execution_context
+        check_cost(context)
+        if self.compiled and isinstance(context.context, Context):
+            answer = await compiled.execute(context)
+            if answer is not None:
+                context.result = answer  # strawberry then skips its own execution
         yield
 
 
-def build_schema(*, production: bool = False) -> strawberry.Schema:
-    """The credgraph schema; introspection is off in production."""
+def build_schema(*, production: bool = False, compiled: bool = True) -> strawberry.Schema:
+    """The credgraph schema; introspection is off in production. With ``compiled`` (the
+    default; ``CREDGRAPH_COMPILED_LOOKUPS``) the lookups ``api.compiled`` plans skip
+    graphql-core's executor."""
     # A factory: the extension holds its operation's context, one for each operation.
-    extensions: list[Callable[[], SchemaExtension]] = [partial(Pipeline, production)]
+    extensions: list[Callable[[], SchemaExtension]] = [partial(Pipeline, production, compiled)]
     return CredgraphSchema(
         query=Query,
         mutation=Mutation,

@@ -50,7 +50,8 @@ class CredgraphGraphQL(GraphQL[Context, None]):
     graphql_transport_ws_handler_class = LimitedTransportWS
 
     def __init__(self, settings: Settings, limits: WorkerLimits, **kwargs: Any) -> None:
-        super().__init__(build_schema(production=settings.production), **kwargs)
+        schema = build_schema(production=settings.production, compiled=settings.compiled_lookups)
+        super().__init__(schema, **kwargs)
         self.settings = settings
         self.limits = limits
 

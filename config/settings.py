@@ -76,6 +76,8 @@ class Settings(BaseSettings):
         20_000, validation_alias="CREDGRAPH_PUBLIC_COST_LIMIT", ge=20_000
     )
     lookup_misses: int = Field(20, validation_alias="CREDGRAPH_LOOKUP_MISSES", ge=1)
+    # Lookups answered by their compiled plan (api/compiled.py); off: graphql-core runs all.
+    compiled_lookups: bool = Field(True, validation_alias="CREDGRAPH_COMPILED_LOOKUPS")
     request_statements: int = Field(4, validation_alias="CREDGRAPH_REQUEST_STATEMENTS", ge=1)
     ws_connections: int = Field(5, validation_alias="CREDGRAPH_WS_CONNECTIONS", ge=1)
     ws_subscriptions: int = Field(20, validation_alias="CREDGRAPH_WS_SUBSCRIPTIONS", ge=1)

@@ -14,13 +14,11 @@ from typing import Any
 from graph.driver import Graph
 from graph.errors import GraphConflict, GraphConstraintError
 from graph.repositories.audit import (
-    GENESIS,
-    HEAD,
-    INIT,
     RETRIES,
     Actor,
     ChainConflict,
     Entry,
+    head,
     next_entry,
 )
 
@@ -144,8 +142,4 @@ class Appender:
         raise ChainConflict("the audit chain kept moving while reads were being logged")
 
     async def _read_head(self) -> tuple[int, str]:
-        rows = await self.graph.read(HEAD)
-        if not rows:
-            await self.graph.write(INIT, {"genesis": GENESIS})
-            rows = await self.graph.read(HEAD)
-        return int(rows[0]["seq"]), str(rows[0]["hash"])
+        return await head(self.graph)

@@ -88,6 +88,24 @@ INIT = """
 MERGE (h:AuditHead {chain: 'main'})
 ON CREATE SET h.seq = 0, h.hash = $genesis
 """
+
+
+async def head(graph: Graph) -> tuple[int, str]:
+    """The chain's head (its last seq and hash), the chain begun when there is none yet. When
+    two writers begin it in the same instant, one MERGE wins and the other's constraint error
+    means the head exists: read outside a transaction, it is read again; inside one (whose
+    transaction that error spoilt) it is raised, for ``act``'s retry to run the change again."""
+    rows = await graph.read(HEAD)
+    if not rows:
+        try:
+            await graph.write(INIT, {"genesis": GENESIS})
+        except (GraphConflict, GraphConstraintError):
+            if isinstance(graph, BoundGraph):
+                raise
+        rows = await graph.read(HEAD)
+    return int(rows[0]["seq"]), str(rows[0]["hash"])
+
+
 APPEND = """
 MATCH (h:AuditHead {chain: 'main'})
 WHERE h.seq = $prevSeq AND h.hash = $prevHash
@@ -136,11 +154,7 @@ async def append(
 ) -> Entry:
     """Append an entry; run it on the transaction of the change it records (a ``BoundGraph``),
     with the seals of what that change stored."""
-    rows = await graph.read(HEAD)
-    if not rows:
-        await graph.write(INIT, {"genesis": GENESIS})
-        rows = await graph.read(HEAD)
-    prev_seq, prev_hash = int(rows[0]["seq"]), str(rows[0]["hash"])
+    prev_seq, prev_hash = await head(graph)
     entry = next_entry(
         prev_seq,
         prev_hash,

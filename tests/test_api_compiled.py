@@ -1,0 +1,259 @@
+"""Compiled lookups (``api.compiled``) answer exactly what normal execution answers: the same
+data, the same refusals and errors, the same read entries in the audit chain, for generated
+selections under ``company(uscc:)`` and every role; and they are the path a plain lookup takes."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from starlette.testclient import TestClient
+
+from api import compiled
+from api.app import create_app
+from backend.local import LocalServer
+from cli.shards import generate
+from cli.synthetic import Spec, company
+from graph.driver import Graph
+from graph.migrate import apply_migrations, load_migrations
+from ingest.importer import Importer
+from ingest.readers import expand_paths
+from tests.conftest import settings_for
+from tests.factories import api_key, bearer
+
+RECORD = "recordId code status decidedOn polarity authority caseNumber id __typename"
+PERSON = "name idNumber id __typename"
+PARTS = [
+    "uscc",
+    "name",
+    "id",
+    "__typename",
+    "status",
+    "region organisationType usccValid foundedOn",
+    "legalRepresentativeName",
+    f"legalRepresentative {{ {PERSON} }}",
+    f"records(first: 5) {{ totalCount edges {{ cursor node {{ {RECORD} }} }} "
+    "pageInfo { hasNextPage hasPreviousPage startCursor endCursor } }",
+    "records(status: DISPUTED, first: 2) { totalCount edges { node { recordId status } } }",
+    "records(polarity: GOOD) { edges { node { recordId polarity } } }",
+    "shareholders { stake since holder { __typename name ... on Company { uscc } "
+    "... on Person { idNumber } } }",
+    "holdings { stake company { name records(first: 3) { edges { node { recordId code } } } } }",
+    f"officers {{ role person {{ {PERSON} }} }}",
+    "branches { name uscc }",
+    "parent { name }",
+    "... on Entity { name id }",
+    "... on Node { id }",
+    "score { value level }",
+    "records(first: 1) { edges { node { subject { name ... on Company { uscc } } } } }",
+    "records(first: 2) { edges { node { expiresOn } } }",
+    "twice: records(first: 1) { edges { node { recordId } } }",
+]
+LOOKUP = (
+    "query($u: String!) { company(uscc: $u) { uscc name legalRepresentative { name } "
+    "records(first: 5) { edges { node { recordId code decidedOn } } } } }"
+)
+ROLES = ["public", "relying_party", "investigator", "registrar", "auditor", "subject"]
+
+
+@pytest.fixture(scope="module")
+def world(
+    graph_server: LocalServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, Any]]:
+    """A small generated registry, and a client on it with compiled lookups and one without."""
+    folder = tmp_path_factory.mktemp("compiled")
+    spec = Spec(companies=40, persons=60, seed=11)
+    generate(spec, folder / "data", workers=1)
+    codes = [company(spec, i)["uscc"] for i in range(spec.companies)]
+    fast = settings_for(graph_server)
+    slow = settings_for(graph_server, compiled_lookups=False)
+
+    async def load() -> list[str]:
+        graph = await Graph.connect(fast.graph_config())
+        try:
+            await apply_migrations(graph, load_migrations())
+            report = await Importer(graph).run(expand_paths([folder / "data"]))
+            assert report.rejected == 0
+            rows = await graph.read(
+                "UNWIND $codes AS u MATCH (c:Company {uscc: u})<-[:LEGAL_REPRESENTATIVE_OF]-(:Person) "
+                "RETURN DISTINCT c.uscc AS u ORDER BY u",
+                {"codes": codes},
+            )
+            return [str(r["u"]) for r in rows]
+        finally:
+            await graph.close()
+
+    companies = asyncio.run(load())
+    assert len(companies) >= 20
+    subject = companies[0]
+    keys = {
+        role: bearer(api_key(fast, role, subject if role == "subject" else None))
+        for role in ROLES
+        if role != "public"
+    }
+    keys["public"] = {}
+    keys["auditor_check"] = bearer(api_key(fast, "auditor", name="checks"))
+    with TestClient(create_app(fast)) as with_plans, TestClient(create_app(slow)) as without:
+        yield {
+            "companies": companies,
+            "keys": keys,
+            "fast": with_plans,
+            "slow": without,
+        }
+
+
+def _newest_reads(client: TestClient, auditor: dict[str, str], since: int) -> list[Any]:
+    body = client.post(
+        "/graphql",
+        json={
+            "query": "{ auditLog(first: 20) { totalCount edges { node { seq kind operation "
+            "keyId subjects } } } }"
+        },
+        headers=auditor,
+    ).json()
+    return [
+        (e["node"]["kind"], e["node"]["operation"], e["node"]["subjects"])
+        for e in body["data"]["auditLog"]["edges"]
+        if e["node"]["seq"] > since and e["node"]["kind"] == "read"
+    ]
+
+
+def _length(client: TestClient, auditor: dict[str, str]) -> int:
+    body = client.post(
+        "/graphql", json={"query": "{ auditLog(first: 1) { totalCount } }"}, headers=auditor
+    ).json()
+    return int(body["data"]["auditLog"]["totalCount"])
+
+
+def _ask(
+    world: dict[str, Any], client: TestClient, role: str, body: dict[str, Any]
+) -> tuple[Any, list[Any]]:
+    auditor = world["keys"]["auditor_check"]
+    since = _length(client, auditor)
+    answer = client.post("/graphql", json=body, headers=world["keys"][role]).json()
+    return answer, _newest_reads(client, auditor, since)
+
+
+@st.composite
+def documents(draw: st.DrawFn) -> str:
+    parts = draw(st.lists(st.sampled_from(PARTS), min_size=1, max_size=5, unique=True))
+    style = draw(st.sampled_from(["plain", "alias", "fragment"]))
+    body = " ".join(parts)
+    if style == "alias":
+        return f"query($u: String!) {{ c: company(uscc: $u) {{ {body} }} }}"
+    if style == "fragment":
+        return f"query($u: String!) {{ company(uscc: $u) {{ ...F }} }} fragment F on Company {{ {body} }}"
+    return f"query($u: String!) {{ company(uscc: $u) {{ {body} }} }}"
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    document=documents(),
+    pick=st.integers(min_value=0, max_value=10_000),
+    role=st.sampled_from(ROLES),
+)
+def test_compiled_answers_equal_normal_execution(
+    world: dict[str, Any], document: str, pick: int, role: str
+) -> None:
+    companies = world["companies"]
+    uscc = companies[0] if role == "subject" and pick % 2 else companies[pick % len(companies)]
+    body = {"query": document, "variables": {"u": uscc}}
+    answered = compiled.counters.answered
+    fast, fast_reads = _ask(world, world["fast"], role, body)
+    took_plan = compiled.counters.answered > answered
+    slow, slow_reads = _ask(world, world["slow"], role, body)
+    assert fast == slow
+    assert fast_reads == slow_reads
+    # Whatever normal execution answers without an error, the plan answered.
+    assert took_plan == ("errors" not in slow), (document, slow.get("errors"))
+
+
+def test_the_plain_lookup_takes_the_plan_and_audits_each_read(world: dict[str, Any]) -> None:
+    """20 relying-party lookups at once through the plan: each its own read entry naming the
+    legal representative, none lost, none doubled, numbers masked."""
+    client, rp = world["fast"], world["keys"]["relying_party"]
+    auditor = world["keys"]["auditor_check"]
+    companies = world["companies"][:20]
+    since = _length(client, auditor)
+    answered = compiled.counters.answered
+
+    def look(uscc: str) -> dict[str, Any]:
+        query = LOOKUP.replace(
+            "legalRepresentative { name }", "legalRepresentative { name idNumber }"
+        )
+        answer: dict[str, Any] = client.post(
+            "/graphql", json={"query": query, "variables": {"u": uscc}}, headers=rp
+        ).json()
+        return answer
+
+    with ThreadPoolExecutor(20) as pool:
+        answers = list(pool.map(look, companies))
+    assert compiled.counters.answered - answered == 20
+    represented = [a["data"]["company"]["legalRepresentative"] for a in answers]
+    people = [p for p in represented if p is not None]
+    assert people, "the generated companies have legal representatives"
+    assert all("*" * 8 in p["idNumber"] for p in people)
+    body = client.post(
+        "/graphql",
+        json={
+            "query": "{ auditLog(first: 60) { edges { node { seq kind operation subjects } } } }"
+        },
+        headers=auditor,
+    ).json()
+    reads = [
+        e["node"]
+        for e in body["data"]["auditLog"]["edges"]
+        if e["node"]["seq"] > since and e["node"]["kind"] == "read"
+    ]
+    assert len(reads) == len(people)
+    assert all(r["operation"] == "company" and len(r["subjects"]) == 1 for r in reads)
+
+
+def test_a_refusal_is_answered_by_normal_execution(world: dict[str, Any]) -> None:
+    client = world["fast"]
+    uscc = world["companies"][1]
+    fell_back = compiled.counters.fell_back
+    answer = client.post(
+        "/graphql", json={"query": LOOKUP, "variables": {"u": uscc}}, headers={}
+    ).json()
+    assert compiled.counters.fell_back == fell_back + 1
+    assert answer["data"]["company"]["legalRepresentative"] is None
+    assert answer["errors"][0]["path"] == ["company", "legalRepresentative"]
+    assert "needs the role" in answer["errors"][0]["message"]
+    # A malformed code: the resolver's own error, by normal execution.
+    bad = client.post(
+        "/graphql", json={"query": LOOKUP, "variables": {"u": "not a code"}}, headers={}
+    ).json()
+    assert bad["data"] == {"company": None}
+    assert bad["errors"][0]["message"].startswith("uscc:")
+    # Variables that do not coerce, a directive, a mutation-free document with two roots.
+    for body in [
+        {"query": LOOKUP, "variables": {"u": 5}},
+        {
+            "query": "query($u: String!) { company(uscc: $u) { name @include(if: true) } }",
+            "variables": {"u": uscc},
+        },
+        {"query": f'{{ company(uscc: "{uscc}") {{ name }} schemes {{ id }} }}'},
+    ]:
+        assert (
+            client.post("/graphql", json=body).json()
+            == world["slow"].post("/graphql", json=body).json()
+        )
+
+
+def test_plans_are_made_once_per_document(world: dict[str, Any], tmp_path: Path) -> None:
+    client, rp = world["fast"], world["keys"]["relying_party"]
+    before = compiled.plan.cache_info()
+    for uscc in world["companies"][:5]:
+        client.post("/graphql", json={"query": LOOKUP, "variables": {"u": uscc}}, headers=rp)
+    after = compiled.plan.cache_info()
+    assert after.misses - before.misses <= 1
+    assert after.hits - before.hits >= 4
