@@ -399,7 +399,7 @@ class _Run:
             self.plan.fragments,
             self.root_value,
             self.plan.operation,
-            self.variables,
+            self.variables.coerced,  # type: ignore[arg-type]  # as strawberry passes them
             self.context,
             inspect.isawaitable,  # type: ignore[arg-type]
             None,

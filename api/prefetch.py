@@ -14,22 +14,28 @@ left to the field's loader as before.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from enum import Enum
-from typing import Any, TypeVar
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
 
-from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField, Selection
+from graphql import (
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    GraphQLField,
+    GraphQLObjectType,
+    InlineFragmentNode,
+    NamedTypeNode,
+)
+from graphql.execution.values import VariableValues, get_argument_values
 
 from api.context import Info
 from api.errors import PublicError
 from api.types.record import records_wanted
 from graph import models
-from graph.models import Category, Polarity, RecordStatus
 from graph.repositories import entities
 from graph.repositories.entities import Edge
 from graph.repositories.records import RecordFilter
-
-E = TypeVar("E", bound=Enum)
 
 # The Company fields whose relationships the statement can bring, and which.
 COMPANY_EDGES: dict[str, Edge] = {
@@ -42,10 +48,6 @@ COMPANY_EDGES: dict[str, Edge] = {
     "parent": entities.PARENTS,
 }
 MAX_PAGES = 4  # pages of records read in advance (more aliases of `records` use the loader)
-
-
-class _Unknown(Exception):
-    """An argument the look-ahead cannot evaluate: the field reads it itself."""
 
 
 async def company(info: Info, uscc: str) -> models.Company | None:
@@ -67,68 +69,74 @@ async def company(info: Info, uscc: str) -> models.Company | None:
 
 
 def _wanted(info: Info, uscc: str) -> tuple[list[Edge], list[RecordFilter]]:
+    """What the field's selection asks about the company, read from the document itself (its
+    field nodes, through fragments, with the request's variables): strawberry's
+    ``selected_fields`` converts the whole selection into objects first, on every request."""
+    raw = info._raw_info
+    company = raw.schema.get_type("Company")
+    assert isinstance(company, GraphQLObjectType)
+    records = company.fields["records"]
     edges: dict[Edge, None] = {}
     pages: dict[RecordFilter, None] = {}
-    for field in _fields(info.selected_fields[0].selections if info.selected_fields else []):
-        if field.name in COMPANY_EDGES:
-            edges[COMPANY_EDGES[field.name]] = None
-        elif field.name == "records" and len(pages) < MAX_PAGES:
-            wanted = _records(info, uscc, field.arguments)
+    for node in _fields(raw.fragments, raw.field_nodes, set()):
+        name = node.name.value
+        if name in COMPANY_EDGES:
+            edges[COMPANY_EDGES[name]] = None
+        elif name == "records" and len(pages) < MAX_PAGES:
+            wanted = _records(info, uscc, records, node, raw.variable_values)
             if wanted is not None:
                 pages[wanted] = None
     return list(edges), list(pages)
 
 
-def _fields(selections: Iterable[Selection]) -> Iterator[SelectedField]:
-    """The fields selected on the company itself, through fragments (a fragment on another
-    type selects nothing a company resolves)."""
-    for selection in selections:
-        if isinstance(selection, SelectedField):
-            yield selection
-        elif isinstance(selection, InlineFragment | FragmentSpread) and (
-            selection.type_condition in (None, "Company", "Entity", "Node")
-        ):
-            yield from _fields(selection.selections)
+def _fields(
+    fragments: Mapping[str, FragmentDefinitionNode],
+    nodes: Iterable[FieldNode | InlineFragmentNode | FragmentDefinitionNode],
+    seen: set[str],
+) -> Iterator[FieldNode]:
+    """The fields selected on the company itself under ``nodes``, through fragments (a
+    fragment on another type selects nothing a company resolves)."""
+    for node in nodes:
+        if node.selection_set is None:
+            continue
+        for selection in node.selection_set.selections:
+            if isinstance(selection, FieldNode):
+                yield selection
+            elif isinstance(selection, InlineFragmentNode):
+                if _on_company(selection.type_condition):
+                    yield from _fields(fragments, [selection], seen)
+            elif isinstance(selection, FragmentSpreadNode):
+                name = selection.name.value
+                fragment = fragments.get(name)
+                if (
+                    fragment is not None
+                    and name not in seen
+                    and _on_company(fragment.type_condition)
+                ):
+                    seen.add(name)
+                    yield from _fields(fragments, [fragment], seen)
 
 
-def _records(info: Info, uscc: str, arguments: dict[str, Any]) -> RecordFilter | None:
+def _on_company(condition: NamedTypeNode | None) -> bool:
+    return condition is None or condition.name.value in ("Company", "Entity", "Node")
+
+
+def _records(
+    info: Info, uscc: str, records: GraphQLField, node: FieldNode, variables: Any
+) -> RecordFilter | None:
     """The page a ``records`` field with these arguments reads, or None when it reads none
     or the look-ahead cannot tell (the field then reads, or refuses, on its own)."""
     try:
-        first = _int(arguments.get("first", 20))
-        after = arguments.get("after")
-        if not isinstance(after, str | None):
-            return None
+        # Strawberry hands resolvers the coerced values alone; graphql-core reads them there.
+        arguments = get_argument_values(records, node, VariableValues({}, dict(variables or {})))
         return records_wanted(
             info,
             uscc,
-            _enum(Polarity, arguments.get("polarity")),
-            _enum(Category, arguments.get("category")),
-            _enum(RecordStatus, arguments.get("status")),
-            first,
-            after,
+            arguments.get("polarity"),
+            arguments.get("category"),
+            arguments.get("status"),
+            arguments.get("first", 20),
+            arguments.get("after"),
         )
-    except (_Unknown, PublicError):
+    except (GraphQLError, PublicError):
         return None
-
-
-def _int(value: Any) -> int | None:
-    """An Int argument: a literal comes as its text, a variable coerced."""
-    if value is None or (isinstance(value, int) and not isinstance(value, bool)):
-        return value
-    if isinstance(value, str) and value.lstrip("-").isdigit():
-        return int(value)
-    raise _Unknown(value)
-
-
-def _enum(kind: type[E], value: Any) -> E | None:
-    """An enum argument as the resolver receives it: a literal comes by its GraphQL name, a
-    variable coerced to its value."""
-    if value is None or isinstance(value, kind):
-        return value
-    if isinstance(value, str) and value in kind.__members__:
-        return kind[value]
-    try:
-        return kind(value)
-    except ValueError:
-        raise _Unknown(value) from None
