@@ -534,14 +534,19 @@ class _Run:
 
 
 def _discard(values: Iterable[Any]) -> None:
-    """Close the coroutines a request leaves behind when it falls back, and the coroutines
-    those were given and had not started yet (a resolver's, under ``_later``)."""
+    """Close the coroutines a request leaves behind when it falls back, and those they were
+    given and had not started yet (a resolver's under ``_later``, a list of fields under
+    ``_fill``)."""
     for value in values:
         if inspect.iscoroutine(value):
             frame = value.cr_frame
-            given = [v for v in frame.f_locals.values() if inspect.iscoroutine(v)] if frame else []
+            given = list(frame.f_locals.values()) if frame is not None else []
             value.close()
             _discard(given)
+        elif isinstance(value, list | tuple):
+            _discard(value)
+        elif isinstance(value, dict):
+            _discard(value.values())
 
 
 async def _guarded(value: Any) -> Any:

@@ -1,20 +1,24 @@
 """Look-ahead for a root field that returns one company: one statement for the company and what
-its selection asks about it.
+its selection asks about it, and about the entities its relationships reach.
 
-``company(uscc:)`` reads the selection under it before it reads the graph. The company's
-relationships it selects (legal representative, shareholders, holdings, officers, branches,
-parent) and the pages of records it selects (``records(first:, after:, ...)``, as the caller may
-see them: ``records_wanted``) come back with the company in one statement
+``company(uscc:)`` reads the selection under it before it reads the graph. The relationships it
+selects (legal representative, shareholders, holdings, officers, branches, parent; a person's
+holdings, represented companies and offices), what it selects of the entities at their other
+ends (their own relationships, down to ``entities.MAX_DEPTH`` levels), and the pages of records
+it selects at every level (``records(first:, after:, ...)``, as the caller may see them:
+``records_wanted``) come back with the company in one statement of nested ``CALL`` subqueries
 (``entities.companies_with``), and prime the request's loaders. The fields then resolve exactly
 as without it, each with its own rule, masking and read audit, from loaders that already hold
 their data: a lookup is one round trip to the graph instead of one per level. Whatever the
-look-ahead cannot read in advance (an argument it cannot evaluate, a field it does not know) is
-left to the field's loader as before.
+look-ahead cannot read in advance (an argument it cannot evaluate, a field it does not know, a
+page of a subject whose records the caller may read more of than the look-ahead assumed) is left
+to the field's loader as before.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from graphql import (
@@ -34,109 +38,185 @@ from api.errors import PublicError
 from api.types.record import records_wanted
 from graph import models
 from graph.repositories import entities
-from graph.repositories.entities import Edge
+from graph.repositories.entities import Edge, Wanted
 from graph.repositories.records import RecordFilter
 
-# The Company fields whose relationships the statement can bring, and which.
-COMPANY_EDGES: dict[str, Edge] = {
-    "legalRepresentative": entities.LEGAL_REPRESENTATIVES,
-    "legalRepresentativeName": entities.LEGAL_REPRESENTATIVES,
-    "shareholders": entities.SHAREHOLDERS,
-    "holdings": entities.COMPANY_HOLDINGS,
-    "officers": entities.OFFICERS,
-    "branches": entities.BRANCHES,
-    "parent": entities.PARENTS,
+COMPANY: tuple[str, ...] = ("Company",)
+PERSON: tuple[str, ...] = ("Person",)
+ENTITY: tuple[str, ...] = ("Company", "Person")
+
+
+@dataclass(frozen=True)
+class Reach:
+    """A field that lists relationships: which, and where in the field's selection the entity
+    at the other end is selected (``via``: the field of the item that holds it; None when the
+    item is the entity; ``ends``: the types it can be). ``ends`` empty: the field shows
+    nothing of the other end (a name only)."""
+
+    edge: Edge
+    via: str | None
+    ends: tuple[str, ...]
+
+
+# The fields of each type whose relationships the statement can bring.
+FIELDS: dict[str, dict[str, Reach]] = {
+    "Company": {
+        "legalRepresentative": Reach(entities.LEGAL_REPRESENTATIVES, None, PERSON),
+        "legalRepresentativeName": Reach(entities.LEGAL_REPRESENTATIVES, None, ()),
+        "shareholders": Reach(entities.SHAREHOLDERS, "holder", ENTITY),
+        "holdings": Reach(entities.COMPANY_HOLDINGS, "company", COMPANY),
+        "officers": Reach(entities.OFFICERS, "person", PERSON),
+        "branches": Reach(entities.BRANCHES, None, COMPANY),
+        "parent": Reach(entities.PARENTS, None, COMPANY),
+    },
+    "Person": {
+        "holdings": Reach(entities.PERSON_HOLDINGS, "company", COMPANY),
+        "representedCompanies": Reach(entities.REPRESENTED, None, COMPANY),
+        "offices": Reach(entities.OFFICES, "company", COMPANY),
+    },
 }
-MAX_PAGES = 4  # pages of records read in advance (more aliases of `records` use the loader)
+# The type conditions a fragment may name to select on an entity of a type.
+CONDITIONS = {
+    "Company": ("Company", "Entity", "Node"),
+    "Person": ("Person", "Entity", "Node"),
+    "Shareholding": ("Shareholding",),
+    "Officer": ("Officer",),
+}
+MAX_PAGES = 4  # pages of records read in advance at one level (more use the loader)
 
 
 async def company(info: Info, uscc: str) -> models.Company | None:
-    """The company with this code, its selected relationships and records primed."""
+    """The company with this code, and what its selection asks, primed in the loaders."""
     loaders = info.context.loaders
-    edges, pages = _wanted(info, uscc)
-    if not edges and not pages:
+    wanted = _Look(info).wanted(info._raw_info.field_nodes, COMPANY, uscc, 0)
+    if not wanted:
         return await loaders.company.load(uscc)
-    (view,) = await entities.companies_with(info.context.graph, [uscc], edges, pages)
+    if not entities.fits(wanted):
+        wanted = Wanted(tuple((edge, Wanted()) for edge, _ in wanted.edges), wanted.pages)
+    (view,) = await entities.companies_with(info.context.graph, [uscc], wanted)
     if view is None:
         loaders.company.prime(uscc, None)
         return None
     loaders.company.prime(uscc, view.company)
-    for edge, links in view.links.items():
-        loaders.edge(edge).prime(uscc, links)
-    for wanted, page in view.records.items():
-        loaders.records.prime((uscc, wanted), page)
+    for key, reached in view.reached.items():
+        for edge, links in reached.links.items():
+            loaders.edge(edge).prime(key, links)
+        # A page is asked for under the filter its field makes for its subject: a page read
+        # under another one (the look-ahead did not know the subject) is never handed out.
+        for page, found in reached.records.items():
+            loaders.records.prime((key, page), found)
     return view.company
 
 
-def _wanted(info: Info, uscc: str) -> tuple[list[Edge], list[RecordFilter]]:
-    """What the field's selection asks about the company, read from the document itself (its
-    field nodes, through fragments, with the request's variables): strawberry's
-    ``selected_fields`` converts the whole selection into objects first, on every request."""
-    raw = info._raw_info
-    company = raw.schema.get_type("Company")
-    assert isinstance(company, GraphQLObjectType)
-    records = company.fields["records"]
-    edges: dict[Edge, None] = {}
-    pages: dict[RecordFilter, None] = {}
-    for node in _fields(raw.fragments, raw.field_nodes, set()):
-        name = node.name.value
-        if name in COMPANY_EDGES:
-            edges[COMPANY_EDGES[name]] = None
-        elif name == "records" and len(pages) < MAX_PAGES:
-            wanted = _records(info, uscc, records, node, raw.variable_values)
-            if wanted is not None:
-                pages[wanted] = None
-    return list(edges), list(pages)
+@dataclass
+class _Look:
+    """Reading one ``company`` field's selection (its field nodes, through fragments, with the
+    request's variables: strawberry's ``selected_fields`` converts the whole selection into
+    objects first, on every request)."""
 
+    info: Info
+    fragments: Mapping[str, FragmentDefinitionNode] = field(init=False)
+    records: GraphQLField = field(init=False)
+    variables: VariableValues = field(init=False)
 
-def _fields(
-    fragments: Mapping[str, FragmentDefinitionNode],
-    nodes: Iterable[FieldNode | InlineFragmentNode | FragmentDefinitionNode],
-    seen: set[str],
-) -> Iterator[FieldNode]:
-    """The fields selected on the company itself under ``nodes``, through fragments (a
-    fragment on another type selects nothing a company resolves)."""
-    for node in nodes:
-        if node.selection_set is None:
-            continue
-        for selection in node.selection_set.selections:
-            if isinstance(selection, FieldNode):
-                yield selection
-            elif isinstance(selection, InlineFragmentNode):
-                if _on_company(selection.type_condition):
-                    yield from _fields(fragments, [selection], seen)
-            elif isinstance(selection, FragmentSpreadNode):
-                name = selection.name.value
-                fragment = fragments.get(name)
-                if (
-                    fragment is not None
-                    and name not in seen
-                    and _on_company(fragment.type_condition)
-                ):
-                    seen.add(name)
-                    yield from _fields(fragments, [fragment], seen)
-
-
-def _on_company(condition: NamedTypeNode | None) -> bool:
-    return condition is None or condition.name.value in ("Company", "Entity", "Node")
-
-
-def _records(
-    info: Info, uscc: str, records: GraphQLField, node: FieldNode, variables: Any
-) -> RecordFilter | None:
-    """The page a ``records`` field with these arguments reads, or None when it reads none
-    or the look-ahead cannot tell (the field then reads, or refuses, on its own)."""
-    try:
+    def __post_init__(self) -> None:
+        raw = self.info._raw_info
+        self.fragments = raw.fragments
+        company = raw.schema.get_type("Company")
+        assert isinstance(company, GraphQLObjectType)
+        self.records = company.fields["records"]  # Person's takes the same arguments
         # Strawberry hands resolvers the coerced values alone; graphql-core reads them there.
-        arguments = get_argument_values(records, node, VariableValues({}, dict(variables or {})))
-        return records_wanted(
-            info,
-            uscc,
-            arguments.get("polarity"),
-            arguments.get("category"),
-            arguments.get("status"),
-            arguments.get("first", 20),
-            arguments.get("after"),
-        )
-    except (GraphQLError, PublicError):
-        return None
+        given: Any = getattr(raw.variable_values, "coerced", raw.variable_values)
+        self.variables = VariableValues({}, dict(given or {}))
+
+    def wanted(
+        self,
+        nodes: Iterable[FieldNode | InlineFragmentNode | FragmentDefinitionNode],
+        kinds: tuple[str, ...],
+        subject: str | None,
+        depth: int,
+    ) -> Wanted:
+        """What the selections of ``nodes`` ask about an entity of one of ``kinds`` (``subject``
+        when it is known: the root company), ``depth`` levels from the root."""
+        nodes = list(nodes)
+        ends: dict[Edge, list[FieldNode]] = {}
+        reaches: dict[Edge, Reach] = {}
+        pages: dict[RecordFilter, None] = {}
+        for kind in kinds:
+            for node in self._fields(nodes, CONDITIONS[kind]):
+                name = node.name.value
+                reach = FIELDS[kind].get(name)
+                if reach is not None:
+                    reaches.setdefault(reach.edge, reach)
+                    found = ends.setdefault(reach.edge, [])
+                    if reach.ends and depth + 1 < entities.MAX_DEPTH:
+                        found.extend(self._ends(node, reach))
+                elif name == "records" and len(pages) < MAX_PAGES:
+                    page = self._page(subject, node)
+                    if page is not None:
+                        pages[page] = None
+        edges = tuple(
+            (edge, self.wanted(ends[edge], reaches[edge].ends, None, depth + 1) if ends[edge]
+             else Wanted())
+            for edge in reaches
+        )  # fmt: skip
+        return Wanted(edges, tuple(pages))
+
+    def _ends(self, node: FieldNode, reach: Reach) -> list[FieldNode]:
+        """The field nodes that select the entity at the other end of ``node``'s items."""
+        if reach.via is None:
+            return [node]
+        item = "Shareholding" if reach.edge.rel is models.RelType.SHAREHOLDER_OF else "Officer"
+        return [n for n in self._fields([node], CONDITIONS[item]) if n.name.value == reach.via]
+
+    def _fields(
+        self,
+        nodes: Iterable[FieldNode | InlineFragmentNode | FragmentDefinitionNode],
+        conditions: tuple[str, ...],
+        seen: set[str] | None = None,
+    ) -> Iterator[FieldNode]:
+        """The fields the selection sets of ``nodes`` select on an object that a fragment on
+        one of ``conditions`` applies to (a fragment on another type selects nothing of it)."""
+        seen = set() if seen is None else seen
+        for node in nodes:
+            if node.selection_set is None:
+                continue
+            for selection in node.selection_set.selections:
+                if isinstance(selection, FieldNode):
+                    yield selection
+                elif isinstance(selection, InlineFragmentNode):
+                    if _applies(selection.type_condition, conditions):
+                        yield from self._fields([selection], conditions, seen)
+                elif isinstance(selection, FragmentSpreadNode):
+                    name = selection.name.value
+                    fragment = self.fragments.get(name)
+                    if (
+                        fragment is not None
+                        and name not in seen
+                        and _applies(fragment.type_condition, conditions)
+                    ):
+                        seen.add(name)
+                        yield from self._fields([fragment], conditions, seen)
+
+    def _page(self, subject: str | None, node: FieldNode) -> RecordFilter | None:
+        """The page a ``records`` field with these arguments reads (for ``subject``; for an
+        entity not known yet, the page of a subject the caller has no more rights to than its
+        role gives), or None when it reads none or the look-ahead cannot tell (the field then
+        reads, or refuses, on its own)."""
+        try:
+            arguments = get_argument_values(self.records, node, self.variables)
+            return records_wanted(
+                self.info,
+                subject,
+                arguments.get("polarity"),
+                arguments.get("category"),
+                arguments.get("status"),
+                arguments.get("first", 20),
+                arguments.get("after"),
+            )
+        except (GraphQLError, PublicError):
+            return None
+
+
+def _applies(condition: NamedTypeNode | None, conditions: tuple[str, ...]) -> bool:
+    return condition is None or condition.name.value in conditions

@@ -14,6 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from starlette.testclient import TestClient
+from strawberry import relay
 
 from api import compiled
 from api.app import create_app
@@ -54,6 +55,15 @@ PARTS = [
     "records(first: 1) { edges { node { subject { name ... on Company { uscc } } } } }",
     "records(first: 2) { edges { node { expiresOn } } }",
     "twice: records(first: 1) { edges { node { recordId } } }",
+    "shareholders { holder { ... on Person { holdings { company { records(first: 2) { "
+    "totalCount edges { node { recordId status } } } } } } ... on Company { holdings { "
+    "company { uscc records(status: ACTIVE) { totalCount } } } } } }",
+    "officers { person { offices { company { name } } } }",
+    "holdings { company { shareholders { holder { name ... on Company { holdings { stake } } "
+    "} } } }",
+    "legalRepresentative { holdings { company { name } } representedCompanies { name "
+    "records(first: 1) { totalCount } } }",
+    "branches { records { totalCount } } parent { shareholders { stake } }",
 ]
 LOOKUP = (
     "query($u: String!) { company(uscc: $u) { uscc name legalRepresentative { name } "
@@ -141,28 +151,50 @@ def _ask(
 
 
 @st.composite
-def documents(draw: st.DrawFn) -> str:
+def documents(draw: st.DrawFn) -> tuple[str, str]:
+    """A lookup by code, and the same selection through ``node(id:)`` (no look-ahead)."""
     parts = draw(st.lists(st.sampled_from(PARTS), min_size=1, max_size=5, unique=True))
     style = draw(st.sampled_from(["plain", "alias", "fragment"]))
     body = " ".join(parts)
+    by_node = f"query($id: ID!) {{ company: node(id: $id) {{ ... on Company {{ {body} }} }} }}"
     if style == "alias":
-        return f"query($u: String!) {{ c: company(uscc: $u) {{ {body} }} }}"
+        return f"query($u: String!) {{ company: company(uscc: $u) {{ {body} }} }}", by_node
     if style == "fragment":
-        return f"query($u: String!) {{ company(uscc: $u) {{ ...F }} }} fragment F on Company {{ {body} }}"
-    return f"query($u: String!) {{ company(uscc: $u) {{ {body} }} }}"
+        return (
+            f"query($u: String!) {{ company(uscc: $u) {{ ...F }} }} "
+            f"fragment F on Company {{ {body} }}"
+        ), by_node
+    return f"query($u: String!) {{ company(uscc: $u) {{ {body} }} }}", by_node
 
 
+def _unrooted(answer: dict[str, Any]) -> Any:
+    """An answer's data, and whether it has errors: which of two refusals under one parent
+    is reported depends on which field's loader answers first, a matter of timing."""
+    return answer.get("data"), bool(answer.get("errors"))
+
+
+# Normal execution's own leftovers on a refusal inside a list (graphql-core drops the pending
+# work of a parent it nulled, and a loader's read with it): seen with and without plans, and
+# left to graphql-core. Anything of ours left unawaited still fails the test.
+@pytest.mark.filterwarnings(
+    "ignore:Exception ignored in. <(socket.socket|coroutine object (Executor|GraphQLCoreConverter))"
+    ":pytest.PytestUnraisableExceptionWarning"
+)
 @settings(
     max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(
-    document=documents(),
+    documents=documents(),
     pick=st.integers(min_value=0, max_value=10_000),
     role=st.sampled_from(ROLES),
 )
 def test_compiled_answers_equal_normal_execution(
-    world: dict[str, Any], document: str, pick: int, role: str
+    world: dict[str, Any], documents: tuple[str, str], pick: int, role: str
 ) -> None:
+    """The same answer and read entries with plans and without; and, without the look-ahead
+    (the same selection under ``node(id:)``, every field from its own loader), the same data,
+    errors and people read."""
+    document, by_node = documents
     companies = world["companies"]
     uscc = companies[0] if role == "subject" and pick % 2 else companies[pick % len(companies)]
     body = {"query": document, "variables": {"u": uscc}}
@@ -174,6 +206,10 @@ def test_compiled_answers_equal_normal_execution(
     assert fast_reads == slow_reads
     # Whatever normal execution answers without an error, the plan answered.
     assert took_plan == ("errors" not in slow), (document, slow.get("errors"))
+    node = {"query": by_node, "variables": {"id": str(relay.GlobalID("Company", uscc))}}
+    loaded, loaded_reads = _ask(world, world["slow"], role, node)
+    assert _unrooted(loaded) == _unrooted(slow), document
+    assert [s for _, _, s in loaded_reads] == [s for _, _, s in fast_reads]
 
 
 def test_the_plain_lookup_takes_the_plan_and_audits_each_read(world: dict[str, Any]) -> None:

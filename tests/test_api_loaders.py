@@ -139,3 +139,72 @@ def test_a_lookup_of_no_company_or_a_bad_page_answers_as_without_look_ahead(
     assert body["data"] == {"company": None}
     assert [e["path"] for e in body["errors"]] == [["company", "newest"]]
     assert "first: must be between 1 and" in body["errors"][0]["message"]
+
+
+NESTED_FIRST = FIRST + 60  # a small ownership web of its own
+_NESTED_SELECTION = """name shareholders { stake holder { name
+  ... on Company { holdings { stake company { name records(first: 3) { totalCount
+    edges { node { recordId code } } } } } }
+  ... on Person { idNumber holdings { stake company { name records(first: 3) { totalCount
+    edges { node { recordId code } } } } } }
+} }"""
+NESTED = "query($u: String!) { company(uscc: $u) { " + _NESTED_SELECTION + " } }"
+NESTED_BY_LOADERS = (
+    "query($id: ID!) { node(id: $id) { ... on Company { " + _NESTED_SELECTION + " } } }"
+)
+
+
+def test_a_nested_lookup_is_one_statement_with_the_loaders_answer(
+    api: TestClient, settings: Settings, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Shareholders, their holdings and each holding's records: one statement for the whole
+    tree, and the same answer as the fields' own loaders give level by level."""
+    from tests.factories import api_key, bearer
+
+    main, holder, held = uscc(NESTED_FIRST), uscc(NESTED_FIRST + 1), uscc(NESTED_FIRST + 2)
+    other, person = uscc(NESTED_FIRST + 3), id_number(NESTED_FIRST)
+    web: list[dict[str, Any]] = [company_row(NESTED_FIRST + n) for n in range(4)] + [
+        person_row(NESTED_FIRST)
+    ]
+    web += [
+        link_row("SHAREHOLDER_OF", person, main, stake=0.6),
+        link_row("SHAREHOLDER_OF", holder, main, stake=0.4),
+        link_row("SHAREHOLDER_OF", person, held, stake=1.0),
+        link_row("SHAREHOLDER_OF", holder, other, stake=0.5),
+        link_row("SHAREHOLDER_OF", main, other, stake=0.5),
+    ]
+    web += [
+        record_row(f"N{n}-{k}", code, decided_on=f"2024-02-{k + 10}")
+        for n, code in enumerate([held, other])
+        for k in range(4)
+    ]
+    import_rows(settings, web, tmp_path_factory.mktemp("nested"))
+    registrar = bearer(api_key(settings, "registrar"))
+    graph = api.app.state.graph  # type: ignore[attr-defined]
+
+    def ask(query: str, variables: dict[str, Any]) -> tuple[int, Any]:
+        before = graph.statements
+        body = api.post(
+            "/graphql", json={"query": query, "variables": variables}, headers=registrar
+        ).json()
+        assert "errors" not in body, body
+        return graph.statements - before, body["data"]
+
+    ask(NESTED, {"u": main})  # the key is read once, then known
+    used, data = ask(NESTED, {"u": main})
+    holders = data["company"]["shareholders"]
+    assert [h["holder"]["name"] for h in holders] == [
+        "张" + str(NESTED_FIRST),
+        "北京测试" + str(NESTED_FIRST + 1) + "科技有限公司",
+    ]
+    person_holdings = holders[0]["holder"]["holdings"]
+    assert {h["company"]["name"] for h in person_holdings} >= {
+        "北京测试" + str(NESTED_FIRST + 2) + "科技有限公司"
+    }
+    held_records = next(h["company"]["records"] for h in person_holdings if h["stake"] == 1.0)
+    assert held_records["totalCount"] == 4 and len(held_records["edges"]) == 3
+    assert used == 1
+    node = str(relay.GlobalID("Company", main))
+    used_by_loaders, by_loaders = ask(NESTED_BY_LOADERS, {"id": node})
+    assert used_by_loaders > used
+    assert by_loaders["node"] == data["company"]

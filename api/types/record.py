@@ -119,7 +119,7 @@ def record_page(
 
 def records_wanted(
     info: Info,
-    subject: str,
+    subject: str | None,
     polarity: models.Polarity | None,
     category: models.Category | None,
     status: models.RecordStatus | None,
@@ -127,7 +127,8 @@ def records_wanted(
     after: str | None,
 ) -> RecordFilter | None:
     """The page of ``subject``'s records a ``records`` field asks for, as the caller may see
-    them (None: none it may see). The public sees a company's published records only."""
+    them (None: none it may see). The public sees a company's published records only.
+    ``subject`` None: a subject the caller has no rights to beyond its role's."""
     from api.access import Can, allowed
 
     if not allowed(info, Can.READ_FULL_FILES, subject):
