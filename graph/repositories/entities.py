@@ -65,11 +65,17 @@ class Edge:
         """The statement listing it for a batch of keys."""
         return "UNWIND $keys AS key\n" + self.subquery("links") + "RETURN key, links"
 
-    def subquery(self, name: LiteralString) -> LiteralString:
+    def matching(self, key: LiteralString) -> LiteralString:
+        """``match`` from the variable ``key`` (a nested subquery may not shadow ``key``)."""
+        return self.match.replace(": key}", ": " + key + "}")
+
+    def subquery(self, name: LiteralString, key: LiteralString = "key") -> LiteralString:
         """A ``CALL`` subquery listing it for the ``key`` of the outer statement, as ``name``."""
         return (
-            "CALL (key) {\n"
-            + self.match
+            "CALL ("
+            + key
+            + ") {\n"
+            + self.matching(key)
             + "\nWITH other, r ORDER BY "
             + self.order
             + "\nRETURN "
@@ -253,6 +259,9 @@ _SLOTS: tuple[LiteralString, ...] = (
     "0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15",
 )  # fmt: skip
 MAX_DEPTH = 3  # levels of relationships one statement follows from the company
+# The variable holding the entity key at each level (Neo4j refuses a subquery's variable that
+# shadows one it imports).
+_KEYS: tuple[LiteralString, ...] = ("key", "key1", "key2", "key3")
 
 
 def fits(wanted: Wanted) -> bool:
@@ -294,31 +303,37 @@ def _layout(shape: Shape) -> _Layout:
     return walk(shape)
 
 
-def _within(layout: _Layout) -> tuple[LiteralString, list[LiteralString]]:
-    """The subqueries reading ``layout`` for the ``key`` in scope, and the columns they bind."""
+def _within(layout: _Layout, level: int) -> tuple[LiteralString, list[LiteralString]]:
+    """The subqueries reading ``layout`` for the key in scope at ``level``, and the columns
+    they bind."""
     query: LiteralString = ""
     columns: list[LiteralString] = []
     for edge, name, sub in layout.edges:
-        query += _edge_subquery(edge, name, sub)
+        query += _edge_subquery(edge, name, sub, level)
         columns.append(name)
     for slot in layout.pages:
-        query += records.subquery(slot)
+        query += records.subquery(slot, _KEYS[level])
         columns += ["total" + slot, "page" + slot]
     return query, columns
 
 
-def _edge_subquery(edge: Edge, name: LiteralString, sub: _Layout) -> LiteralString:
-    """``edge``'s relationships of the ``key`` in scope as the list ``name``, each with what
-    ``sub`` reads of the entity at its other end (under its own key: a subquery sees only it)."""
+def _edge_subquery(edge: Edge, name: LiteralString, sub: _Layout, level: int) -> LiteralString:
+    """``edge``'s relationships of the key in scope at ``level`` as the list ``name``, each
+    with what ``sub`` reads of the entity at its other end (under the next level's key)."""
+    key = _KEYS[level]
     if not sub.edges and not sub.pages:
-        return edge.subquery(name)
-    inner, columns = _within(sub)
+        return edge.subquery(name, key)
+    inner, columns = _within(sub, level + 1)
     carried: LiteralString = "".join(", " + c for c in columns)
     entries: LiteralString = "".join(", " + c + ": " + c for c in columns)
     return (
-        "CALL (key) {\n"
-        + edge.match
-        + "\nWITH other, r, coalesce(other.uscc, other.idNumber) AS key\n"
+        "CALL ("
+        + key
+        + ") {\n"
+        + edge.matching(key)
+        + "\nWITH other, r, coalesce(other.uscc, other.idNumber) AS "
+        + _KEYS[level + 1]
+        + "\n"
         + inner
         + "WITH other, r"
         + carried
@@ -336,7 +351,7 @@ def _edge_subquery(edge: Edge, name: LiteralString, sub: _Layout) -> LiteralStri
 @cache
 def _companies_with(shape: Shape) -> LiteralString:
     """The statement of ``companies_with``, made once for each shape."""
-    inner, columns = _within(_layout(shape))
+    inner, columns = _within(_layout(shape), 0)
     return (
         "UNWIND $keys AS key\nMATCH (c:Company {uscc: key})\n"
         + inner

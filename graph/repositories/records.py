@@ -51,12 +51,12 @@ class RecordPage:
     total: int
 
 
-def subquery(slot: LiteralString) -> LiteralString:
-    """A ``CALL`` subquery for one page of the outer statement's ``key``'s records, newest
+def subquery(slot: LiteralString, key: LiteralString = "key") -> LiteralString:
+    """A ``CALL`` subquery for one page of the records of the outer statement's ``key``, newest
     first, and how many there are in all, in columns ``page<slot>`` and ``total<slot>``, with the
     parameters ``subquery_params`` gives."""
     return (
-        "CALL (key) {\nMATCH (r:Record {subjectKey: key})\n"
+        "CALL (" + key + ") {\nMATCH (r:Record {subjectKey: " + key + "})\n"
         "WHERE ($polarity" + slot + " IS NULL OR r.polarity = $polarity" + slot + ")\n"
         "  AND ($category" + slot + " IS NULL OR r.category = $category" + slot + ")\n"
         "  AND ($status" + slot + " IS NULL OR r.status = $status" + slot + ")\n"
