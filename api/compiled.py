@@ -12,8 +12,10 @@ What a field does is not copied: each field runs its own declared rules (the per
 ``api.permissions`` gave it, with the same info and arguments), its own resolver through
 strawberry's own argument conversion, and its value goes through its GraphQL type's own
 serializer. Siblings and list items resolve concurrently, as in graphql-core, so DataLoaders
-batch the same way; reads are noted by the same rules and written by the same read entry after
-the operation. ``tests/test_api_compiled.py`` checks that the answers, the refusals and the read
+batch the same way (each sibling is started at once, and only those that wait go on as tasks:
+``_together``); reads are noted by the same rules and written by the same read entry after the
+operation. Rules of the same kinds on the attribute fields of one object run once for it (the
+fields of a record all ask ``RecordField`` about the same record). ``tests/test_api_compiled.py`` checks that the answers, the refusals and the read
 entries equal normal execution's for generated selections and every role.
 
 Anything out of the ordinary is left to normal execution, which then answers as always: a
@@ -93,6 +95,10 @@ class Selected:
     own: StrawberryField | None  # strawberry's definition of the field
     rules: tuple[BasePermission, ...]  # the permissions the field declared, in order
     plain: bool  # no resolver, no rule, no argument: the value is the attribute
+    # No resolver, no argument: the value is the attribute once the rules let the caller read
+    # it, and rules of the same kinds decide the same for every such field of one object.
+    attribute: bool
+    rule_kinds: tuple[type[BasePermission], ...]
     python_name: str
     output: GraphQLOutputType | None
     serialize: Callable[[Any], Any] | None  # for a leaf type
@@ -216,7 +222,7 @@ class _Planner:
     def _field(self, runtime: GraphQLObjectType, key: str, nodes: list[FieldNode]) -> Selected:
         name = nodes[0].name.value
         if name == "__typename":
-            return Selected(key, nodes, None, None, (), True, name, None, None)
+            return Selected(key, nodes, None, None, (), True, True, (), name, None, None)
         if name.startswith("__"):
             raise Unsupported("introspection")
         definition = runtime.fields.get(name)
@@ -228,7 +234,8 @@ class _Planner:
             if not isinstance(extension, PermissionExtension) or extension.fail_silently:
                 raise Unsupported(f"{runtime.name}.{name}: {type(extension).__name__}")
             rules.extend(extension.permissions)
-        plain = own.base_resolver is None and not rules and not own.arguments
+        attribute = own.base_resolver is None and not own.arguments
+        plain = attribute and not rules
         named = get_named_type(definition.type)
         selected = Selected(
             key,
@@ -237,6 +244,8 @@ class _Planner:
             own,
             tuple(rules),
             plain,
+            attribute,
+            tuple(type(rule) for rule in rules),
             own.python_name,
             definition.type,
             named.serialize if is_leaf_type(named) else None,
@@ -321,17 +330,20 @@ class _Run:
     ) -> Any:
         result: dict[str, Any] = {}
         waiting: list[tuple[str, Any]] = []
+        cleared: set[tuple[type[BasePermission], ...]] = set()  # rules passed for ``source``
         try:
             for selected in fields:
                 if selected.definition is None:
                     result[selected.key] = runtime.name
                     continue
-                if selected.plain:
+                if selected.plain or (selected.attribute and selected.rule_kinds in cleared):
                     value = getattr(source, selected.python_name)
                     at = None
                 else:
                     at = Path(path, selected.key, runtime.name)
                     value = self.resolve(selected, runtime, source, at)
+                    if selected.attribute and not inspect.isawaitable(value):
+                        cleared.add(selected.rule_kinds)
                 if inspect.isawaitable(value):
                     later = self._later(selected, value, at, path, runtime)
                     waiting.append((selected.key, later))
@@ -376,10 +388,8 @@ class _Run:
             key, awaitable = waiting[0]
             result[key] = await awaitable
             return result
-        values = await asyncio.gather(*(a for _, a in waiting), return_exceptions=True)
+        values = await _together([a for _, a in waiting])
         for (key, _), value in zip(waiting, values, strict=True):
-            if isinstance(value, BaseException):
-                raise _Fallback from value
             result[key] = value
         return result
 
@@ -525,12 +535,87 @@ class _Run:
     @staticmethod
     async def _gather(items: list[Any]) -> list[Any]:
         waiting = [i for i, item in enumerate(items) if inspect.isawaitable(item)]
-        values = await asyncio.gather(*(items[i] for i in waiting), return_exceptions=True)
+        values = await _together([items[i] for i in waiting])
         for i, value in zip(waiting, values, strict=True):
-            if isinstance(value, BaseException):
-                raise _Fallback from value
             items[i] = value
         return items
+
+
+async def _together(awaitables: list[Any]) -> list[Any]:
+    """The values of ``awaitables``, run concurrently as ``asyncio.gather`` runs them, but each
+    started at once, here: one that finishes without waiting (a field whose loader holds its
+    data already, the common case after the look-ahead) costs no task. One that waits goes on
+    as a task, after every sibling has been started, so a loader sees all their keys before it
+    reads. The first failure is raised as ``_Fallback`` once all have settled."""
+    values: list[Any] = [None] * len(awaitables)
+    tasks: list[tuple[int, asyncio.Future[Any]]] = []
+    failure: BaseException | None = None
+    for index, awaitable in enumerate(awaitables):
+        if failure is not None:
+            _discard([awaitable])
+            continue
+        if not inspect.iscoroutine(awaitable):
+            tasks.append((index, asyncio.ensure_future(awaitable)))
+            continue
+        try:
+            yielded = awaitable.send(None)
+        except StopIteration as done:
+            values[index] = done.value
+        except BaseException as exc:  # settled with the rest below
+            failure = exc
+        else:
+            # Marked as waited on by the await that yielded it; cleared until the task takes
+            # it (``_Yield``), or a sibling awaiting the same future could not.
+            if getattr(yielded, "_asyncio_future_blocking", None):
+                yielded._asyncio_future_blocking = False
+            tasks.append((index, asyncio.ensure_future(_resume(awaitable, yielded))))
+    if tasks:
+        settled = await asyncio.gather(*(t for _, t in tasks), return_exceptions=True)
+        for (index, _), value in zip(tasks, settled, strict=True):
+            if isinstance(value, BaseException):
+                failure = failure or value
+            values[index] = value
+    if failure is not None:
+        if isinstance(failure, asyncio.CancelledError):
+            raise failure
+        raise _Fallback from failure
+    return values
+
+
+class _Yield:
+    """Hands what a started coroutine yielded (a future it waits on) to the task running
+    ``_resume``, and gives back what the task sends when it wakes. The future is marked as
+    waited on again, as the await that yielded it had marked it: the task clears the mark
+    when it takes the future (as asyncio's own tasks do)."""
+
+    __slots__ = ("yielded",)
+
+    def __init__(self, yielded: Any) -> None:
+        self.yielded = yielded
+
+    def __await__(self) -> Any:
+        if getattr(self.yielded, "_asyncio_future_blocking", None) is not None:
+            self.yielded._asyncio_future_blocking = True
+        return (yield self.yielded)
+
+
+async def _resume(coroutine: Any, yielded: Any) -> Any:
+    """Go on with a coroutine that was started outside a task and waits on ``yielded``: the
+    task running this waits on it in its stead, and passes back what it is woken with (or
+    the cancellation it gets)."""
+    while True:
+        try:
+            sent = await _Yield(yielded)
+        except BaseException as exc:  # the coroutine decides what it means
+            try:
+                yielded = coroutine.throw(exc)
+            except StopIteration as done:
+                return done.value
+            continue
+        try:
+            yielded = coroutine.send(sent)
+        except StopIteration as done:
+            return done.value
 
 
 def _discard(values: Iterable[Any]) -> None:
