@@ -168,16 +168,19 @@ async def _checkpoints(graph: Graph, signer: Signer, settings: Settings) -> None
     every = timedelta(minutes=settings.checkpoint_minutes)
     # Its own gateway on the same driver: its statements are not counted as a request's.
     graph = Graph(graph.driver, graph.config)
-    while True:
-        try:
-            made = await checkpoints.sign_head(
-                graph, signer, every_entries=settings.checkpoint_entries, every=every
-            )
-            if made is not None:
-                log.info("signed audit checkpoint %d", made.seq)
-        except GraphError as exc:
-            log.warning("could not sign an audit checkpoint: %s", exc)
-        await asyncio.sleep(CHECKPOINT_POLL)
+    try:
+        while True:
+            try:
+                made = await checkpoints.sign_head(
+                    graph, signer, every_entries=settings.checkpoint_entries, every=every
+                )
+                if made is not None:
+                    log.info("signed audit checkpoint %d", made.seq)
+            except GraphError as exc:
+                log.warning("could not sign an audit checkpoint: %s", exc)
+            await asyncio.sleep(CHECKPOINT_POLL)
+    finally:
+        await graph.release()
 
 
 def app_from_environment() -> Starlette:

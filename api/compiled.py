@@ -15,8 +15,9 @@ serializer. Siblings and list items resolve concurrently, as in graphql-core, so
 batch the same way (each sibling is started at once, and only those that wait go on as tasks:
 ``_together``); reads are noted by the same rules and written by the same read entry after the
 operation. Rules of the same kinds on the attribute fields of one object run once for it (the
-fields of a record all ask ``RecordField`` about the same record). ``tests/test_api_compiled.py`` checks that the answers, the refusals and the read
-entries equal normal execution's for generated selections and every role.
+fields of a record all ask ``RecordField`` about the same record).
+``tests/test_api_compiled.py`` checks that the answers, the refusals and the read entries equal
+normal execution's for generated selections and every role.
 
 Anything out of the ordinary is left to normal execution, which then answers as always: a
 document the plan does not cover (mutations, subscriptions, directives, introspection, a root

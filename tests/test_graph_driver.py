@@ -80,3 +80,34 @@ async def test_write_once_inside_a_transaction_rolls_back_with_it(clean_graph: G
 async def test_write_once_names_a_bad_statement(clean_graph: Graph) -> None:
     with pytest.raises(GraphError):
         await clean_graph.write_once("CREATE (p:DriverProbe {name: }) RETURN p")
+
+
+async def test_auto_commit_sessions_are_reused_and_a_failed_one_is_not(
+    settings: Any,
+) -> None:
+    """Reads one after another run on one idle session; reads at once each take their own
+    (none is shared while its result is open); a session whose statement failed is closed,
+    never handed out again."""
+    import asyncio
+
+    import neo4j
+
+    graph = await Graph.connect(settings.graph_config())
+    try:
+        assert await graph.read("RETURN 1 AS n") == [{"n": 1}]
+        (first,) = graph._idle[neo4j.READ_ACCESS]
+        assert await graph.read("RETURN 2 AS n") == [{"n": 2}]
+        assert graph._idle[neo4j.READ_ACCESS] == [first]
+        answers = await asyncio.gather(*(graph.read(f"RETURN {n} AS n") for n in range(5)))
+        assert answers == [[{"n": n}] for n in range(5)]
+        idle = graph._idle[neo4j.READ_ACCESS]
+        assert len(idle) == 5 and len({id(s) for s in idle}) == 5 and first in idle
+        with pytest.raises(GraphError):
+            await graph.read("RETURN 1 +")
+        assert len(graph._idle[neo4j.READ_ACCESS]) == 4
+        assert all(not s.closed() for s in graph._idle[neo4j.READ_ACCESS])
+        assert await graph.write_once("RETURN 3 AS n") == [{"n": 3}]
+        assert len(graph._idle[neo4j.WRITE_ACCESS]) == 1
+    finally:
+        await graph.close()
+    assert graph._idle == {}
