@@ -4,10 +4,10 @@ its selection asks about it, and about the entities its relationships reach.
 ``company(uscc:)`` reads the selection under it before it reads the graph. The relationships it
 selects (legal representative, shareholders, holdings, officers, branches, parent; a person's
 holdings, represented companies and offices), what it selects of the entities at their other
-ends (their own relationships, down to ``entities.MAX_DEPTH`` levels), and the pages of records
+ends (their own relationships, down to ``company_views.MAX_DEPTH`` levels), and the pages of records
 it selects at every level (``records(first:, after:, ...)``, as the caller may see them:
 ``records_wanted``) come back with the company in one statement of nested ``CALL`` subqueries
-(``entities.companies_with``), and prime the request's loaders. The fields then resolve exactly
+(``company_views.companies_with``), and prime the request's loaders. The fields then resolve exactly
 as without it, each with its own rule, masking and read audit, from loaders that already hold
 their data: a lookup is one round trip to the graph instead of one per level. Whatever the
 look-ahead cannot read in advance (an argument it cannot evaluate, a field it does not know, a
@@ -37,8 +37,9 @@ from api.context import Info
 from api.errors import PublicError
 from api.types.record import records_wanted
 from graph import models
-from graph.repositories import entities
-from graph.repositories.entities import Edge, Wanted
+from graph.repositories import company_views, entities
+from graph.repositories.company_views import Wanted
+from graph.repositories.entities import Edge
 from graph.repositories.records import RecordFilter
 
 COMPANY: tuple[str, ...] = ("Company",)
@@ -91,9 +92,9 @@ async def company(info: Info, uscc: str) -> models.Company | None:
     wanted = _Look(info).wanted(info._raw_info.field_nodes, COMPANY, uscc, 0)
     if not wanted:
         return await loaders.company.load(uscc)
-    if not entities.fits(wanted):
+    if not company_views.fits(wanted):
         wanted = Wanted(tuple((edge, Wanted()) for edge, _ in wanted.edges), wanted.pages)
-    (view,) = await entities.companies_with(info.context.graph, [uscc], wanted)
+    (view,) = await company_views.companies_with(info.context.graph, [uscc], wanted)
     if view is None:
         loaders.company.prime(uscc, None)
         return None
@@ -149,7 +150,7 @@ class _Look:
                 if reach is not None:
                     reaches.setdefault(reach.edge, reach)
                     found = ends.setdefault(reach.edge, [])
-                    if reach.ends and depth + 1 < entities.MAX_DEPTH:
+                    if reach.ends and depth + 1 < company_views.MAX_DEPTH:
                         found.extend(self._ends(node, reach))
                 elif name == "records" and len(pages) < MAX_PAGES:
                     page = self._page(subject, node)

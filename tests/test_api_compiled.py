@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from starlette.testclient import TestClient
 from strawberry import relay
 
-from api import compiled
+from api import compiled, plans
 from api.app import create_app
 from backend.local import LocalServer
 from cli.shards import generate
@@ -287,65 +287,9 @@ def test_a_refusal_is_answered_by_normal_execution(world: dict[str, Any]) -> Non
 
 def test_plans_are_made_once_per_document(world: dict[str, Any], tmp_path: Path) -> None:
     client, rp = world["fast"], world["keys"]["relying_party"]
-    before = compiled.plan.cache_info()
+    before = plans.plan.cache_info()
     for uscc in world["companies"][:5]:
         client.post("/graphql", json={"query": LOOKUP, "variables": {"u": uscc}}, headers=rp)
-    after = compiled.plan.cache_info()
+    after = plans.plan.cache_info()
     assert after.misses - before.misses <= 1
     assert after.hits - before.hits >= 4
-
-
-async def test_siblings_start_at_once_and_wait_together() -> None:
-    """``_together``: a field that needs no wait costs no task (it runs in the caller's); those
-    that wait, on one loader's future or on several, go on concurrently; a failure is a
-    fallback once every sibling has settled; a cancellation reaches the waiting ones."""
-    from api.compiled import _Fallback, _together
-
-    loop = asyncio.get_running_loop()
-    shared: asyncio.Future[int] = loop.create_future()
-    ran_in: list[object] = []
-
-    async def at_once(n: int) -> int:
-        ran_in.append(asyncio.current_task())
-        return n
-
-    async def waits(n: int) -> int:
-        return await shared + n
-
-    loop.call_later(0.01, shared.set_result, 10)
-    assert await _together([at_once(1), waits(2), waits(3), at_once(4)]) == [1, 12, 13, 4]
-    assert ran_in == [asyncio.current_task()] * 2
-
-    settled: list[str] = []
-    later: asyncio.Future[int] = loop.create_future()
-
-    async def fails() -> int:
-        await asyncio.sleep(0)
-        raise RuntimeError("a resolver's bug")
-
-    async def slow() -> int:
-        value = await later
-        settled.append("slow")
-        return value
-
-    loop.call_later(0.02, later.set_result, 1)
-    with pytest.raises(_Fallback):
-        await _together([slow(), fails()])
-    assert settled == ["slow"]
-
-    never: asyncio.Future[int] = loop.create_future()
-    cancelled: list[bool] = []
-
-    async def stuck() -> int:
-        try:
-            return await never
-        except asyncio.CancelledError:
-            cancelled.append(True)
-            raise
-
-    task = asyncio.ensure_future(_together([stuck(), stuck()]))
-    await asyncio.sleep(0.01)
-    task.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await task
-    assert cancelled == [True, True]

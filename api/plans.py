@@ -1,0 +1,208 @@
+"""Plans of the documents ``api.compiled`` answers: made once per document text and operation
+name, they hold what only the document decides.
+
+For every object type a selection can meet, the response keys it collects through its fragments
+(in the order graphql-core collects them), and for each key its field's GraphQL and strawberry
+definitions, its declared permission classes and its serializer. A document holding anything a
+plan does not cover (mutations, subscriptions, directives, introspection, a root field not in
+``ROOTS``, a field extension other than a permission) has no plan: normal execution runs it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLField,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLSchema,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    OperationType,
+    SelectionSetNode,
+    get_named_type,
+    is_abstract_type,
+    is_leaf_type,
+)
+from graphql.language import DirectiveNode, Visitor, visit
+from strawberry.permission import BasePermission, PermissionExtension
+from strawberry.types.field import StrawberryField
+
+# Root fields planned: their resolvers only read (a lookup by key), so a request run a second
+# time by normal execution changes nothing. A person lookup is not here: its misses count.
+ROOTS = frozenset({"company"})
+CACHED_PLANS = 256
+_BACKREF = "strawberry-definition"  # where strawberry keeps a GraphQL field's own definition
+
+
+class Unsupported(Exception):
+    """The document holds something the plan does not cover: normal execution runs it."""
+
+
+@dataclass(slots=True, eq=False)
+class Selected:
+    """One response key of one type's selection, with everything its field needs."""
+
+    key: str  # the response key: the alias, or the field's name
+    nodes: list[FieldNode]  # the field's nodes the selection merged under the key
+    definition: GraphQLField | None  # None for __typename
+    own: StrawberryField | None  # strawberry's definition of the field
+    rules: tuple[BasePermission, ...]  # the permissions the field declared, in order
+    plain: bool  # no resolver, no rule, no argument: the value is the attribute
+    # No resolver, no argument: the value is the attribute once the rules let the caller read
+    # it, and rules of the same kinds decide the same for every such field of one object.
+    attribute: bool
+    rule_kinds: tuple[type[BasePermission], ...]
+    python_name: str
+    output: GraphQLOutputType | None
+    serialize: Callable[[Any], Any] | None  # for a leaf type
+    # The selection under the field, per object type a value of it can be.
+    children: dict[str, tuple[Selected, ...]] = field(default_factory=dict)
+
+
+@dataclass(slots=True, eq=False)
+class Plan:
+    """A document's query operation, planned."""
+
+    operation: OperationDefinitionNode
+    fragments: dict[str, FragmentDefinitionNode]
+    root: GraphQLObjectType
+    fields: tuple[Selected, ...]
+
+
+@lru_cache(maxsize=CACHED_PLANS)
+def plan(
+    schema: GraphQLSchema, query: str, operation_name: str | None, document: DocumentNode
+) -> Plan | None:
+    """The plan of the operation a request names in ``document`` (the text ``query`` keys
+    the cache), or None when the plan does not cover it."""
+    try:
+        return _plan(schema, document, operation_name)
+    except Unsupported:
+        return None
+
+
+def _plan(schema: GraphQLSchema, document: DocumentNode, operation_name: str | None) -> Plan:
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if operation_name is not None:
+        operations = [o for o in operations if o.name and o.name.value == operation_name]
+    if len(operations) != 1 or operations[0].operation is not OperationType.QUERY:
+        raise Unsupported("not one query operation")
+    if _has_directives(document):
+        raise Unsupported("directives")  # @skip/@include would make the plan depend on variables
+    operation = operations[0]
+    fragments = {
+        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+    }
+    root = schema.query_type
+    assert root is not None
+    planner = _Planner(schema, fragments)
+    fields = planner.selection(root, [operation.selection_set])
+    if any(f.definition is not None and f.nodes[0].name.value not in ROOTS for f in fields):
+        raise Unsupported("a root field that is not planned")
+    return Plan(operation, fragments, root, fields)
+
+
+class _FindDirective(Visitor):
+    found = False
+
+    def enter_directive(self, node: DirectiveNode, *_: Any) -> None:
+        self.found = True
+
+
+def _has_directives(document: DocumentNode) -> bool:
+    finder = _FindDirective()
+    visit(document, finder)
+    return finder.found
+
+
+@dataclass(slots=True)
+class _Planner:
+    schema: GraphQLSchema
+    fragments: dict[str, FragmentDefinitionNode]
+
+    def selection(
+        self, runtime: GraphQLObjectType, sets: Iterable[SelectionSetNode]
+    ) -> tuple[Selected, ...]:
+        """What the selection sets select on an object of type ``runtime``, by response key
+        in the order the document gives them (as graphql-core collects them)."""
+        collected: dict[str, list[FieldNode]] = {}
+        for selection_set in sets:
+            self._collect(runtime, selection_set, collected, set())
+        return tuple(self._field(runtime, key, nodes) for key, nodes in collected.items())
+
+    def _collect(
+        self,
+        runtime: GraphQLObjectType,
+        selection_set: SelectionSetNode,
+        collected: dict[str, list[FieldNode]],
+        visited: set[str],
+    ) -> None:
+        for selection in selection_set.selections:
+            if isinstance(selection, FieldNode):
+                key = (selection.alias or selection.name).value
+                collected.setdefault(key, []).append(selection)
+            elif isinstance(selection, InlineFragmentNode):
+                if self._applies(runtime, selection.type_condition):
+                    self._collect(runtime, selection.selection_set, collected, visited)
+            elif isinstance(selection, FragmentSpreadNode):
+                name = selection.name.value
+                fragment = self.fragments.get(name)
+                if name in visited or fragment is None:
+                    continue
+                visited.add(name)
+                if self._applies(runtime, fragment.type_condition):
+                    self._collect(runtime, fragment.selection_set, collected, visited)
+
+    def _applies(self, runtime: GraphQLObjectType, condition: Any) -> bool:
+        if condition is None:
+            return True
+        named = self.schema.get_type(condition.name.value)
+        if named is runtime:
+            return True
+        return is_abstract_type(named) and self.schema.is_sub_type(named, runtime)
+
+    def _field(self, runtime: GraphQLObjectType, key: str, nodes: list[FieldNode]) -> Selected:
+        name = nodes[0].name.value
+        if name == "__typename":
+            return Selected(key, nodes, None, None, (), True, True, (), name, None, None)
+        if name.startswith("__"):
+            raise Unsupported("introspection")
+        definition = runtime.fields.get(name)
+        own = definition.extensions.get(_BACKREF) if definition else None
+        if definition is None or not isinstance(own, StrawberryField):
+            raise Unsupported(f"{runtime.name}.{name}")
+        rules: list[BasePermission] = []
+        for extension in own.extensions:
+            if not isinstance(extension, PermissionExtension) or extension.fail_silently:
+                raise Unsupported(f"{runtime.name}.{name}: {type(extension).__name__}")
+            rules.extend(extension.permissions)
+        attribute = own.base_resolver is None and not own.arguments
+        plain = attribute and not rules
+        named = get_named_type(definition.type)
+        selected = Selected(
+            key,
+            nodes,
+            definition,
+            own,
+            tuple(rules),
+            plain,
+            attribute,
+            tuple(type(rule) for rule in rules),
+            own.python_name,
+            definition.type,
+            named.serialize if is_leaf_type(named) else None,
+        )
+        if selected.serialize is None:
+            sets = [n.selection_set for n in nodes if n.selection_set is not None]
+            kinds = self.schema.get_possible_types(named) if is_abstract_type(named) else [named]
+            selected.children = {kind.name: self.selection(kind, sets) for kind in kinds}
+        return selected
