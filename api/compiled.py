@@ -52,6 +52,7 @@ from strawberry.schema.schema_converter import get_arguments
 from strawberry.types import ExecutionContext
 from strawberry.types import Info as StrawberryInfo
 from strawberry.types.field import StrawberryField
+from strawberry.utils.await_maybe import await_maybe
 
 from api import eager
 from api.context import ReadLog
@@ -92,7 +93,7 @@ async def execute(context: ExecutionContext) -> ExecutionResult | None:
     before = _copy(reads) if reads is not None else None
     run = _Run(schema, found, variables, ours, context.root_value)
     try:
-        data = await _settle(run.object(found.root, found.fields, context.root_value, None))
+        data = await await_maybe(run.object(found.root, found.fields, context.root_value, None))
     except _Fallback:
         if reads is not None and before is not None:
             _restore(reads, before)
@@ -108,10 +109,6 @@ def _copy(reads: ReadLog) -> ReadLog:
 
 def _restore(reads: ReadLog, before: ReadLog) -> None:
     reads.audited, reads.subjects, reads.fields = before.audited, before.subjects, before.fields
-
-
-async def _settle(value: Any) -> Any:
-    return await value if inspect.isawaitable(value) else value
 
 
 class _Run:
@@ -190,7 +187,7 @@ class _Run:
         runtime: GraphQLObjectType,
     ) -> Any:
         resolved = await value
-        return await _settle(
+        return await await_maybe(
             self.complete(
                 selected,
                 selected.output,  # type: ignore[arg-type]
@@ -279,14 +276,14 @@ class _Run:
             if await allowed is not True:
                 raise _Fallback
             for rule in selected.rules[index + 1 :]:
-                if await _settle(rule.has_permission(source, info, **checks)) is not True:
+                if await await_maybe(rule.has_permission(source, info, **checks)) is not True:
                     raise _Fallback
         except _Fallback:
             raise
         except Exception as exc:
             raise _Fallback from exc
         assert selected.own is not None
-        return await _settle(self._result(selected.own, source, info, args, kwargs))
+        return await await_maybe(self._result(selected.own, source, info, args, kwargs))
 
     @staticmethod
     def _result(
