@@ -17,7 +17,7 @@ from typing import Any, LiteralString
 from graph.driver import Graph
 from graph.models import Company, Link
 from graph.repositories import convert, records
-from graph.repositories.entities import LIST_LIMIT, Edge, links_of
+from graph.repositories.entities import LINK_COLUMNS, LINK_ITEM, LIST_LIMIT, Edge, links_of
 from graph.repositories.records import RecordFilter, RecordPage
 
 
@@ -149,12 +149,13 @@ def _edge_subquery(edge: Edge, name: LiteralString, sub: _Layout, level: int) ->
         + _KEYS[level + 1]
         + "\n"
         + inner
-        + "WITH other, r"
+        + "WITH other, r, "
+        + LINK_COLUMNS
         + carried
         + " ORDER BY "
         + edge.order
-        + "\nRETURN collect({labels: labels(other), props: properties(other), "
-        + "rel: properties(r)"
+        + "\nRETURN collect({"
+        + LINK_ITEM
         + entries
         + "})[0..$limit] AS "
         + name
@@ -169,7 +170,9 @@ def _companies_with(shape: Shape) -> LiteralString:
     return (
         "UNWIND $keys AS key\nMATCH (c:Company {uscc: key})\n"
         + inner
-        + "RETURN key, properties(c) AS props"
+        + "RETURN key, "
+        + convert.company_fields("c")
+        + " AS props"
         + "".join(", " + c for c in columns)
     )
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, LiteralString
 
 from graph.models import (
     Category,
@@ -19,6 +19,49 @@ from graph.models import (
 )
 
 Props = dict[str, Any]
+
+
+# What a statement returns of a node or a relationship for the converters below (a Cypher map
+# projection of the variable ``var``): the properties they read and no more, dates as ISO text.
+# A node's createdAt, source and rowHash are for the audit and the import, never for a reader,
+# and decoding the driver's temporal types cost more than the rest of a record; a missing
+# property or a null variable comes back as null, as ``properties()`` would leave it out.
+def company_fields(var: LiteralString) -> LiteralString:
+    """The properties ``company`` reads."""
+    return (
+        var + " {.uscc, .usccValid, .name, .registrationNumber, .address, .phone, .status, "
+        "foundedOn: toString(" + var + ".foundedOn), .jurisdiction}"
+    )
+
+
+def person_fields(var: LiteralString) -> LiteralString:
+    """The properties ``person`` reads."""
+    return var + " {.uid, .idNumber, .name, .profession}"
+
+
+def entity_fields(var: LiteralString) -> LiteralString:
+    """The properties ``entity`` reads, of a company or a person."""
+    return (
+        var + " {.uscc, .usccValid, .name, .registrationNumber, .address, .phone, .status, "
+        "foundedOn: toString(" + var + ".foundedOn), .jurisdiction, .uid, .idNumber, .profession}"
+    )
+
+
+def record_fields(var: LiteralString) -> LiteralString:
+    """The properties ``record`` reads."""
+    return (
+        var + " {.recordId, .category, .code, .polarity, .severity, .authorityName, "
+        ".caseNumber, decidedOn: toString(" + var + ".decidedOn), .description, .penalty, "
+        ".status, .subjectKey}"
+    )
+
+
+def link_fields(var: LiteralString) -> LiteralString:
+    """The properties of a relationship a ``Link`` reads."""
+    return (
+        var + " {.stake, .role, since: toString(" + var + ".since), "
+        "until: toString(" + var + ".until), .source}"
+    )
 
 
 def to_date(value: Any) -> date | None:
@@ -49,7 +92,7 @@ def to_datetime(value: Any) -> datetime:
 def company(p: Props) -> Company:
     return Company(
         uscc=p["uscc"],
-        uscc_valid=bool(p.get("usccValid", True)),
+        uscc_valid=p.get("usccValid") is not False,  # absent: valid
         name=p.get("name") or "",
         registration_number=p.get("registrationNumber"),
         address=p.get("address"),

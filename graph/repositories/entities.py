@@ -22,32 +22,34 @@ from graph.repositories import convert
 # How many relationships of one kind an entity lists; hubs have more (linkage pages them).
 LIST_LIMIT = 500
 
-COMPANIES_BY_USCC = """
-UNWIND $keys AS key
-MATCH (c:Company {uscc: key})
-RETURN key, properties(c) AS props
-"""
-COMPANIES_BY_REGISTRATION = """
-UNWIND $keys AS key
-MATCH (c:Company {registrationNumber: key})
-RETURN key, properties(c) AS props
-"""
-PERSONS_BY_ID_NUMBER = """
-UNWIND $keys AS key
-MATCH (p:Person {idNumber: key})
-RETURN key, properties(p) AS props
-"""
-PERSONS_BY_UID = """
-UNWIND $keys AS key
-MATCH (p:Person {uid: key})
-RETURN key, properties(p) AS props
-"""
-ENTITIES_BY_KEY = """
-UNWIND $keys AS key
-OPTIONAL MATCH (p:Person {idNumber: key})
-OPTIONAL MATCH (c:Company {uscc: key})
-RETURN key, properties(p) AS person, properties(c) AS company
-"""
+COMPANIES_BY_USCC = (
+    "UNWIND $keys AS key\nMATCH (c:Company {uscc: key})\nRETURN key, "
+    + convert.company_fields("c")
+    + " AS props"
+)
+COMPANIES_BY_REGISTRATION = (
+    "UNWIND $keys AS key\nMATCH (c:Company {registrationNumber: key})\nRETURN key, "
+    + convert.company_fields("c")
+    + " AS props"
+)
+PERSONS_BY_ID_NUMBER = (
+    "UNWIND $keys AS key\nMATCH (p:Person {idNumber: key})\nRETURN key, "
+    + convert.person_fields("p")
+    + " AS props"
+)
+PERSONS_BY_UID = (
+    "UNWIND $keys AS key\nMATCH (p:Person {uid: key})\nRETURN key, "
+    + convert.person_fields("p")
+    + " AS props"
+)
+ENTITIES_BY_KEY = (
+    "UNWIND $keys AS key\nOPTIONAL MATCH (p:Person {idNumber: key})\n"
+    "OPTIONAL MATCH (c:Company {uscc: key})\nRETURN key, "
+    + convert.person_fields("p")
+    + " AS person, "
+    + convert.company_fields("c")
+    + " AS company"
+)
 
 
 @dataclass(frozen=True)
@@ -75,7 +77,9 @@ class Edge:
             + key
             + ") {\n"
             + self.matching(key)
-            + "\nWITH other, r ORDER BY "
+            + "\nWITH other, r, "
+            + LINK_COLUMNS
+            + " ORDER BY "
             + self.order
             + "\nRETURN "
             + _LINKS
@@ -85,7 +89,15 @@ class Edge:
         )
 
 
-_LINKS = "collect({labels: labels(other), props: properties(other), rel: properties(r)})[0..$limit]"
+# A list of relationships, each with the labels and properties of the entity at its other end:
+# the projections are taken as columns first (``LINK_COLUMNS``), then put in the list's maps
+# (``LINK_ITEM``). ArcadeDB answers a map literal holding a map projection with the projection
+# alone, so the projections never sit inside the map they go in.
+LINK_COLUMNS: LiteralString = (
+    convert.entity_fields("other") + " AS props, " + convert.link_fields("r") + " AS rel"
+)
+LINK_ITEM: LiteralString = "labels: labels(other), props: props, rel: rel"
+_LINKS: LiteralString = "collect({" + LINK_ITEM + "})[0..$limit]"
 
 
 # Seen from a company: who represents, holds, serves, branches off it; whom it belongs to.

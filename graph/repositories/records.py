@@ -12,25 +12,29 @@ from graph.driver import Graph
 from graph.models import Category, Polarity, Record, RecordStatus
 from graph.repositories import convert
 
-RECORDS_BY_ID = """
-UNWIND $keys AS key
-MATCH (r:Record {recordId: key})
-RETURN key, properties(r) AS props
-"""
+RECORDS_BY_ID = (
+    "UNWIND $keys AS key\nMATCH (r:Record {recordId: key})\nRETURN key, "
+    + convert.record_fields("r")
+    + " AS props"
+)
 
 # Keyset paging, newest first, ties broken by record id; the cursor is the last row's pair. The
 # date window keeps the scan on the decidedOn index; the caller widens it until the page fills.
-PUBLICITY = """
+PUBLICITY = (
+    """
 MATCH (r:Record)
 WHERE r.decidedOn >= $from AND r.decidedOn <= $to
   AND r.polarity = 'warning' AND r.status = 'active'
   AND (NOT $companiesOnly OR EXISTS { MATCH (r)-[:CONCERNS]->(:Company) })
   AND ($afterDate IS NULL OR r.decidedOn < $afterDate
        OR (r.decidedOn = $afterDate AND r.recordId > $afterId))
-RETURN properties(r) AS props
+RETURN """
+    + convert.record_fields("r")
+    + """ AS props
 ORDER BY r.decidedOn DESC, r.recordId
 LIMIT $limit
 """
+)
 EARLIEST = date(1900, 1, 1)  # no record is older: graph.rows refuses earlier dates
 
 
@@ -61,7 +65,7 @@ def subquery(slot: LiteralString, key: LiteralString = "key") -> LiteralString:
         "  AND ($category" + slot + " IS NULL OR r.category = $category" + slot + ")\n"
         "  AND ($status" + slot + " IS NULL OR r.status = $status" + slot + ")\n"
         "WITH r ORDER BY r.decidedOn DESC, r.recordId\n"
-        "WITH collect(properties(r)) AS found\n"
+        "WITH collect(" + convert.record_fields("r") + ") AS found\n"
         "RETURN size(found) AS total"
         + slot
         + ", found[$skip"
