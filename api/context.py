@@ -29,6 +29,13 @@ class ReadLog:
     subjects: set[str] = field(default_factory=set)  # people read, to be logged
     fields: set[str] = field(default_factory=set)  # the root fields that read them
 
+    def copy(self) -> ReadLog:
+        """What it holds now, to be put back by ``restore`` when an attempt is undone."""
+        return ReadLog(set(self.audited), set(self.subjects), set(self.fields))
+
+    def restore(self, before: ReadLog) -> None:
+        self.audited, self.subjects, self.fields = before.audited, before.subjects, before.fields
+
 
 # Over WebSocket the connection's one context serves every operation on it, each in a task of
 # its own: each operation's reads are kept in its task (``begin_operation``), not on the context.
@@ -59,6 +66,9 @@ class Context:
     # batch is charged as a whole, once (``cost_charged``).
     charge: Callable[[int], None] | None = None
     cost_charged: bool = False
+    # The view's direct answer (``api.direct``) tried this request's plan: normal execution,
+    # answering it now, does not try it again.
+    plan_tried: bool = False
 
     @property
     def schemes(self) -> Schemes:

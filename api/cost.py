@@ -86,15 +86,32 @@ def check_cost(context: ExecutionContext) -> None:
     charge what it costs to its caller's budget a minute (the schema's pipeline calls it)."""
     document = context.graphql_document
     if document is not None:
-        cost = operation_cost(
-            context.schema._schema, document, context.operation_name, context.variables
+        admit(
+            context.schema._schema,
+            document,
+            context.operation_name,
+            context.variables,
+            context.context,
         )
-        if cost > BUDGET:
-            raise GraphQLError(str(refusal(cost)))
-        ours = context.context
-        charge = getattr(ours, "charge", None)
-        if charge is not None and not ours.cost_charged:
-            charge(cost)  # RateLimited past the caller's budget a minute
+
+
+def admit(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    operation_name: str | None,
+    variables: Mapping[str, Any] | None,
+    ours: Any,
+) -> None:
+    """Raise ``GraphQLError`` (the refusal) when the operation would cost more than
+    ``BUDGET``; else charge its cost to the caller of the context ``ours`` (``RateLimited``
+    past the caller's budget a minute), unless its batch was charged as a whole. A WebSocket's
+    context serves every operation on it: each is charged."""
+    cost = operation_cost(schema, document, operation_name, variables)
+    if cost > BUDGET:
+        raise GraphQLError(str(refusal(cost)))
+    charge = getattr(ours, "charge", None)
+    if charge is not None and not ours.cost_charged:
+        charge(cost)  # RateLimited past the caller's budget a minute
 
 
 @lru_cache(maxsize=1024)

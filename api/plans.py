@@ -20,17 +20,26 @@ from graphql import (
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
+    GraphQLError,
     GraphQLField,
+    GraphQLID,
     GraphQLObjectType,
     GraphQLOutputType,
     GraphQLSchema,
+    GraphQLString,
     InlineFragmentNode,
     OperationDefinitionNode,
     OperationType,
     SelectionSetNode,
+    VariableNode,
     get_named_type,
     is_abstract_type,
     is_leaf_type,
+    is_non_null_type,
+)
+from graphql.execution.get_variable_signature import (
+    GraphQLVariableSignature,
+    get_variable_signature,
 )
 from graphql.language import DirectiveNode, Visitor, visit
 from strawberry.permission import BasePermission, PermissionExtension
@@ -66,6 +75,12 @@ class Selected:
     serialize: Callable[[Any], Any] | None  # for a leaf type
     # The selection under the field, per object type a value of it can be.
     children: dict[str, tuple[Selected, ...]] = field(default_factory=dict)
+    # Whether its arguments name no variable: every request gives the field the same ones.
+    fixed: bool = False
+    # Those arguments converted for its resolver, once for all requests, when every value is
+    # immutable (numbers, text, enum members): nothing a resolver does to them reaches the
+    # next request. Filled by the first request that converts them (``api.compiled``).
+    converted: dict[str, Any] | None = None
 
 
 @dataclass(slots=True, eq=False)
@@ -76,6 +91,9 @@ class Plan:
     fragments: dict[str, FragmentDefinitionNode]
     root: GraphQLObjectType
     fields: tuple[Selected, ...]
+    # The names of its variables when every one is a String or an ID without a default:
+    # text given for them is their value as it is (``api.compiled``); None otherwise.
+    text_variables: tuple[tuple[str, GraphQLVariableSignature], ...] | None = None
 
 
 @lru_cache(maxsize=CACHED_PLANS)
@@ -108,7 +126,22 @@ def _plan(schema: GraphQLSchema, document: DocumentNode, operation_name: str | N
     fields = planner.selection(root, [operation.selection_set])
     if any(f.definition is not None and f.nodes[0].name.value not in ROOTS for f in fields):
         raise Unsupported("a root field that is not planned")
-    return Plan(operation, fragments, root, fields)
+    return Plan(operation, fragments, root, fields, _text_variables(schema, operation))
+
+
+def _text_variables(
+    schema: GraphQLSchema, operation: OperationDefinitionNode
+) -> tuple[tuple[str, GraphQLVariableSignature], ...] | None:
+    found: list[tuple[str, GraphQLVariableSignature]] = []
+    for node in operation.variable_definitions or ():
+        signature = get_variable_signature(schema, node)
+        if isinstance(signature, GraphQLError) or signature.default is not None:
+            return None
+        named = signature.type.of_type if is_non_null_type(signature.type) else signature.type
+        if named is not GraphQLString and named is not GraphQLID:
+            return None
+        found.append((signature.name, signature))
+    return tuple(found)
 
 
 class _FindDirective(Visitor):
@@ -121,6 +154,22 @@ class _FindDirective(Visitor):
 def _has_directives(document: DocumentNode) -> bool:
     finder = _FindDirective()
     visit(document, finder)
+    return finder.found
+
+
+class _FindVariable(Visitor):
+    found = False
+
+    def enter_variable(self, node: VariableNode, *_: Any) -> None:
+        self.found = True
+
+
+def _names_variables(nodes: list[FieldNode]) -> bool:
+    """Whether the arguments of a field's nodes name any variable."""
+    finder = _FindVariable()
+    for node in nodes:
+        for argument in node.arguments or ():
+            visit(argument, finder)
     return finder.found
 
 
@@ -201,6 +250,7 @@ class _Planner:
             definition.type,
             named.serialize if is_leaf_type(named) else None,
         )
+        selected.fixed = bool(definition.args) and not _names_variables(nodes)
         if selected.serialize is None:
             sets = [n.selection_set for n in nodes if n.selection_set is not None]
             kinds = self.schema.get_possible_types(named) if is_abstract_type(named) else [named]

@@ -8,7 +8,14 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from functools import lru_cache, partial
 
 import strawberry
-from graphql import ASTValidationRule, GraphQLError, GraphQLSchema, parse
+from graphql import (
+    ASTValidationRule,
+    DocumentNode,
+    GraphQLError,
+    GraphQLSchema,
+    parse,
+    specified_rules,
+)
 from graphql import ExecutionResult as GraphQLExecutionResult
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry import relay
@@ -102,12 +109,28 @@ def hide_suggestions(context: ExecutionContext) -> None:
             error.args = (error.message, *error.args[1:])
 
 
+def limit_rules(production: bool) -> tuple[type[ASTValidationRule], ...]:
+    """The validation rules every operation runs under, besides the specification's."""
+    return _PRODUCTION_RULES if production else _LIMIT_RULES
+
+
+def all_rules(production: bool) -> tuple[type[ASTValidationRule], ...]:
+    """Every validation rule of an operation: the specification's, then ours (the pipeline
+    validates with the same tuple, so a document is validated once for both roads)."""
+    return (*specified_rules, *limit_rules(production))
+
+
 # Clients send the same documents with new variables: each is parsed and validated once.
 _parse = lru_cache(maxsize=CACHED_DOCUMENTS)(parse)
 
 
+def parsed_document(query: str, max_tokens: int) -> DocumentNode:
+    """The document of ``query`` (parsed once for all requests that send it)."""
+    return _parse(query, max_tokens=max_tokens)
+
+
 @lru_cache(maxsize=CACHED_DOCUMENTS)
-def _validated(
+def validation_errors(
     schema: GraphQLSchema, query: str, rules: tuple[type[ASTValidationRule], ...]
 ) -> list[GraphQLError]:
     """The validation errors of a document, keyed by its text: a document's own hash walks
@@ -137,9 +160,7 @@ class Pipeline(MaskErrors):
     async def on_operation(self) -> AsyncIterator[None]:  # type: ignore[override]
         context = self.execution_context
         context.parse_options["max_tokens"] = MAX_TOKENS
-        context.validation_rules = context.validation_rules + (
-            _PRODUCTION_RULES if self.production else _LIMIT_RULES
-        )
+        context.validation_rules = context.validation_rules + limit_rules(self.production)
         yield
         if self.production:
             hide_suggestions(context)
@@ -159,7 +180,7 @@ class Pipeline(MaskErrors):
         context = self.execution_context
         schema, rules = context.schema._schema, tuple(context.validation_rules)
         if context.query is not None and context.parse_options.get("max_tokens") == MAX_TOKENS:
-            context.pre_execution_errors = _validated(schema, context.query, rules)
+            context.pre_execution_errors = validation_errors(schema, context.query, rules)
         else:
             assert context.graphql_document is not None
             context.pre_execution_errors = validate_document(
@@ -170,7 +191,8 @@ class Pipeline(MaskErrors):
     async def on_execute(self) -> AsyncIterator[None]:
         context = self.execution_context
         check_cost(context)
-        if self.compiled and isinstance(context.context, Context):
+        ours = context.context
+        if self.compiled and isinstance(ours, Context) and not ours.plan_tried:
             answer = await compiled.execute(context)
             if answer is not None:
                 context.result = answer  # strawberry then skips its own execution

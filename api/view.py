@@ -23,6 +23,7 @@ from strawberry.types import ExecutionResult
 from strawberry.types.execution import PreExecutionError
 from strawberry.types.unset import UNSET, UnsetType
 
+from api import direct
 from api.context import Context
 from api.cost import BUDGET, refusal, request_cost
 from api.errors import RateLimited
@@ -60,6 +61,8 @@ class CredgraphGraphQL(GraphQL[Context, None]):
         # A batch is a list of operation objects; anything else in it is the client's mistake.
         if isinstance(decoded, list) and not all(isinstance(item, dict) for item in decoded):
             raise HTTPException(400, "a batch must be a list of objects with a query each")
+        if not isinstance(decoded, dict | list):
+            raise HTTPException(400, "the body must be an object with a query, or a batch of them")
         return decoded
 
     def encode_json(self, data: object) -> str:
@@ -96,8 +99,16 @@ class CredgraphGraphQL(GraphQL[Context, None]):
             return
         # The key, the rate limit, the timeout and the body limit were seen to by the
         # middleware in front (``api.middleware``); refusals from here on are JSON as well.
+        # An ordinary planned lookup is answered directly (``api.direct``).
+        request = Request(scope, receive)
         try:
-            response = await self.run(Request(scope, receive))
+            response = None
+            if self.settings.compiled_lookups and scope["method"] == "POST":
+                response = await direct.answer(self, request)
+            if response is None:
+                # Whatever the direct answer did is kept: the body read, the context built.
+                context = _state(request).pop("context", UNSET)
+                response = await self.run(request, context=context)
         except HTTPException as exc:
             response = Refused.of(exc).response()
         await response(scope, receive, send)
