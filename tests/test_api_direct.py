@@ -184,19 +184,21 @@ def test_no_answer_leaves_without_its_read_entry(world: dict[str, Any]) -> None:
     uscc = next(
         code
         for code in world["codes"]
-        if _post(world["slow"], {"query": LOOKUP, "variables": {"u": code}}, world["rp"])
-        .json()["data"]["company"]["legalRepresentative"]
+        if _post(world["slow"], {"query": LOOKUP, "variables": {"u": code}}, world["rp"]).json()[
+            "data"
+        ]["company"]["legalRepresentative"]
     )
     body = {"query": LOOKUP, "variables": {"u": uscc}}
     answers = []
+    settings = world["fast_s"]
+
+    async def gone() -> Appender:
+        graph = await Graph.connect(settings.graph_config())
+        await graph.close()
+        return Appender(graph)
+
     for client in (world["fast"], world["slow"]):
         healthy = client.app.state.appender
-        settings = world["fast_s"]
-
-        async def gone() -> Appender:
-            graph = await Graph.connect(settings.graph_config())
-            await graph.close()
-            return Appender(graph)
 
         client.app.state.appender = client.portal.call(gone)
         try:
