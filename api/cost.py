@@ -15,10 +15,12 @@ rarely, not as often as its request rate allows.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 from graphql import (
+    ArgumentNode,
     DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
@@ -35,9 +37,11 @@ from graphql import (
     SelectionSetNode,
     ValueNode,
     VariableNode,
+    Visitor,
     get_named_type,
     parse,
     value_from_ast_untyped,
+    visit,
 )
 from strawberry.types import ExecutionContext
 
@@ -142,7 +146,79 @@ def operation_cost(
     operation_name: str | None,
     variables: Mapping[str, Any] | None,
 ) -> int:
-    """The cost of the operation of ``document`` that would run (0 when there is none)."""
+    """The cost of the operation of ``document`` that would run (0 when there is none).
+
+    Remembered for each document and the values of the variables it sizes lists with (a page
+    size, a list of ids): clients send the same documents all day, and a lookup's cost is the
+    same whatever code it looks up."""
+    known = _known(schema, document)
+    given = variables or {}
+    key = (operation_name, *(_frozen(given.get(n)) for n in known.sized))
+    try:
+        found = known.costs.get(key)
+    except TypeError:  # a value that cannot be a key: counted each time
+        return _operation_cost(schema, document, operation_name, variables)
+    if found is None:
+        found = known.costs[key] = _operation_cost(schema, document, operation_name, variables)
+    return found
+
+
+CACHED_COSTS = 1024
+
+
+@dataclass(slots=True)
+class _Known:
+    """What is remembered of one document: the variables that size its lists, and its costs
+    by operation name and their values."""
+
+    schema: GraphQLSchema
+    document: DocumentNode
+    sized: tuple[str, ...]
+    costs: dict[tuple[Any, ...], int]
+
+
+# By the document's identity (they are the parse cache's; a document's own hash walks its
+# whole tree), each entry holding its document so that no other takes its id while it is here.
+_KNOWN: dict[int, _Known] = {}
+
+
+def _known(schema: GraphQLSchema, document: DocumentNode) -> _Known:
+    known = _KNOWN.get(id(document))
+    if known is not None and known.document is document and known.schema is schema:
+        if len(known.costs) >= CACHED_COSTS:
+            known.costs.clear()
+        return known
+    names: set[str] = set()
+
+    class Sizes(Visitor):
+        def enter_argument(self, node: ArgumentNode, *_: Any) -> None:
+            if node.name.value in ("ids", *PAGE_ARGUMENTS):
+                visit(node.value, Names())
+
+    class Names(Visitor):
+        def enter_variable(self, node: VariableNode, *_: Any) -> None:
+            names.add(node.name.value)
+
+    visit(document, Sizes())
+    if len(_KNOWN) >= CACHED_COSTS:
+        _KNOWN.clear()
+    known = _KNOWN[id(document)] = _Known(schema, document, tuple(sorted(names)), {})
+    return known
+
+
+def _frozen(value: Any) -> Any:
+    """``value`` as a dictionary key (a list as a tuple of its items; a map cannot be)."""
+    if isinstance(value, list):
+        return tuple(_frozen(v) for v in value)
+    return value
+
+
+def _operation_cost(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    operation_name: str | None,
+    variables: Mapping[str, Any] | None,
+) -> int:
     fragments = {
         d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
     }

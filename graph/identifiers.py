@@ -93,11 +93,13 @@ def _compact(value: str) -> str:
     return text
 
 
+@lru_cache(maxsize=16384)
 def parse_uscc(value: str) -> Uscc:
     """Parse a USCC: malformed raises ``IdentifierError``; a bad check character is flagged.
 
     Agrees with ``stdnum.cn.uscc.validate`` (a property test checks it) but runs without its
-    generic clean-up, which dominated the cost of a bulk import.
+    generic clean-up, which dominated the cost of a bulk import. Remembered for the codes met
+    most recently: every company the API shows is parsed for its region and type.
     """
     code = _compact(value)
     if not _USCC_SHAPE.match(code):
@@ -192,8 +194,10 @@ def mask_id_number(number: str) -> str:
     return number[:6] + "*" * (len(number) - 10) + number[-4:]
 
 
+@lru_cache(maxsize=16384)
 def is_id_number(value: str) -> bool:
-    """True when ``value`` is a valid identity number."""
+    """True when ``value`` is a valid identity number (remembered for the numbers met most
+    recently: the API's access rules ask it of every record's subject)."""
     try:
         parse_id_number(value)
     except IdentifierError:
