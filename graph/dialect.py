@@ -9,6 +9,12 @@ Migrations and repositories are written in Neo4j 5 Cypher. The differences handl
   on Neo4j (in an implicit transaction); ArcadeDB runs the same subquery in the file's one
   transaction (``without_batches``).
 - Element ids are treated as opaque everywhere, so their format does not matter.
+
+Written once for both, as the portable Cypher they share:
+
+- A map literal holding a map projection (``{props: n {.a}, rel: r {.b}}``) is answered by
+  ArcadeDB as the first projection alone; statements take the projections as columns first and
+  put the columns in the map (``graph.repositories.entities.LINK_COLUMNS``).
 """
 
 from __future__ import annotations
