@@ -96,6 +96,7 @@ async def answer(view: CredgraphGraphQL, request: Request) -> Response | None:
         reads.restore(before)
         return None
     counters.answered += 1
+    del request.scope["state"]["context"]  # answered: no cycle left from the scope to it
     return view.create_response({"data": result.data}, sub_response)
 
 
