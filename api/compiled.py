@@ -34,7 +34,6 @@ from __future__ import annotations
 import inspect
 from collections.abc import Iterable
 from dataclasses import dataclass
-from enum import Enum
 from typing import Any
 
 import strawberry
@@ -49,21 +48,16 @@ from graphql import (
 )
 from graphql.execution.values import (
     VariableValues,
-    VariableValueSource,
-    get_argument_values,
     get_variable_values,
 )
 from graphql.pyutils import Path
 from strawberry.permission import BasePermission
-from strawberry.schema.schema_converter import get_arguments
 from strawberry.types import ExecutionContext
 from strawberry.types import Info as StrawberryInfo
-from strawberry.types.arguments import convert_arguments
 from strawberry.types.field import StrawberryField
-from strawberry.types.unset import UNSET
 from strawberry.utils.await_maybe import await_maybe
 
-from api import eager
+from api import arguments, eager
 from api.context import ReadLog
 from api.plans import Plan, Selected, plan
 
@@ -113,7 +107,7 @@ async def answer(
     found = plan(schema._schema, query, operation_name, document)
     if found is None:
         return None
-    variables = _text_given(found, given or {}) or get_variable_values(
+    variables = arguments.text_given(found, given or {}) or get_variable_values(
         schema._schema, found.operation.variable_definitions or (), given or {}
     )
     if isinstance(variables, list):
@@ -250,10 +244,12 @@ class _Run:
             None,  # type: ignore[arg-type]
         )
         info = StrawberryInfo(_raw_info=raw, _field=own)
-        if selected.converted is not None:
-            args, kwargs = _injected(own, source, info, dict(selected.converted))
-        else:
-            args, kwargs = self._arguments(selected, own, source, info)
+        try:
+            args, kwargs = arguments.of(
+                selected, own, source, info, self.variables, self.converter, self.config
+            )
+        except Exception as exc:
+            raise _Fallback from exc
         if not selected.rules:
             return self._result(own, source, info, args, kwargs)
         checks = {k: v for k, v in kwargs.items() if k != "info"}
@@ -269,39 +265,6 @@ class _Run:
             if allowed is not True:
                 raise _Fallback
         return self._result(own, source, info, args, kwargs)
-
-    def _arguments(
-        self, selected: Selected, own: StrawberryField, source: Any, info: StrawberryInfo
-    ) -> tuple[list[Any], dict[str, Any]]:
-        """The field's arguments as its resolver takes them, by strawberry's own conversion;
-        kept on the plan for the next requests when they are the same for all of them."""
-        assert selected.definition is not None
-        try:
-            given = (
-                get_argument_values(selected.definition, selected.nodes[0], self.variables)
-                if selected.definition.args
-                else {}
-            )
-            if selected.fixed:
-                converted = convert_arguments(
-                    given,
-                    own.arguments,
-                    scalar_registry=self.converter,
-                    config=self.config,
-                    info=info,
-                )
-                if all(type(v) in _IMMUTABLE or isinstance(v, Enum) for v in converted.values()):
-                    selected.converted = converted
-            return get_arguments(
-                field=own,
-                source=source,
-                info=info,
-                kwargs=given,
-                config=self.config,
-                scalar_registry=self.converter,
-            )
-        except Exception as exc:
-            raise _Fallback from exc
 
     async def _checked_later(
         self,
@@ -394,43 +357,6 @@ class _Run:
         for i, value in zip(waiting, values, strict=True):
             items[i] = value
         return items
-
-
-def _text_given(plan: Plan, given: dict[str, Any]) -> VariableValues | None:
-    """The variables as graphql-core coerces them when the plan's are all text and each is
-    given as text (a String's or an ID's value is the text itself); None otherwise."""
-    if plan.text_variables is None:
-        return None
-    sources: dict[str, VariableValueSource] = {}
-    for name, signature in plan.text_variables:
-        value = given.get(name)
-        if type(value) is not str:
-            return None  # null, missing or another type: graphql-core decides
-        sources[name] = VariableValueSource(signature, value)
-    return VariableValues(sources, {name: given[name] for name, _ in plan.text_variables})
-
-
-_IMMUTABLE = frozenset({int, float, str, bool, type(None), type(UNSET)})
-
-
-def _injected(
-    own: StrawberryField, source: Any, info: StrawberryInfo, kwargs: dict[str, Any]
-) -> tuple[list[Any], dict[str, Any]]:
-    """The resolver's arguments from converted ones, with what it asks for besides them (the
-    object itself, its parent or root, the info), as strawberry's ``get_arguments`` adds them.
-    Planned fields have no extension that maps their arguments (``api.plans``)."""
-    args: list[Any] = []
-    resolver = own.base_resolver
-    if resolver is not None:
-        if resolver.self_parameter:
-            args.append(source)
-        if parent := resolver.parent_parameter:
-            kwargs[parent.name] = source
-        if root := resolver.root_parameter:
-            kwargs[root.name] = source
-        if wants_info := resolver.info_parameter:
-            kwargs[wants_info.name] = info
-    return args, kwargs
 
 
 async def _together(awaitables: list[Any]) -> list[Any]:
