@@ -114,8 +114,10 @@ def parse_uscc(value: str) -> Uscc:
     return Uscc(code, valid=code[17] == uscc_check_character(code[:17]))
 
 
+@lru_cache(maxsize=16384)
 def parse_id_number(value: str) -> str:
-    """Validate a resident identity number; return it compact and upper-case, or raise why not.
+    """Validate a resident identity number; return it compact and upper-case, or raise why not
+    (a valid number is remembered: an import meets each person's again in their links and records).
 
     The checks of ``stdnum.cn.ric.validate`` (length, format, check character, birth date),
     but not its rule that the division existed in the birth year: a number carries the division

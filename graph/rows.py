@@ -13,7 +13,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from graph.identifiers import IdentifierError, parse_id_number, parse_uscc
+from graph.identifiers import IdentifierError, is_id_number, parse_id_number, parse_uscc
 from graph.models import (
     Category,
     CompanyInput,
@@ -157,16 +157,23 @@ def _entity_key(raw: Mapping[str, Any], field: str) -> tuple[str, EntityKind]:
     retry a key under the other label when the likelier one does not hold it.
     """
     value = _required(raw, field, limit=40).upper().replace(" ", "")
-    try:
+    if is_id_number(value):  # remembered either way: no exception raised for each USCC key
         return parse_id_number(value), EntityKind.PERSON
-    except IdentifierError as id_problem:
-        try:
-            return parse_uscc(value).code, EntityKind.COMPANY
-        except IdentifierError as code_problem:
-            raise RowError(
-                field,
-                f"is neither a USCC ({code_problem}) nor an identity number ({id_problem})",
-            ) from None
+    try:
+        return parse_uscc(value).code, EntityKind.COMPANY
+    except IdentifierError as code_problem:
+        raise RowError(
+            field,
+            f"is neither a USCC ({code_problem}) nor an identity number ({_why_not_id(value)})",
+        ) from None
+
+
+def _why_not_id(value: str) -> str:
+    try:
+        parse_id_number(value)
+    except IdentifierError as problem:
+        return str(problem)
+    return "it is one"  # never met: asked only of a value is_id_number refused
 
 
 def parse_company(raw: Mapping[str, Any], source: str | None = None) -> CompanyInput:

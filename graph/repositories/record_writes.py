@@ -15,7 +15,14 @@ from typing import Any, LiteralString
 from graph.driver import Graph
 from graph.models import EntityKind, RecordInput
 from graph.repositories.state import Tracked
-from graph.repositories.writes import BatchOutcome, could_be, now_utc, other_kind, row_hash
+from graph.repositories.writes import (
+    BatchOutcome,
+    born_at,
+    could_be,
+    now_utc,
+    other_kind,
+    row_hash,
+)
 from graph.rows import RowError
 
 
@@ -52,8 +59,8 @@ MERGE (r)-[:CONCERNS]->(s)
 MERGE (a:Authority {name: row.props.authorityName})
 MERGE (r)-[:ISSUED_BY]->(a)
 WITH row, oldHash, oldAuthority IS NOT NULL AND oldAuthority <> row.props.authorityName AS moved,
-     properties(r) AS stored
-RETURN collect(row.i) AS written, collect(stored) AS stored,
+     r {.*, createdAt: CASE WHEN oldHash IS NULL THEN null ELSE r.createdAt END} AS stored
+RETURN collect(row.i) AS written, collect(stored) AS stored, collect(oldHash IS NULL) AS born,
        sum(CASE WHEN oldHash IS NULL THEN 1 ELSE 0 END) AS created,
        collect(CASE WHEN moved THEN row.i END) AS moved,
        collect(CASE WHEN oldHash IS NULL THEN row.i END) AS fresh
@@ -68,6 +75,14 @@ MATCH (r:Record {recordId: row.key})-[stale:ISSUED_BY]->(a:Authority)
 WHERE a.name <> row.props.authorityName
 DELETE stale
 """
+NOTHING_WRITTEN: dict[str, Any] = {
+    "written": [],
+    "created": 0,
+    "moved": [],
+    "fresh": [],
+    "stored": [],
+    "born": [],
+}
 STORED_RECORD_SUBJECTS = """
 UNWIND $rows AS row
 MATCH (r:Record {recordId: row.key})
@@ -100,11 +115,7 @@ async def upsert_records(graph: Graph, records: Sequence[RecordInput]) -> BatchO
     async with graph.transaction() as tx:
         for kind, rows in groups.items():
             result = await tx.run(UPSERT_RECORDS[kind], {"rows": rows, "now": now})
-            summary: dict[str, Any] = (
-                result[0]
-                if result
-                else {"written": [], "created": 0, "moved": [], "fresh": [], "stored": []}
-            )
+            summary: dict[str, Any] = result[0] if result else dict(NOTHING_WRITTEN)
             outcome.fresh += [int(i) for i in summary["fresh"] if i is not None]
             done = set(summary["written"])
             by_i = {row["i"]: row for row in rows}
@@ -120,7 +131,9 @@ async def upsert_records(graph: Graph, records: Sequence[RecordInput]) -> BatchO
                         "concerns": [row["subject"]],
                         "issuers": [row["props"]["authorityName"]],
                     }
-                    for row, props in zip(changed, summary.get("stored") or (), strict=True)
+                    for row, props in zip(
+                        changed, born_at(summary["stored"], summary["born"], now), strict=True
+                    )
                 ),
             )
             written.update(done)

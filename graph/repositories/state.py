@@ -19,6 +19,7 @@ from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any, LiteralString
 
 import neo4j.time
@@ -152,6 +153,26 @@ def canonical(value: Any) -> Any:
     kind = type(value)
     if kind in _PLAIN:
         return value
+    if kind in _TIMES:
+        return _canonical_time(value)
+    if isinstance(value, (list, tuple)):
+        return [canonical(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): canonical(v) for k, v in value.items()}
+    return _canonical_other(value)
+
+
+# Times repeat (each object a batch creates has its time): their text is remembered.
+_TIMES = frozenset({neo4j.time.DateTime, neo4j.time.Date, datetime, date})
+
+
+@lru_cache(maxsize=4096, typed=True)
+def _canonical_time(value: Any) -> Any:
+    return _canonical_other(value)
+
+
+def _canonical_other(value: Any) -> Any:
+    kind = type(value)
     if kind is neo4j.time.DateTime:
         # Stored in UTC; the embedded backend hands it back without its zone once committed.
         zone = value.tzinfo
@@ -163,10 +184,6 @@ def canonical(value: Any) -> Any:
         )
     if kind is neo4j.time.Date:
         return f"{value.year:04d}-{value.month:02d}-{value.day:02d}"
-    if isinstance(value, (list, tuple)):
-        return [canonical(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): canonical(v) for k, v in value.items()}
     if isinstance(value, datetime):
         if value.tzinfo is not None:
             value = value.astimezone(UTC).replace(tzinfo=None)
@@ -191,12 +208,28 @@ def content(row: Mapping[str, Any]) -> dict[str, Any]:
 def field_digests(found: Mapping[str, Any]) -> dict[str, str]:
     """Each field's digest (128 bits): what a seal keeps, so it can name the fields that
     changed without holding a copy of the data."""
-    return {
-        name: hashlib.blake2b(
-            orjson.dumps(value, option=orjson.OPT_SORT_KEYS), digest_size=16
-        ).hexdigest()
-        for name, value in found.items()
-    }
+    digests = {}
+    for name, value in found.items():
+        kind = type(value)
+        # Most fields repeat from object to object (a status, a category, an issuer, the time
+        # a batch was written): a plain value's digest is remembered, by its type and value.
+        if kind in _PLAIN:
+            digests[name] = _plain_digest(kind.__name__, value)
+        else:
+            digests[name] = _digest(value)
+    return digests
+
+
+def _digest(value: Any) -> str:
+    return hashlib.blake2b(
+        orjson.dumps(value, option=orjson.OPT_SORT_KEYS), digest_size=16
+    ).hexdigest()
+
+
+@lru_cache(maxsize=65536, typed=True)
+def _plain_digest(kind: str, value: Any) -> str:
+    # ``kind`` is part of the key: 1, 1.0 and True are equal as keys, not as JSON.
+    return _digest(value)
 
 
 def object_digest(fields_json: bytes) -> str:

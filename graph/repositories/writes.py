@@ -91,7 +91,9 @@ WITH c, row, c.rowHash AS oldHash
 WHERE oldHash IS NULL OR oldHash <> row.hash
 SET c += row.props, c.rowHash = row.hash
 RETURN sum(CASE WHEN oldHash IS NULL THEN 1 ELSE 0 END) AS created, collect(row.key) AS changed,
-       collect(properties(c)) AS stored
+       collect(c {.*, createdAt: CASE WHEN oldHash IS NULL THEN null ELSE c.createdAt END})
+         AS stored,
+       collect(oldHash IS NULL) AS born
 """
 
 UPSERT_PERSONS = """
@@ -102,7 +104,9 @@ WITH p, row, p.rowHash AS oldHash
 WHERE oldHash IS NULL OR oldHash <> row.hash
 SET p += row.props, p.rowHash = row.hash
 RETURN sum(CASE WHEN oldHash IS NULL THEN 1 ELSE 0 END) AS created, collect(row.key) AS changed,
-       collect(properties(p)) AS stored
+       collect(p {.*, createdAt: CASE WHEN oldHash IS NULL THEN null ELSE p.createdAt END})
+         AS stored,
+       collect(oldHash IS NULL) AS born
 """
 
 # One statement per (relationship type, label of the start): both come from this table, never
@@ -148,6 +152,19 @@ def now_utc() -> datetime:
     return datetime.now(UTC)
 
 
+def born_at(
+    stored: Sequence[dict[str, Any]], born: Sequence[bool], now: datetime
+) -> list[dict[str, Any]]:
+    """The stored properties a write statement returned, with the creation time of those it
+    created filled in: the statement leaves out the ``createdAt`` it set itself to ``$now``
+    (decoding a driver DateTime per row cost an import more than any other part of reading its
+    results back), and ``now`` is that value, stored exactly on both backends."""
+    for props, new in zip(stored, born, strict=True):
+        if new:
+            props["createdAt"] = now
+    return list(stored)
+
+
 def other_kind(kind: EntityKind) -> EntityKind:
     return EntityKind.COMPANY if kind is EntityKind.PERSON else EntityKind.PERSON
 
@@ -183,10 +200,12 @@ async def _upsert_entities(
 ) -> BatchOutcome:
     if not rows:
         return BatchOutcome()
-    result = await graph.write(query, {"rows": rows, "now": now_utc()})
+    now = now_utc()
+    result = await graph.write(query, {"rows": rows, "now": now})
     created = int(result[0]["created"] or 0) if result else 0
     keys = [str(k) for k in result[0]["changed"]] if result else []
-    graph.touch(kind, keys, ({"props": p} for p in result[0]["stored"]) if result else ())
+    stored = born_at(result[0]["stored"], result[0]["born"], now) if result else []
+    graph.touch(kind, keys, ({"props": p} for p in stored))
     changed = len(keys)
     return BatchOutcome(created=created, updated=changed - created, unchanged=len(rows) - changed)
 
