@@ -36,6 +36,7 @@ class LocalServerConfig:
     http_port: int = 2480
     password: str | None = None
     heap: str = "2g"
+    page_cache: str = "512m"  # the local Neo4j's page cache (ArcadeDB caches in its heap)
     start_timeout: float = 120.0
     host: str = "127.0.0.1"
 

@@ -3,8 +3,9 @@
 ``credgraph db start --backend neo4j`` (or ``CREDGRAPH_BACKEND=neo4j``) starts it like the
 embedded ArcadeDB: its files live in ``CREDGRAPH_DATA_DIR/neo4j``, it listens on
 ``CREDGRAPH_DB_BOLT_PORT`` (Bolt) and ``CREDGRAPH_DB_HTTP_PORT`` (Neo4j's HTTP API), its user
-``neo4j`` gets ``CREDGRAPH_DB_PASSWORD`` (or a generated one) on every start, and its heap is
-``CREDGRAPH_DB_HEAP``. Its jars come from Maven Central: ``make neo4j`` builds the small Maven
+``neo4j`` gets ``CREDGRAPH_DB_PASSWORD`` (or a generated one) on every start, its heap is
+``CREDGRAPH_DB_HEAP`` and its page cache (the store's files in memory) ``CREDGRAPH_DB_PAGE_CACHE``.
+Its jars come from Maven Central: ``make neo4j`` builds the small Maven
 project in ``backend/neo4j-launcher/`` (Neo4j and a launcher class) into its ``target/``.
 """
 
@@ -22,7 +23,6 @@ USER = "neo4j"
 LAUNCHER_DIR = Path(__file__).resolve().parent / "neo4j-launcher"
 _MAIN_CLASS = "credgraph.Neo4jLauncher"
 _READY = "credgraph-neo4j ready"
-PAGE_CACHE_MIB = 512
 
 
 def launcher_jars() -> tuple[Path, Path]:
@@ -36,6 +36,12 @@ def launcher_jars() -> tuple[Path, Path]:
             "Maven Central and needs Java 17 and Maven)"
         )
     return jar, lib
+
+
+def mebibytes(size: str) -> int:
+    """``512m`` or ``4g`` (as ``-Xmx`` takes them) in MiB."""
+    number, unit = int(size[:-1]), size[-1].lower()
+    return number * 1024 if unit == "g" else number
 
 
 def java() -> str:
@@ -90,5 +96,5 @@ class LocalNeo4j(LocalServer):
             f"--http={self.config.http_port}",
             f"--database={DATABASE}",
             f"--password-file={secret}",
-            f"--page-cache-mib={PAGE_CACHE_MIB}",
+            f"--page-cache-mib={mebibytes(self.config.page_cache)}",
         ]

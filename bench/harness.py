@@ -48,8 +48,10 @@ def free_port() -> int:
 
 
 @contextmanager
-def fresh_server(folder: Path, heap: str = "6g") -> Iterator[Settings]:
-    """A new server of the backend in use on free ports, and Settings pointing at it."""
+def fresh_server(folder: Path, heap: str = "6g", page_cache: str = "6g") -> Iterator[Settings]:
+    """A new server of the backend in use on free ports, and Settings pointing at it: sized
+    alike, a heap for each (ArcadeDB caches in it) and for Neo4j a page cache as large, as its
+    operations manual sizes one (the store's files in memory), not the 512 MiB of ``make run``."""
     settings = Settings(
         _env_file=None,
         neo4j_uri=None,
@@ -59,6 +61,7 @@ def fresh_server(folder: Path, heap: str = "6g") -> Iterator[Settings]:
         db_http_port=free_port(),
         db_password="bench-secret-1",
         db_heap=heap,
+        db_page_cache=page_cache,
         query_timeout=600,
     )
     server = settings.embedded_server()

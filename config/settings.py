@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     db_http_port: int = Field(2480, validation_alias="CREDGRAPH_DB_HTTP_PORT", ge=1, le=65535)
     db_password: SecretStr | None = Field(None, validation_alias="CREDGRAPH_DB_PASSWORD")
     db_heap: str = Field("2g", validation_alias="CREDGRAPH_DB_HEAP", pattern=r"^\d+[mMgG]$")
+    db_page_cache: str = Field(
+        "512m", validation_alias="CREDGRAPH_DB_PAGE_CACHE", pattern=r"^\d+[mMgG]$"
+    )
 
     query_timeout: float = Field(30.0, validation_alias="CREDGRAPH_QUERY_TIMEOUT", gt=0)
     migrations_dir: Path = Field(MIGRATIONS_DIR, validation_alias="CREDGRAPH_MIGRATIONS_DIR")
@@ -125,6 +128,7 @@ class Settings(BaseSettings):
             http_port=self.db_http_port,
             password=self.db_password.get_secret_value() if self.db_password else None,
             heap=self.db_heap,
+            page_cache=self.db_page_cache,
         )
         if self.backend is Backend.NEO4J:
             return LocalNeo4j(config)

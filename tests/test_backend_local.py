@@ -11,10 +11,13 @@ import time
 from pathlib import Path
 
 import pytest
+from neo4j import GraphDatabase
+from pydantic import ValidationError
 
 from backend.local import LocalServer, LocalServerConfig, port_is_free
+from config.settings import Settings
 from graph.errors import EmbeddedServerError, PortInUseError
-from tests.conftest import free_port, make_server
+from tests.conftest import BACKEND, free_port, make_server
 
 USERS = {"arcadedb": "root", "neo4j": "neo4j"}
 
@@ -108,3 +111,34 @@ def test_server_stop_leaves_a_replacement_alone(tmp_path: Path) -> None:
     finally:
         assert replacement.stop() is True
     assert not replacement.pid_file.exists()
+
+
+@pytest.mark.skipif(
+    BACKEND != "neo4j", reason="a page cache is the local Neo4j's (ArcadeDB caches in its heap)"
+)
+def test_the_local_neo4j_gets_the_page_cache_configured(tmp_path: Path) -> None:
+    settings = Settings(
+        _env_file=None,
+        backend="neo4j",
+        data_dir=tmp_path / "graph",
+        db_bolt_port=free_port(),
+        db_http_port=free_port(),
+        db_password="test-secret-123",
+        db_heap="1g",
+        db_page_cache="320m",
+    )
+    server = settings.embedded_server()
+    server.start()
+    try:
+        driver = GraphDatabase.driver(server.status().bolt_uri, auth=("neo4j", "test-secret-123"))
+        with driver:
+            rows, _, _ = driver.execute_query(
+                "SHOW SETTINGS YIELD name, value WHERE name = 'server.memory.pagecache.size' "
+                "RETURN value",
+                database_="system",
+            )
+        assert [row["value"] for row in rows] == ["320.00MiB"]
+    finally:
+        server.stop()
+    with pytest.raises(ValidationError, match="db_page_cache"):
+        Settings(_env_file=None, db_page_cache="lots")
