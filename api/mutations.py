@@ -68,7 +68,7 @@ class UpsertCompanyInput:
     phone: str | None = None
     status: CompanyStatus | None = None
     founded_on: date | None = None
-    jurisdiction: str | None = None
+    registration_authority: str | None = None
     source: str | None = None
 
 

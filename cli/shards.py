@@ -48,7 +48,7 @@ def write_shard(shard: Shard, out: Path, progress: Any = None) -> dict[str, int]
         for i in shard.companies:
             row = company(spec, i)
             handles["companies"].write(dumps(row) + b"\n")
-            place = row["jurisdiction"].removesuffix("市场监督管理局")
+            place = row["registration_authority"].removesuffix("市场监督管理局")
             for link in company_links(spec, i):
                 handles["links"].write(dumps(link) + b"\n")
                 written["links"] += 1

@@ -242,7 +242,7 @@ def company(spec: Spec, i: int) -> dict[str, Any]:
         "phone": _phone(rng, region),
         "status": rng.choice(STATUSES),
         "founded_on": founded.isoformat(),
-        "jurisdiction": f"{place}市场监督管理局",
+        "registration_authority": f"{place}市场监督管理局",
     }
 
 

@@ -12,6 +12,14 @@ statements must
 say ``IF NOT EXISTS``/``IF EXISTS`` because ArcadeDB does not roll schema changes back, so a file
 that failed half-way has to be safe to run again. ``CREATE FULLTEXT INDEX`` statements go through
 ``graph.dialect``, which knows how the embedded backend creates them.
+
+A data file that changes what the audit log seals (companies, people, links, records, snapshots,
+disputes, API keys) says so: each statement that changes them returns a row with ``sealed`` (the
+kind, as ``graph.repositories.state.Tracked`` names it) and ``keys`` (what it changed). Such a
+file runs as one audited act of the operator: the objects it changed are sealed again as it left
+them, in an entry of its own (``migrate``), with its history node, all in one transaction; a
+file that finds nothing to change appends no entry. Without that, ``audit verify --state``
+would name every object the file changed as edited behind the API's back.
 """
 
 from __future__ import annotations
@@ -31,13 +39,16 @@ from graph.dialect import (
     with_cjk_analyzer,
     without_batches,
 )
-from graph.driver import Graph
+from graph.driver import BoundGraph, Graph
 from graph.errors import MigrationError
+from graph.repositories import audit
+from graph.repositories.state import Tracked
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 _NAME = re.compile(r"^V(?P<version>\d{4})__(?P<description>[a-z0-9_]+)\.cypher$")
 _SCHEMA = re.compile(r"^\s*(CREATE|DROP)\s+(CONSTRAINT|INDEX|FULLTEXT|RANGE|TEXT|POINT)\b", re.I)
 _GUARDED = re.compile(r"\bIF\s+(NOT\s+)?EXISTS\b", re.I)
+_SEALS = re.compile(r"\bAS\s+sealed\b", re.I)
 
 _APPLIED = """
 MATCH (m:__Neo4jMigration)
@@ -61,6 +72,7 @@ class Migration:
     checksum: str
     statements: tuple[str, ...]
     is_schema: bool
+    seals: bool = False  # a data file whose statements return what they changed, to seal
 
 
 @dataclass(frozen=True)
@@ -129,6 +141,12 @@ def load_migrations(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
                 f"{path.name}: mixes schema and data statements; put them in separate files"
             )
         is_schema = kinds == {True}
+        seals = any(_SEALS.search(s) for s in statements)
+        if seals and any(is_batched(s) for s in statements):
+            raise MigrationError(
+                f"{path.name}: a file that seals what it changes runs in one audited "
+                "transaction; it cannot use CALL ... IN TRANSACTIONS"
+            )
         if is_schema:
             for statement in statements:
                 if not _GUARDED.search(statement):
@@ -144,6 +162,7 @@ def load_migrations(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
                 checksum=hashlib.sha256(text.encode("utf-8")).hexdigest(),
                 statements=statements,
                 is_schema=is_schema,
+                seals=seals,
             )
         )
     for expected, migration in enumerate(migrations, start=1):
@@ -235,6 +254,9 @@ async def _apply_one(graph: Graph, migration: Migration) -> None:
         "checksum": migration.checksum,
         "appliedAt": datetime.now(UTC).isoformat(),
     }
+    if migration.seals:
+        await _apply_sealed(graph, migration, record)
+        return
     if not migration.is_schema:
         batched = any(is_batched(s) for s in migration.statements)
         if batched and graph.dialect is Dialect.NEO4J:
@@ -281,3 +303,37 @@ async def _apply_one(graph: Graph, migration: Migration) -> None:
                 graph.config.http_url, graph.database, graph.config.auth, commands
             )
     await graph.write(_RECORD, record)
+
+
+async def _apply_sealed(graph: Graph, migration: Migration, record: dict[str, str]) -> None:
+    """A data file that changes sealed objects: one audited act of the operator."""
+
+    async def work(tx: BoundGraph) -> int:
+        changed = 0
+        for statement in migration.statements:
+            for row in await tx.write(statement):  # code reviewed in this repository
+                if "sealed" not in row:
+                    continue
+                try:
+                    kind = Tracked(row["sealed"])
+                except ValueError:
+                    names = ", ".join(t.value for t in Tracked)
+                    raise MigrationError(
+                        f"{migration.path.name}: sealed must name one of {names}, "
+                        f"got {row['sealed']!r}"
+                    ) from None
+                keys = [str(key) for key in row.get("keys") or ()]
+                tx.touch(kind, keys)
+                changed += len(keys)
+        await tx.write(_RECORD, record)
+        return changed
+
+    await audit.act(
+        graph,
+        audit.OPERATOR,
+        "migrate",
+        {"version": migration.version, "checksum": migration.checksum},
+        work,
+        kind="migration",
+        when_untouched=False,
+    )

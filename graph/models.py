@@ -54,7 +54,7 @@ class CompanyInput:
     phone: str | None = None
     status: CompanyStatus = CompanyStatus.ACTIVE
     founded_on: date | None = None
-    jurisdiction: str | None = None
+    registration_authority: str | None = None
     source: str | None = None
 
 
@@ -106,7 +106,7 @@ class Company:
     phone: str | None
     status: CompanyStatus
     founded_on: date | None
-    jurisdiction: str | None
+    registration_authority: str | None
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,13 @@ from datetime import date
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from graph.identifiers import IdentifierError, is_id_number, parse_id_number, parse_uscc
+from graph.identifiers import (
+    IdentifierError,
+    country,
+    is_id_number,
+    parse_id_number,
+    parse_uscc,
+)
 from graph.models import (
     Category,
     CompanyInput,
@@ -176,9 +182,33 @@ def _why_not_id(value: str) -> str:
     return "it is one"  # never met: asked only of a value is_id_number refused
 
 
+def _jurisdiction(raw: Mapping[str, Any]) -> str:
+    """A company row's ``jurisdiction``: where it is registered, as ISO 3166-1 alpha-2; CN (the
+    only one a USCC belongs to) when left out. Files written before it meant that used the field
+    for the registering authority: they are told where that goes now."""
+    value = _text(raw, "jurisdiction", limit=100)
+    if value is None:
+        return "CN"
+    try:
+        where = country(value)
+    except IdentifierError:
+        raise RowError(
+            "jurisdiction",
+            f"is an ISO 3166-1 alpha-2 code (CN for a USCC), got {value!r}; the authority that "
+            "registered the company goes in registration_authority",
+        ) from None
+    if where != "CN":
+        raise RowError(
+            "jurisdiction",
+            f"a USCC is issued in CN only, got {where}",
+        )
+    return where
+
+
 def parse_company(raw: Mapping[str, Any], source: str | None = None) -> CompanyInput:
     """Check a ``company`` row."""
     uscc, valid = _uscc(raw, "uscc")
+    _jurisdiction(raw)
     registration = _text(raw, "registration_number", limit=30)
     if registration is not None and not _REGISTRATION.match(registration.upper()):
         raise RowError("registration_number", "must be 6-30 digits, capital letters or '-'")
@@ -194,7 +224,7 @@ def parse_company(raw: Mapping[str, Any], source: str | None = None) -> CompanyI
         phone=phone,
         status=_enum(raw, "status", CompanyStatus, CompanyStatus.ACTIVE),
         founded_on=_date(raw, "founded_on"),
-        jurisdiction=_text(raw, "jurisdiction", limit=100),
+        registration_authority=_text(raw, "registration_authority", limit=100),
         source=_text(raw, "source") or source,
     )
 

@@ -40,7 +40,7 @@ def company_row(n: int, **extra: Any) -> dict[str, Any]:
         "phone": "010-65000000",
         "status": "active",
         "founded_on": "2010-05-01",
-        "jurisdiction": "北京市朝阳区市场监督管理局",
+        "registration_authority": "北京市朝阳区市场监督管理局",
         **extra,
     }
 

@@ -38,7 +38,7 @@ PARTS = [
     "id",
     "__typename",
     "status",
-    "region organisationType usccValid foundedOn",
+    "region organisationType usccValid foundedOn registrationAuthority jurisdiction",
     "legalRepresentativeName",
     f"legalRepresentative {{ {PERSON} }}",
     f"records(first: 5) {{ totalCount edges {{ cursor node {{ {RECORD} }} }} "

@@ -17,7 +17,8 @@ from tests.factories import api_key, bearer, id_number, uscc
 UPSERT_COMPANY = """
 mutation($input: UpsertCompanyInput!) { upsertCompany(input: $input) {
   __typename
-  ... on UpsertCompanySuccess { created company { uscc name status foundedOn usccValid } }
+  ... on UpsertCompanySuccess { created company { uscc name status foundedOn usccValid
+                                                  registrationAuthority } }
   ... on InvalidInput { field message }
 } }
 """
@@ -63,7 +64,12 @@ def test_mutations_upsert_company_creates_then_updates(api: TestClient) -> None:
     made = run(
         api,
         UPSERT_COMPANY,
-        input={"uscc": code, "name": "杭州测试有限公司", "foundedOn": "2001-02-03"},
+        input={
+            "uscc": code,
+            "name": "杭州测试有限公司",
+            "foundedOn": "2001-02-03",
+            "registrationAuthority": "杭州市市场监督管理局",
+        },
     )
     assert made == {
         "__typename": "UpsertCompanySuccess",
@@ -74,6 +80,7 @@ def test_mutations_upsert_company_creates_then_updates(api: TestClient) -> None:
             "status": "ACTIVE",
             "foundedOn": "2001-02-03",
             "usccValid": True,
+            "registrationAuthority": "杭州市市场监督管理局",
         },
     }
     again = run(

@@ -107,6 +107,7 @@ def data(client: TestClient, query: str, **variables: Any) -> dict[str, Any]:
 COMPANY = """
 query($u: String!) { company(uscc: $u) {
   id uscc usccValid name registrationNumber status foundedOn organisationType region
+  registrationAuthority jurisdiction
   legalRepresentative { name idNumber representedCompanies { uscc } }
   shareholders { stake holder { __typename name } }
   officers { role person { name offices { role company { uscc } } } }
@@ -124,6 +125,8 @@ def test_api_company_with_its_linked_parties(api: TestClient) -> None:
     assert company["foundedOn"] == "2010-05-01"
     assert company["organisationType"] == "enterprise (企业)"
     assert company["region"] == "北京市朝阳区"
+    assert company["registrationAuthority"] == "北京市朝阳区市场监督管理局"
+    assert company["jurisdiction"] == "CN"
     rep = company["legalRepresentative"]
     assert rep["name"] == "任正非"
     assert rep["idNumber"] == id_number(1)[:6] + "********" + id_number(1)[-4:]

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from backend.local import LocalServer
-from graph.driver import Graph
+from graph.driver import BoundGraph, Graph
 from graph.errors import MigrationError
 from graph.migrate import (
     apply_migrations,
@@ -16,7 +16,10 @@ from graph.migrate import (
     pending_migrations,
     split_statements,
 )
+from graph.repositories import audit, state
+from graph.repositories.state import Tracked
 from tests.conftest import settings_for
+from tests.factories import uscc
 
 
 def write(folder: Path, name: str, text: str) -> Path:
@@ -190,3 +193,83 @@ async def test_a_batched_data_migration_runs_on_either_backend(
         assert await apply_migrations(graph, load_migrations(folder)) == []  # once
     finally:
         await graph.close()
+
+
+async def test_a_data_migration_of_sealed_objects_seals_them_again_in_its_own_entry(
+    fresh_server: LocalServer, tmp_path: Path
+) -> None:
+    """V0012 moves a company's registering authority out of ``jurisdiction``: on a graph whose
+    companies were written (and sealed) before it, the companies it changed are sealed again
+    by an entry of its own, and the stored state still verifies; on an empty graph it appends
+    nothing."""
+    project = load_migrations()
+    before, rename = project[:-1], project[-1]
+    assert rename.path.name == "V0012__company_registration_authority.cypher" and rename.seals
+    folder = tmp_path / "migrations"
+    for migration in before:
+        write(folder, migration.path.name, migration.path.read_text())
+    graph = await Graph.connect(settings_for(fresh_server).graph_config())
+    try:
+        await apply_migrations(graph, load_migrations(folder))
+
+        async def old_write(tx: BoundGraph) -> None:  # as the import stored companies then
+            await tx.write(
+                "UNWIND $codes AS code CREATE (:Company {uscc: code, name: '旧' + code, "
+                "jurisdiction: '北京市朝阳区市场监督管理局'})",
+                {"codes": [uscc(1), uscc(2)]},
+            )
+            await tx.write("CREATE (:Company {uscc: $code, name: '无机关'})", {"code": uscc(3)})
+            tx.touch(Tracked.COMPANY, [uscc(1), uscc(2), uscc(3)])
+
+        await audit.act(graph, audit.OPERATOR, "import", {}, old_write)
+        write(folder, rename.path.name, rename.path.read_text())
+        applied = await apply_migrations(graph, load_migrations(folder))
+        assert [m.version for m in applied] == ["0012"]
+        rows = await graph.read(
+            "MATCH (c:Company) RETURN c.uscc AS code, c.registrationAuthority AS authority, "
+            "c.jurisdiction AS jurisdiction ORDER BY code"
+        )
+        assert {r["code"]: (r["authority"], r["jurisdiction"]) for r in rows} == {
+            uscc(1): ("北京市朝阳区市场监督管理局", None),
+            uscc(2): ("北京市朝阳区市场监督管理局", None),
+            uscc(3): (None, None),
+        }
+        entries = await graph.read(
+            "MATCH (e:AuditEntry) RETURN e.seq AS seq, e.operation AS operation, "
+            "e.kind AS kind, e.role AS role ORDER BY seq"
+        )
+        assert [(e["operation"], e["kind"], e["role"]) for e in entries] == [
+            ("import", "write", "operator"),
+            ("migrate", "migration", "operator"),
+        ]
+        sealed = await graph.read(
+            "MATCH (s:AuditState {seq: $seq}) UNWIND s.keys AS key RETURN key ORDER BY key",
+            {"seq": entries[-1]["seq"]},
+        )
+        assert [r["key"] for r in sealed] == sorted(f"company:{uscc(n)}" for n in (1, 2))
+        report = await state.verify(graph)
+        assert report.intact and report.checked == 3, report.differences
+        assert (await audit.verify(graph))[1] is None
+    finally:
+        await graph.close()
+
+
+async def test_a_sealing_migration_on_an_empty_graph_appends_no_entry(graph: Graph) -> None:
+    # The session's graph has every project migration applied, V0012 included, from empty.
+    assert await graph.read(
+        "MATCH (m:__Neo4jMigration {version: '0012'}) RETURN m.description AS d"
+    ) == [{"d": "company registration authority"}]
+    assert await graph.read("MATCH (e:AuditEntry {operation: 'migrate'}) RETURN count(e) AS n") == [
+        {"n": 0}
+    ]
+
+
+def test_a_sealing_migration_may_not_run_in_batches(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "V0001__batched_seal.cypher",
+        "MATCH (c:Company) CALL { WITH c SET c.x = 1 } IN TRANSACTIONS "
+        "RETURN 'company' AS sealed, collect(c.uscc) AS keys",
+    )
+    with pytest.raises(MigrationError, match=r"cannot use CALL \.\.\. IN TRANSACTIONS"):
+        load_migrations(tmp_path)

@@ -89,3 +89,26 @@ def test_rows_refuse_codes_the_catalogue_contradicts(
     with pytest.raises(RowError) as refused:
         parse_record(record_row("X3", id_number(1), **extra))
     assert (refused.value.field, refused.value.reason) == (field, reason)
+
+
+def test_a_company_row_names_its_registering_bureau_and_its_jurisdiction() -> None:
+    parsed = parse_company(company_row(1, registration_authority="上海市市场监督管理局"))
+    assert parsed.registration_authority == "上海市市场监督管理局"
+    assert parse_company(company_row(1, jurisdiction="cn")).uscc == uscc(1)
+
+
+@pytest.mark.parametrize(
+    ("jurisdiction", "reason"),
+    [
+        # A file written when `jurisdiction` held the bureau is told where it goes now.
+        ("北京市朝阳区市场监督管理局", "the authority that registered the company goes in "),
+        ("XX", "is an ISO 3166-1 alpha-2 code (CN for a USCC), got 'XX'"),
+        ("HK", "a USCC is issued in CN only, got HK"),
+    ],
+)
+def test_a_company_row_refuses_a_jurisdiction_that_is_not_the_uscc_s(
+    jurisdiction: str, reason: str
+) -> None:
+    with pytest.raises(RowError) as refused:
+        parse_company(company_row(1, jurisdiction=jurisdiction))
+    assert refused.value.field == "jurisdiction" and reason in refused.value.reason

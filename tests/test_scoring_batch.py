@@ -30,7 +30,7 @@ def build(
         row = company(spec, i)
         keys.append(row["uscc"])
         companies.append(True)
-        places[row["uscc"]] = row["jurisdiction"]
+        places[row["uscc"]] = row["registration_authority"]
     for i in range(spec.persons):
         row = person(spec, i)
         if is_id_number(row["id_number"]):

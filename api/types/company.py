@@ -41,7 +41,14 @@ class CompanyType(EntityType):
     phone: str | None
     status: CompanyStatus
     founded_on: date | None
-    jurisdiction: str | None = strawberry.field(description="The registering authority.")
+    registration_authority: str | None = strawberry.field(
+        description="The authority that registered the company (a market regulation bureau, "
+        "市场监督管理局)."
+    )
+    jurisdiction: str = strawberry.field(
+        description="Where the company is registered, as an ISO 3166-1 alpha-2 code: CN for a "
+        "company under a Unified Social Credit Code."
+    )
     organisation_type: str | None = strawberry.field(
         description="The organisation type decoded from characters 1-2 of the code."
     )
@@ -63,7 +70,8 @@ class CompanyType(EntityType):
             phone=c.phone,
             status=c.status,
             founded_on=c.founded_on,
-            jurisdiction=c.jurisdiction,
+            registration_authority=c.registration_authority,
+            jurisdiction="CN",
             organisation_type=code.organisation_type,
             region=code.region,
             model=c,

@@ -97,7 +97,7 @@ async function search(text) {
 const RECORD_FIELDS = `totalCount edges { node { recordId code category severity decidedOn status
   authority caseNumber description penalty expiresOn } }`;
 const FILE = `query($id: ID!) { node(id: $id) { __typename id
-  ... on Company { name uscc usccValid registrationNumber address phone status foundedOn jurisdiction
+  ... on Company { name uscc usccValid registrationNumber address phone status foundedOn registrationAuthority
                    organisationType region legalRepresentativeName }
   ... on Person { name idNumber profession }
   ... on Entity {
@@ -118,7 +118,7 @@ function identity(entity) {
     ? [["USCC", entity.uscc + (entity.usccValid ? "" : " (check character wrong)")],
        ["Registration no.", entity.registrationNumber], ["Status", entity.status],
        ["Founded", entity.foundedOn], ["Type", entity.organisationType], ["Region", entity.region],
-       ["Address", entity.address], ["Phone", entity.phone], ["Registered by", entity.jurisdiction],
+       ["Address", entity.address], ["Phone", entity.phone], ["Registered by", entity.registrationAuthority],
        ["Legal representative", entity.legalRepresentativeName]]
     : [["Identity number", entity.idNumber], ["Profession", entity.profession]];
   return el("div", { class: "identity" }, el("dl", {},

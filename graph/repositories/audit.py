@@ -233,18 +233,22 @@ async def act(
     *,
     appender: Appender | None = None,
     retried: tuple[type[Exception], ...] = RETRIED,
+    when_untouched: bool = True,
 ) -> T:
     """Run ``work`` on an audited transaction, seal what it touched and append its entry; all
     of it commits, or none. ``kind`` may depend on the outcome (a write the registry refused is
     ``refused``). When another writer took the chain's next number (or the same record, or the
     same new key) first, nothing of the attempt was kept, and it runs again after a short,
     random wait; an ``appender`` (one a worker) makes one process's appends take their turn
-    before they get that far."""
+    before they get that far. ``when_untouched=False``: work that changed no tracked object
+    (a data migration on a graph without the data it changes) appends no entry."""
     turn = appender.lock if appender is not None else contextlib.nullcontext()
     for attempt in range(RETRIES):
         try:
             async with turn, bound(graph, audited=True) as tx:
                 result = await work(tx)
+                if not when_untouched and not any(tx.touched.values()):
+                    return result
                 seals = await state.seal(tx, tx.touched)
                 entry = await append(
                     tx,

@@ -30,7 +30,7 @@ def company_fields(var: LiteralString) -> LiteralString:
     """The properties ``company`` reads."""
     return (
         var + " {.uscc, .usccValid, .name, .registrationNumber, .address, .phone, .status, "
-        "foundedOn: toString(" + var + ".foundedOn), .jurisdiction}"
+        "foundedOn: toString(" + var + ".foundedOn), .registrationAuthority}"
     )
 
 
@@ -43,7 +43,8 @@ def entity_fields(var: LiteralString) -> LiteralString:
     """The properties ``entity`` reads, of a company or a person."""
     return (
         var + " {.uscc, .usccValid, .name, .registrationNumber, .address, .phone, .status, "
-        "foundedOn: toString(" + var + ".foundedOn), .jurisdiction, .uid, .idNumber, .profession}"
+        "foundedOn: toString(" + var + ".foundedOn), .registrationAuthority, .uid, .idNumber, "
+        ".profession}"
     )
 
 
@@ -99,7 +100,7 @@ def company(p: Props) -> Company:
         phone=p.get("phone"),
         status=CompanyStatus(p.get("status") or "active"),
         founded_on=to_date(p.get("foundedOn")),
-        jurisdiction=p.get("jurisdiction"),
+        registration_authority=p.get("registrationAuthority"),
     )
 
 

@@ -65,7 +65,7 @@ def company_props(c: CompanyInput) -> dict[str, Any]:
         "phone": c.phone,
         "status": c.status.value,
         "foundedOn": c.founded_on,
-        "jurisdiction": c.jurisdiction,
+        "registrationAuthority": c.registration_authority,
         "source": c.source,
     }
 
