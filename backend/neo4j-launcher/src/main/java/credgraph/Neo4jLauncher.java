@@ -67,6 +67,11 @@ public final class Neo4jLauncher {
             .setConfig(
                 HttpConnector.listen_address,
                 new SocketAddress(host, Integer.parseInt(options.getOrDefault("http", "7474"))))
+            // Keep-alive NOOPs while a result streams, and no connection.recv_timeout_seconds hint
+            // (sent only for ALL): the Python driver puts a timeout on every socket read when it has
+            // the hint, a task and a timer each, which cost a statement as much CPU as the rest of
+            // its round trip. Our gateway times every statement out itself (graph.driver).
+            .setConfig(BoltConnector.connection_keep_alive_type, BoltConnector.KeepAliveRequestType.STREAMING)
             .setConfig(GraphDatabaseSettings.auth_enabled, true)
             .setConfig(GraphDatabaseSettings.initial_default_database, database)
             .setConfig(
