@@ -31,7 +31,6 @@ write are planned (``api.plans.ROOTS``), so that running one twice changes nothi
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -167,12 +166,23 @@ class _Run:
                 if selected.plain or (selected.attribute and selected.rule_kinds in cleared):
                     value = getattr(source, selected.python_name)
                     at = None
+                    waits = eager.awaitable(value)
                 else:
                     at = Path(path, selected.key, runtime.name)
                     value = self.resolve(selected, runtime, source, at)
-                    if selected.attribute and not inspect.isawaitable(value):
+                    waits = eager.awaitable(value)
+                    if selected.attribute and not waits:
                         cleared.add(selected.rule_kinds)
-                if inspect.isawaitable(value):
+                if selected.leaf and not waits:
+                    # What ``complete`` does for a leaf, without the path it needs only below.
+                    if value is not None:
+                        result[selected.key] = _serialized(selected, value)
+                    elif selected.required:
+                        raise _Fallback  # normal execution reports the null
+                    else:
+                        result[selected.key] = None
+                    continue
+                if waits:
                     later = self._later(selected, value, at, path, runtime)
                     waiting.append((selected.key, later))
                     result[selected.key] = None
@@ -183,7 +193,7 @@ class _Run:
                     value,
                     at or Path(path, selected.key, runtime.name),
                 )
-                if inspect.isawaitable(completed):
+                if eager.awaitable(completed):
                     waiting.append((selected.key, completed))
                 result[selected.key] = completed
         except BaseException:
@@ -239,7 +249,7 @@ class _Run:
             self.plan.operation,
             self.variables.coerced,  # type: ignore[arg-type]  # as strawberry passes them
             self.context,
-            inspect.isawaitable,  # type: ignore[arg-type]
+            eager.awaitable,  # type: ignore[arg-type]
             None,
             None,  # type: ignore[arg-type]
         )
@@ -258,7 +268,7 @@ class _Run:
                 allowed = rule.has_permission(source, info, **checks)
             except Exception as exc:
                 raise _Fallback from exc
-            if inspect.isawaitable(allowed):
+            if eager.awaitable(allowed):
                 return self._checked_later(
                     selected, index, allowed, source, info, checks, args, kwargs
                 )
@@ -302,7 +312,7 @@ class _Run:
             value = own.get_result(source, info=info, args=args, kwargs=kwargs)
         except Exception as exc:
             raise _Fallback from exc
-        if inspect.isawaitable(value):
+        if eager.awaitable(value):
             return _guarded(value)
         return value
 
@@ -327,7 +337,7 @@ class _Run:
             except BaseException:
                 eager.discard(items)
                 raise
-            if any(inspect.isawaitable(item) for item in items):
+            if any(eager.awaitable(item) for item in items):
                 return self._gather(items)
             return items
         if selected.serialize is not None:
@@ -352,11 +362,19 @@ class _Run:
 
     @staticmethod
     async def _gather(items: list[Any]) -> list[Any]:
-        waiting = [i for i, item in enumerate(items) if inspect.isawaitable(item)]
+        waiting = [i for i, item in enumerate(items) if eager.awaitable(item)]
         values = await _together([items[i] for i in waiting])
         for i, value in zip(waiting, values, strict=True):
             items[i] = value
         return items
+
+
+def _serialized(selected: Selected, value: Any) -> Any:
+    assert selected.serialize is not None
+    try:
+        return selected.serialize(value)
+    except Exception as exc:
+        raise _Fallback from exc
 
 
 async def _together(awaitables: list[Any]) -> list[Any]:

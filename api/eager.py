@@ -14,8 +14,29 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import types
 from collections.abc import Iterable
 from typing import Any
+
+# Whether values of a type are awaitable, by type: ``inspect.isawaitable`` ends in an ABC check
+# for every value that is not (a string, a model, a list), the most common answer of a
+# compiled lookup's hundreds of fields. Only generators decide it object by object.
+_AWAITABLE: dict[type, bool] = {}
+_REMEMBERED = 512  # types remembered at most (types made at run time would grow it)
+
+
+def awaitable(value: Any) -> bool:
+    """``inspect.isawaitable(value)``, remembered by the value's type."""
+    kind = type(value)
+    found = _AWAITABLE.get(kind)
+    if found is not None:
+        return found
+    found = inspect.isawaitable(value)
+    if kind is not types.GeneratorType:
+        if len(_AWAITABLE) >= _REMEMBERED:
+            _AWAITABLE.clear()
+        _AWAITABLE[kind] = found
+    return found
 
 
 async def gather(awaitables: list[Any]) -> list[Any]:

@@ -74,8 +74,13 @@ class Selected:
     serialize: Callable[[Any], Any] | None  # for a leaf type
     # The selection under the field, per object type a value of it can be.
     children: dict[str, tuple[Selected, ...]] = field(default_factory=dict)
-    # Whether its arguments name no variable: every request gives the field the same ones.
+    # Whether its arguments name no variable (or it has none): every request gives the field
+    # the same ones.
     fixed: bool = False
+    # A leaf that is not a list: its value is serialized as it is (``leaf``), and a null
+    # refused where the type is non-null (``required``).
+    leaf: bool = False
+    required: bool = False
     # Those arguments converted for its resolver, once for all requests, when every value is
     # immutable (numbers, text, enum members): nothing a resolver does to them reaches the
     # next request. Filled by the first request that converts them (``api.compiled``).
@@ -275,7 +280,10 @@ class _Planner:
             definition.type,
             named.serialize if is_leaf_type(named) else None,
         )
-        selected.fixed = bool(definition.args) and not _names_variables(nodes)
+        selected.fixed = not _names_variables(nodes)
+        inner = definition.type.of_type if is_non_null_type(definition.type) else definition.type
+        selected.leaf = is_leaf_type(inner)
+        selected.required = is_non_null_type(definition.type)
         if selected.serialize is None:
             sets = [n.selection_set for n in nodes if n.selection_set is not None]
             kinds = self.schema.get_possible_types(named) if is_abstract_type(named) else [named]

@@ -45,6 +45,10 @@ STAGES: list[tuple[str, tuple[str, ...]]] = [
                                      "ValidationCache", "MaxTokensLimiter")),
     ("cost limit", ("api/cost.py",)),
     ("graphql-core execution", ("graphql/execution/",)),
+    # Not under the middleware: a sample in a plan's walk counted for the middleware around it.
+    ("compiled lookups (plan walk, arguments, direct answer)", ("api/compiled.py", "api/eager.py",
+                                                               "api/direct.py", "api/arguments.py",
+                                                               "api/plans.py")),
     ("strawberry field and type machinery", ("strawberry/types/", "strawberry/schema/",
                                              "strawberry/extensions/", "strawberry/relay/")),
     ("credgraph resolvers, loaders and look-ahead", ("api/types/", "api/resolvers/",

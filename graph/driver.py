@@ -38,15 +38,25 @@ _LEAVES += (neo4j.time.Duration, neo4j.spatial.Point, bytes, bytearray)
 
 def _plain(value: Any) -> bool:
     """Whether ``value`` holds only scalars, temporal values, lists and maps: no node,
-    relationship or path, which ``Record.data()`` would turn into something else."""
+    relationship or path, which ``Record.data()`` would turn into something else. A loop over
+    the nested lists and maps, not a call a value: a nested lookup's row holds thousands."""
     kind = type(value)
     if kind in _SCALARS:
         return True
-    if kind is list:
-        return all(map(_plain, value))
-    if kind is dict:
-        return all(map(_plain, value.values()))
-    return isinstance(value, _LEAVES)
+    if kind is not list and kind is not dict:
+        return isinstance(value, _LEAVES)
+    pending: list[Any] = [value]
+    while pending:
+        container = pending.pop()
+        for item in container.values() if type(container) is dict else container:
+            kind = type(item)
+            if kind in _SCALARS:
+                continue
+            if kind is list or kind is dict:
+                pending.append(item)
+            elif not isinstance(item, _LEAVES):
+                return False
+    return True
 
 
 def row(record: neo4j.Record) -> Row:

@@ -61,3 +61,43 @@ async def test_siblings_start_at_once_and_wait_together() -> None:
     with pytest.raises(asyncio.CancelledError):
         await task
     assert cancelled == [True, True]
+
+
+async def test_awaitable_agrees_with_inspect() -> None:
+    """``awaitable`` answers as ``inspect.isawaitable`` does, asked twice (the second time by
+    the remembered type) for values of every kind a field can return, generators decided
+    each on its own (a generator-based coroutine is awaitable, a plain generator is not)."""
+    import inspect
+    import types
+    from dataclasses import dataclass
+
+    from api.eager import awaitable
+
+    class Awaits:
+        def __await__(self):  # type: ignore[no-untyped-def]
+            yield
+
+    @dataclass
+    class Model:
+        name: str
+
+    async def coroutine() -> int:
+        return 1
+
+    def plain_generator():  # type: ignore[no-untyped-def]
+        yield 1
+
+    @types.coroutine
+    def generator_coroutine():  # type: ignore[no-untyped-def]
+        yield
+
+    made = coroutine()
+    future = asyncio.get_running_loop().create_future()
+    values = [
+        None, "text", 3, 2.5, True, [1], {"a": 1}, (1,), Model("x"), Awaits(), made, future,
+        plain_generator(), generator_coroutine(), plain_generator(), generator_coroutine(),
+    ]  # fmt: skip
+    for _ in range(2):
+        for value in values:
+            assert awaitable(value) is inspect.isawaitable(value), value
+    made.close()

@@ -44,8 +44,13 @@ def _decode(cursor: str, argument: str) -> str:
         raise PublicError(f"{argument}: not a cursor this API gave out") from None
 
 
+_CURSORS = [_encode(f"o:{offset}") for offset in range(4 * MAX_PAGE)]  # the common ones, made once
+
+
 def offset_cursor(offset: int) -> str:
     """The cursor of the item at ``offset`` in a list."""
+    if 0 <= offset < len(_CURSORS):
+        return _CURSORS[offset]
     return _encode(f"o:{offset}")
 
 

@@ -19,6 +19,18 @@ from graph.models import (
 )
 
 Props = dict[str, Any]
+# Enum members by stored value: a dict look-up, where calling the enum walks its metaclass (a
+# nested lookup converts a few hundred of them).
+_CATEGORIES = {m.value: m for m in Category}
+_POLARITIES = {m.value: m for m in Polarity}
+_SEVERITIES = {m.value: m for m in Severity}
+_RECORD_STATUSES = {m.value: m for m in RecordStatus}
+_COMPANY_STATUSES = {m.value: m for m in CompanyStatus}
+
+
+def _member(members: dict[Any, Any], kind: Any, value: Any) -> Any:
+    found = members.get(value)
+    return found if found is not None else kind(value)  # raises what the enum raises
 
 
 # What a statement returns of a node or a relationship for the converters below (a Cypher map
@@ -69,6 +81,8 @@ def to_date(value: Any) -> date | None:
     """A driver date (or None) as a Python ``date``."""
     if value is None:
         return None
+    if type(value) is str:  # what the projections above return
+        return date.fromisoformat(value[:10])
     if hasattr(value, "to_native"):
         native = value.to_native()
         if isinstance(native, datetime):
@@ -98,7 +112,7 @@ def company(p: Props) -> Company:
         registration_number=p.get("registrationNumber"),
         address=p.get("address"),
         phone=p.get("phone"),
-        status=CompanyStatus(p.get("status") or "active"),
+        status=_member(_COMPANY_STATUSES, CompanyStatus, p.get("status") or "active"),
         founded_on=to_date(p.get("foundedOn")),
         registration_authority=p.get("registrationAuthority"),
     )
@@ -124,15 +138,15 @@ def record(p: Props) -> Record:
     assert decided is not None
     return Record(
         record_id=p["recordId"],
-        category=Category(p["category"]),
+        category=_member(_CATEGORIES, Category, p["category"]),
         code=p["code"],
-        polarity=Polarity(p["polarity"]),
-        severity=Severity(p["severity"]),
+        polarity=_member(_POLARITIES, Polarity, p["polarity"]),
+        severity=_member(_SEVERITIES, Severity, p["severity"]),
         authority=p.get("authorityName") or "",
         case_number=p.get("caseNumber"),
         decided_on=decided,
         description=p.get("description"),
         penalty=p.get("penalty"),
-        status=RecordStatus(p.get("status") or "active"),
+        status=_member(_RECORD_STATUSES, RecordStatus, p.get("status") or "active"),
         subject_key=p.get("subjectKey") or "",
     )
