@@ -74,7 +74,7 @@ async def test_awaitable_agrees_with_inspect() -> None:
     from api.eager import awaitable
 
     class Awaits:
-        def __await__(self):  # type: ignore[no-untyped-def]
+        def __await__(self):
             yield
 
     @dataclass
@@ -84,11 +84,11 @@ async def test_awaitable_agrees_with_inspect() -> None:
     async def coroutine() -> int:
         return 1
 
-    def plain_generator():  # type: ignore[no-untyped-def]
+    def plain_generator():
         yield 1
 
     @types.coroutine
-    def generator_coroutine():  # type: ignore[no-untyped-def]
+    def generator_coroutine():
         yield
 
     made = coroutine()
