@@ -82,16 +82,17 @@ def create_app(settings: Settings) -> Starlette:
         graphql_ide=None if settings.production else "graphiql",
         allow_queries_via_get=True,
     )
+    # /graphql first: the router tries the routes in order, on every request.
     routes = [
+        Route(
+            "/graphql", around_graphql(graphql, settings, graphql.limits), methods=["GET", "POST"]
+        ),
+        WebSocketRoute("/graphql", graphql),
         Route("/", console_page(settings), methods=["GET"]),
         Mount("/console", app=ConsoleFiles(directory=settings.console_dir, check_dir=False)),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/audit/public-key", public_key, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
-        Route(
-            "/graphql", around_graphql(graphql, settings, graphql.limits), methods=["GET", "POST"]
-        ),
-        WebSocketRoute("/graphql", graphql),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.settings = settings
