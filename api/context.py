@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 from api.loaders import Loaders
 from config.settings import Settings
 from graph.driver import Graph
+from graph.repositories.convert import Projection
 from usecases.schemes import Schemes
 from usecases.session import PUBLIC, Caller, Session
 
@@ -69,6 +70,10 @@ class Context:
     # The view's direct answer (``api.direct``) tried this request's plan: normal execution,
     # answering it now, does not try it again.
     plan_tried: bool = False
+    # What the look-ahead reads of companies, people and records (``api.projection``): set by
+    # the direct answer, whose request is one operation on a context of its own (every loader
+    # entry it makes serves that document alone); None reads every property.
+    projection: Projection | None = None
 
     @property
     def schemes(self) -> Schemes:

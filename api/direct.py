@@ -72,10 +72,13 @@ async def answer(view: CredgraphGraphQL, request: Request) -> Response | None:
         return None  # the view answers the syntax error
     if validation_errors(schema._schema, query, all_rules(view.settings.production)):
         return None  # the view answers them
-    if plan(schema._schema, query, name, document) is None:
+    found = plan(schema._schema, query, name, document)
+    if found is None:
         return None
     sub_response = await view.get_sub_response(request)
     context = await view.get_context(request, sub_response)
+    # One operation on a context of its own: its look-ahead reads what the document shows.
+    context.projection = found.projection
     request.scope.setdefault("state", {})["context"] = context  # the view goes on with it
     try:
         admit(schema._schema, document, name, variables, context)

@@ -44,6 +44,9 @@ from graphql.language import DirectiveNode, Visitor, visit
 from strawberry.permission import BasePermission, PermissionExtension
 from strawberry.types.field import StrawberryField
 
+from api.projection import projection
+from graph.repositories.convert import Projection
+
 # Root fields planned: their resolvers only read (a lookup by key), so a request run a second
 # time by normal execution changes nothing. A person lookup is not here: its misses count.
 ROOTS = frozenset({"company"})
@@ -98,6 +101,8 @@ class Plan:
     # The names of its variables when every one is a String or an ID without a default:
     # text given for them is their value as it is (``api.compiled``); None otherwise.
     text_variables: tuple[tuple[str, GraphQLVariableSignature], ...] | None = None
+    # The stored properties it reads of companies, people and records (``api.projection``).
+    projection: Projection = field(default_factory=Projection)
 
 
 @dataclass(slots=True)
@@ -156,7 +161,22 @@ def _plan(schema: GraphQLSchema, document: DocumentNode, operation_name: str | N
     fields = planner.selection(root, [operation.selection_set])
     if any(f.definition is not None and f.nodes[0].name.value not in ROOTS for f in fields):
         raise Unsupported("a root field that is not planned")
-    return Plan(operation, fragments, root, fields, _text_variables(schema, operation))
+    return Plan(
+        operation,
+        fragments,
+        root,
+        fields,
+        _text_variables(schema, operation),
+        projection(_selections(root.name, fields)),
+    )
+
+
+def _selections(kind: str, fields: Iterable[Selected]) -> Iterable[tuple[str, str]]:
+    """Every (type, field) pair a plan selects, at every level."""
+    for selected in fields:
+        yield kind, selected.nodes[0].name.value
+        for child, under in selected.children.items():
+            yield from _selections(child, under)
 
 
 def _text_variables(

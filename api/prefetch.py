@@ -39,6 +39,7 @@ from api.types.record import records_wanted
 from graph import models
 from graph.repositories import company_views, entities
 from graph.repositories.company_views import Wanted
+from graph.repositories.convert import EVERYTHING
 from graph.repositories.entities import Edge
 from graph.repositories.records import RecordFilter
 
@@ -94,7 +95,8 @@ async def company(info: Info, uscc: str) -> models.Company | None:
         return await loaders.company.load(uscc)
     if not company_views.fits(wanted):
         wanted = Wanted(tuple((edge, Wanted()) for edge, _ in wanted.edges), wanted.pages)
-    (view,) = await company_views.companies_with(info.context.graph, [uscc], wanted)
+    projection = info.context.projection or EVERYTHING
+    (view,) = await company_views.companies_with(info.context.graph, [uscc], wanted, projection)
     if view is None:
         loaders.company.prime(uscc, None)
         return None

@@ -34,6 +34,9 @@ RECORD = "recordId code status decidedOn polarity authority caseNumber id __type
 PERSON = "name idNumber id __typename"
 PARTS = [
     "uscc",
+    "address phone registrationNumber",
+    "records(first: 3) { edges { node { category severity description penalty } } }",
+    "legalRepresentative { profession } officers { person { name profession } }",
     "name",
     "id",
     "__typename",
@@ -302,3 +305,53 @@ def test_plans_are_made_once_per_document(world: dict[str, Any], tmp_path: Path)
     schema = build_schema()._schema
     assert plans.plan(schema, spaced, "nope", parse(spaced)) is None  # no such operation
     assert plans.plan(schema, spaced, None, parse(spaced)) is not None
+
+
+def test_every_field_of_an_entity_or_record_says_what_it_reads() -> None:
+    """``api.projection`` names, for every field of ``Company``, ``Person`` and ``Record``, the
+    stored properties it shows or that it reads none beyond the key: a new field that it does
+    not name fails here, not in a lookup that leaves its value at a default."""
+    from api.projection import ATTRIBUTES, ELSEWHERE, KEYED
+    from graph.repositories import convert
+
+    schema = build_schema()._schema
+    stored = {
+        "Company": convert.COMPANY_PROPERTIES,
+        "Person": convert.PERSON_PROPERTIES,
+        "Record": convert.RECORD_PROPERTIES,
+    }
+    for kind, attributes in ATTRIBUTES.items():
+        fields = set(schema.get_type(kind).fields)  # type: ignore[union-attr]
+        named = set(attributes) | KEYED[kind] | set(ELSEWHERE[kind])
+        assert fields <= named, (kind, fields - named)
+        assert not set(attributes) & KEYED[kind], kind
+        assert not set(ELSEWHERE[kind]) & (set(attributes) | KEYED[kind]), kind
+        for name, shown in attributes.items():
+            assert shown <= stored[kind], (kind, name, shown - stored[kind])
+
+
+def test_a_plan_reads_what_its_document_shows_anywhere() -> None:
+    """A plan's projection is, for each type, what any of its fields shows at any level,
+    with every property of a type one of whose fields the tables do not know."""
+    from api.projection import projection
+    from graph.repositories.convert import Projection
+
+    schema = build_schema()._schema
+    nested = (
+        "query($u: String!) { company(uscc: $u) { name shareholders { stake holder { "
+        "... on Company { address holdings { company { phone records(first: 2) { edges { "
+        "node { code authority } } } } } } ... on Person { profession } } } } }"
+    )
+    found = plans.plan(schema, nested, None, parse(nested))
+    assert found is not None
+    assert found.projection == Projection(
+        frozenset({"name", "address", "phone"}),
+        frozenset({"profession"}),
+        frozenset({"code", "authorityName"}),
+    )
+    assert projection([("Company", "name"), ("Company", "someday")]).companies is None
+    assert projection([("Shareholding", "stake")]) == Projection(
+        frozenset(), frozenset(), frozenset()
+    )
+    # A company's representative's name is the person's.
+    assert projection([("Company", "legalRepresentativeName")]).persons == frozenset({"name"})

@@ -17,7 +17,8 @@ from typing import Any, LiteralString
 from graph.driver import Graph
 from graph.models import Company, Link
 from graph.repositories import convert, records
-from graph.repositories.entities import LINK_COLUMNS, LINK_ITEM, LIST_LIMIT, Edge, links_of
+from graph.repositories.convert import EVERYTHING, Projection
+from graph.repositories.entities import LINK_ITEM, LIST_LIMIT, Edge, link_columns, links_of
 from graph.repositories.records import RecordFilter, RecordPage
 
 
@@ -117,27 +118,31 @@ def _layout(shape: Shape) -> _Layout:
     return walk(shape)
 
 
-def _within(layout: _Layout, level: int) -> tuple[LiteralString, list[LiteralString]]:
+def _within(
+    layout: _Layout, level: int, projection: Projection
+) -> tuple[LiteralString, list[LiteralString]]:
     """The subqueries reading ``layout`` for the key in scope at ``level``, and the columns
     they bind."""
     query: LiteralString = ""
     columns: list[LiteralString] = []
     for edge, name, sub in layout.edges:
-        query += _edge_subquery(edge, name, sub, level)
+        query += _edge_subquery(edge, name, sub, level, projection)
         columns.append(name)
     for slot in layout.pages:
-        query += records.subquery(slot, _KEYS[level])
+        query += records.subquery(slot, _KEYS[level], projection.records)
         columns += ["total" + slot, "page" + slot]
     return query, columns
 
 
-def _edge_subquery(edge: Edge, name: LiteralString, sub: _Layout, level: int) -> LiteralString:
+def _edge_subquery(
+    edge: Edge, name: LiteralString, sub: _Layout, level: int, projection: Projection
+) -> LiteralString:
     """``edge``'s relationships of the key in scope at ``level`` as the list ``name``, each
     with what ``sub`` reads of the entity at its other end (under the next level's key)."""
     key = _KEYS[level]
     if not sub.edges and not sub.pages:
-        return edge.subquery(name, key)
-    inner, columns = _within(sub, level + 1)
+        return edge.subquery(name, key, projection)
+    inner, columns = _within(sub, level + 1, projection)
     carried: LiteralString = "".join(", " + c for c in columns)
     entries: LiteralString = "".join(", " + c + ": " + c for c in columns)
     return (
@@ -150,7 +155,7 @@ def _edge_subquery(edge: Edge, name: LiteralString, sub: _Layout, level: int) ->
         + "\n"
         + inner
         + "WITH other, r, "
-        + LINK_COLUMNS
+        + link_columns(projection)
         + carried
         + " ORDER BY "
         + edge.order
@@ -164,14 +169,14 @@ def _edge_subquery(edge: Edge, name: LiteralString, sub: _Layout, level: int) ->
 
 
 @cache
-def _companies_with(shape: Shape) -> LiteralString:
-    """The statement of ``companies_with``, made once for each shape."""
-    inner, columns = _within(_layout(shape), 0)
+def _companies_with(shape: Shape, projection: Projection) -> LiteralString:
+    """The statement of ``companies_with``, made once for each shape and projection."""
+    inner, columns = _within(_layout(shape), 0, projection)
     return (
         "UNWIND $keys AS key\nMATCH (c:Company {uscc: key})\n"
         + inner
         + "RETURN key, "
-        + convert.company_fields("c")
+        + convert.company_fields("c", projection.companies)
         + " AS props"
         + "".join(", " + c for c in columns)
     )
@@ -206,11 +211,12 @@ def _reach(
 
 
 async def companies_with(
-    graph: Graph, keys: Sequence[str], wanted: Wanted
+    graph: Graph, keys: Sequence[str], wanted: Wanted, projection: Projection = EVERYTHING
 ) -> list[CompanyView | None]:
     """The companies with these codes, each with what ``wanted`` asks for it (relationships,
     what to read with the entities at their other ends, pages of records) in one statement
-    (None where there is no such company)."""
+    (None where there is no such company). Of every company, person and record it reads, the
+    properties ``projection`` names (the converters leave the rest at their defaults)."""
     if not fits(wanted):
         raise ValueError(
             f"at most {len(_SLOTS)} relationship lists and pages of records, "
@@ -221,7 +227,7 @@ async def companies_with(
     layout = _layout(wanted.shape)
     params: dict[str, Any] = {"keys": list(dict.fromkeys(keys)), "limit": LIST_LIMIT}
     _page_params(wanted, layout, params)
-    statement = _companies_with(wanted.shape)  # made once a shape, from constants only
+    statement = _companies_with(wanted.shape, projection)  # made once, from constants only
     rows = await graph.read(statement, params)
     found: dict[str, CompanyView] = {}
     for row in rows:

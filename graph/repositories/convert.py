@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, LiteralString
 
@@ -38,35 +39,102 @@ def _member(members: dict[Any, Any], kind: Any, value: Any) -> Any:
 # A node's createdAt, source and rowHash are for the audit and the import, never for a reader,
 # and decoding the driver's temporal types cost more than the rest of a record; a missing
 # property or a null variable comes back as null, as ``properties()`` would leave it out.
-def company_fields(var: LiteralString) -> LiteralString:
-    """The properties ``company`` reads."""
-    return (
-        var + " {.uscc, .usccValid, .name, .registrationNumber, .address, .phone, .status, "
-        "foundedOn: toString(" + var + ".foundedOn), .registrationAuthority}"
-    )
+#
+# A statement may return fewer (a ``Projection``: the properties a planned document reads,
+# ``api.plans``): the converters then leave the others at their defaults. Each kind's
+# ``REQUIRED`` properties are always returned: the converters need them, and so do the access
+# rules, masking and keys of whatever is made from them.
+_COMPANY_ITEMS: tuple[tuple[str, LiteralString], ...] = (
+    ("uscc", ".uscc"),
+    ("usccValid", ".usccValid"),
+    ("name", ".name"),
+    ("registrationNumber", ".registrationNumber"),
+    ("address", ".address"),
+    ("phone", ".phone"),
+    ("status", ".status"),
+    ("foundedOn", "foundedOn: toString(VAR.foundedOn)"),
+    ("registrationAuthority", ".registrationAuthority"),
+)
+_PERSON_ITEMS: tuple[tuple[str, LiteralString], ...] = (
+    ("uid", ".uid"),
+    ("idNumber", ".idNumber"),
+    ("name", ".name"),
+    ("profession", ".profession"),
+)
+_RECORD_ITEMS: tuple[tuple[str, LiteralString], ...] = (
+    ("recordId", ".recordId"),
+    ("category", ".category"),
+    ("code", ".code"),
+    ("polarity", ".polarity"),
+    ("severity", ".severity"),
+    ("authorityName", ".authorityName"),
+    ("caseNumber", ".caseNumber"),
+    ("decidedOn", "decidedOn: toString(VAR.decidedOn)"),
+    ("description", ".description"),
+    ("penalty", ".penalty"),
+    ("status", ".status"),
+    ("subjectKey", ".subjectKey"),
+)
+COMPANY_REQUIRED = frozenset({"uscc"})
+PERSON_REQUIRED = frozenset({"uid", "idNumber"})
+RECORD_REQUIRED = frozenset(
+    {"recordId", "category", "code", "polarity", "severity", "decidedOn", "status", "subjectKey"}
+)
+COMPANY_PROPERTIES = frozenset(name for name, _ in _COMPANY_ITEMS)
+PERSON_PROPERTIES = frozenset(name for name, _ in _PERSON_ITEMS)
+RECORD_PROPERTIES = frozenset(name for name, _ in _RECORD_ITEMS)
 
 
-def person_fields(var: LiteralString) -> LiteralString:
-    """The properties ``person`` reads."""
-    return var + " {.uid, .idNumber, .name, .profession}"
+@dataclass(frozen=True)
+class Projection:
+    """The stored properties a statement returns of each kind of node (None: every one the
+    converters read), besides the required ones."""
+
+    companies: frozenset[str] | None = None
+    persons: frozenset[str] | None = None
+    records: frozenset[str] | None = None
 
 
-def entity_fields(var: LiteralString) -> LiteralString:
+EVERYTHING = Projection()
+
+
+def _items(
+    var: LiteralString,
+    items: tuple[tuple[str, LiteralString], ...],
+    only: frozenset[str] | None,
+    required: frozenset[str],
+) -> list[LiteralString]:
+    return [
+        item.replace("VAR", var)
+        for name, item in items
+        if only is None or name in only or name in required
+    ]
+
+
+def company_fields(var: LiteralString, only: frozenset[str] | None = None) -> LiteralString:
+    """The properties ``company`` reads (of them, ``only`` these and the required ones)."""
+    return var + " {" + ", ".join(_items(var, _COMPANY_ITEMS, only, COMPANY_REQUIRED)) + "}"
+
+
+def person_fields(var: LiteralString, only: frozenset[str] | None = None) -> LiteralString:
+    """The properties ``person`` reads (of them, ``only`` these and the required ones)."""
+    return var + " {" + ", ".join(_items(var, _PERSON_ITEMS, only, PERSON_REQUIRED)) + "}"
+
+
+def entity_fields(var: LiteralString, projection: Projection = EVERYTHING) -> LiteralString:
     """The properties ``entity`` reads, of a company or a person."""
-    return (
-        var + " {.uscc, .usccValid, .name, .registrationNumber, .address, .phone, .status, "
-        "foundedOn: toString(" + var + ".foundedOn), .registrationAuthority, .uid, .idNumber, "
-        ".profession}"
-    )
+    items = _items(var, _COMPANY_ITEMS, projection.companies, COMPANY_REQUIRED)
+    items += [
+        item
+        for item in _items(var, _PERSON_ITEMS, projection.persons, PERSON_REQUIRED)
+        if item not in items  # a name is both a company's and a person's
+    ]
+    return var + " {" + ", ".join(items) + "}"
 
 
-def record_fields(var: LiteralString) -> LiteralString:
-    """The properties ``record`` reads."""
-    return (
-        var + " {.recordId, .category, .code, .polarity, .severity, .authorityName, "
-        ".caseNumber, decidedOn: toString(" + var + ".decidedOn), .description, .penalty, "
-        ".status, .subjectKey}"
-    )
+def record_fields(var: LiteralString, only: frozenset[str] | None = None) -> LiteralString:
+    """The properties ``record`` reads (of them, ``only`` these and the required ones)."""
+    return var + " {" + ", ".join(_items(var, _RECORD_ITEMS, only, RECORD_REQUIRED)) + "}"
 
 
 def link_fields(var: LiteralString) -> LiteralString:

@@ -70,15 +70,21 @@ class Edge:
         """``match`` from the variable ``key`` (a nested subquery may not shadow ``key``)."""
         return self.match.replace(": key}", ": " + key + "}")
 
-    def subquery(self, name: LiteralString, key: LiteralString = "key") -> LiteralString:
-        """A ``CALL`` subquery listing it for the ``key`` of the outer statement, as ``name``."""
+    def subquery(
+        self,
+        name: LiteralString,
+        key: LiteralString = "key",
+        projection: convert.Projection = convert.EVERYTHING,
+    ) -> LiteralString:
+        """A ``CALL`` subquery listing it for the ``key`` of the outer statement, as ``name``
+        (of the entity at the other end, the properties ``projection`` names)."""
         return (
             "CALL ("
             + key
             + ") {\n"
             + self.matching(key)
             + "\nWITH other, r, "
-            + LINK_COLUMNS
+            + link_columns(projection)
             + " ORDER BY "
             + self.order
             + "\nRETURN "
@@ -93,9 +99,17 @@ class Edge:
 # the projections are taken as columns first (``LINK_COLUMNS``), then put in the list's maps
 # (``LINK_ITEM``). ArcadeDB answers a map literal holding a map projection with the projection
 # alone, so the projections never sit inside the map they go in.
-LINK_COLUMNS: LiteralString = (
-    convert.entity_fields("other") + " AS props, " + convert.link_fields("r") + " AS rel"
-)
+def link_columns(projection: convert.Projection = convert.EVERYTHING) -> LiteralString:
+    """The columns ``props`` and ``rel`` of a relationship ``r`` to ``other``."""
+    return (
+        convert.entity_fields("other", projection)
+        + " AS props, "
+        + convert.link_fields("r")
+        + " AS rel"
+    )
+
+
+LINK_COLUMNS: LiteralString = link_columns()
 LINK_ITEM: LiteralString = "labels: labels(other), props: props, rel: rel"
 _LINKS: LiteralString = "collect({" + LINK_ITEM + "})[0..$limit]"
 

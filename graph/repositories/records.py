@@ -55,17 +55,20 @@ class RecordPage:
     total: int
 
 
-def subquery(slot: LiteralString, key: LiteralString = "key") -> LiteralString:
+def subquery(
+    slot: LiteralString, key: LiteralString = "key", only: frozenset[str] | None = None
+) -> LiteralString:
     """A ``CALL`` subquery for one page of the records of the outer statement's ``key``, newest
     first, and how many there are in all, in columns ``page<slot>`` and ``total<slot>``, with the
-    parameters ``subquery_params`` gives."""
+    parameters ``subquery_params`` gives (of each record, ``only`` these properties and the
+    required ones, ``convert.record_fields``)."""
     return (
         "CALL (" + key + ") {\nMATCH (r:Record {subjectKey: " + key + "})\n"
         "WHERE ($polarity" + slot + " IS NULL OR r.polarity = $polarity" + slot + ")\n"
         "  AND ($category" + slot + " IS NULL OR r.category = $category" + slot + ")\n"
         "  AND ($status" + slot + " IS NULL OR r.status = $status" + slot + ")\n"
         "WITH r ORDER BY r.decidedOn DESC, r.recordId\n"
-        "WITH collect(" + convert.record_fields("r") + ") AS found\n"
+        "WITH collect(" + convert.record_fields("r", only) + ") AS found\n"
         "RETURN size(found) AS total"
         + slot
         + ", found[$skip"
