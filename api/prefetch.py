@@ -91,11 +91,15 @@ async def company(info: Info, uscc: str) -> models.Company | None:
     """The company with this code, and what its selection asks, primed in the loaders."""
     loaders = info.context.loaders
     wanted = _Look(info).wanted(info._raw_info.field_nodes, COMPANY, uscc, 0)
-    if not wanted:
-        return await loaders.company.load(uscc)
+    projection = info.context.projection
+    if not wanted and projection is None:
+        return await loaders.company.load(uscc)  # batched with the document's other roots
+    # A directly answered lookup (its projection set) reads its company at once, with no
+    # loader batch to wait a turn of the event loop for (an aliased second root reads its own,
+    # alongside).
     if not company_views.fits(wanted):
         wanted = Wanted(tuple((edge, Wanted()) for edge, _ in wanted.edges), wanted.pages)
-    projection = info.context.projection or EVERYTHING
+    projection = projection or EVERYTHING
     (view,) = await company_views.companies_with(info.context.graph, [uscc], wanted, projection)
     if view is None:
         loaders.company.prime(uscc, None)

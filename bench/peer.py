@@ -96,6 +96,7 @@ PEER_QUERY = {NAME_ONLY: "lookup"}  # the peer's query a variant of ours is comp
 # GraphQL and none of our guarantees), for the lookup only.
 BARE = {"lookup": OURS["lookup"]}
 GOALS = ("lookup", "nested")  # the queries the goal applies to; search is reported only
+WORKER_RSS_MB = 500  # an API worker's peak resident memory under the load (#16)
 
 SHAREHELD = """
 MATCH (c:Company)<-[:SHAREHOLDER_OF]-()
@@ -411,6 +412,8 @@ def _figures(
             "MB",
             baseline=rss["peer"],
             ratio=rss["credgraph"] / rss["peer"],
+            goal=f"< {WORKER_RSS_MB} MB",
+            met=rss["credgraph"] < WORKER_RSS_MB,
         )
     )
     return figures

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
+from datetime import datetime
 from typing import Any, LiteralString
 
 from graph.driver import Graph
@@ -17,11 +18,12 @@ from graph.models import EntityKind, RecordInput
 from graph.repositories.state import Tracked
 from graph.repositories.writes import (
     BatchOutcome,
-    born_at,
+    as_stored,
     could_be,
     now_utc,
     other_kind,
     row_hash,
+    set_props,
 )
 from graph.rows import RowError
 
@@ -59,7 +61,7 @@ MERGE (r)-[:CONCERNS]->(s)
 MERGE (a:Authority {name: row.props.authorityName})
 MERGE (r)-[:ISSUED_BY]->(a)
 WITH row, oldHash, oldAuthority IS NOT NULL AND oldAuthority <> row.props.authorityName AS moved,
-     r {.*, createdAt: CASE WHEN oldHash IS NULL THEN null ELSE r.createdAt END} AS stored
+     CASE WHEN oldHash IS NULL THEN {} ELSE r {.*} END AS stored
 RETURN collect(row.i) AS written, collect(stored) AS stored, collect(oldHash IS NULL) AS born,
        sum(CASE WHEN oldHash IS NULL THEN 1 ELSE 0 END) AS created,
        collect(CASE WHEN moved THEN row.i END) AS moved,
@@ -88,6 +90,18 @@ UNWIND $rows AS row
 MATCH (r:Record {recordId: row.key})
 RETURN row.i AS i, r.subjectKey AS subject, r.rowHash AS hash
 """
+
+
+def _made(row: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """What the record statement sets on a record it creates."""
+    return {
+        "recordId": row["key"],
+        "subjectKey": row["subject"],
+        "status": "active",
+        "createdAt": now,
+        **set_props(row["props"]),
+        "rowHash": row["hash"],
+    }
 
 
 async def upsert_records(graph: Graph, records: Sequence[RecordInput]) -> BatchOutcome:
@@ -132,7 +146,11 @@ async def upsert_records(graph: Graph, records: Sequence[RecordInput]) -> BatchO
                         "issuers": [row["props"]["authorityName"]],
                     }
                     for row, props in zip(
-                        changed, born_at(summary["stored"], summary["born"], now), strict=True
+                        changed,
+                        as_stored(
+                            summary["stored"], summary["born"], (_made(r, now) for r in changed)
+                        ),
+                        strict=True,
                     )
                 ),
             )

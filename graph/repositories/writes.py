@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, LiteralString
@@ -91,8 +91,7 @@ WITH c, row, c.rowHash AS oldHash
 WHERE oldHash IS NULL OR oldHash <> row.hash
 SET c += row.props, c.rowHash = row.hash
 RETURN sum(CASE WHEN oldHash IS NULL THEN 1 ELSE 0 END) AS created, collect(row.key) AS changed,
-       collect(c {.*, createdAt: CASE WHEN oldHash IS NULL THEN null ELSE c.createdAt END})
-         AS stored,
+       collect(CASE WHEN oldHash IS NULL THEN {} ELSE c {.*} END) AS stored,
        collect(oldHash IS NULL) AS born
 """
 
@@ -104,8 +103,7 @@ WITH p, row, p.rowHash AS oldHash
 WHERE oldHash IS NULL OR oldHash <> row.hash
 SET p += row.props, p.rowHash = row.hash
 RETURN sum(CASE WHEN oldHash IS NULL THEN 1 ELSE 0 END) AS created, collect(row.key) AS changed,
-       collect(p {.*, createdAt: CASE WHEN oldHash IS NULL THEN null ELSE p.createdAt END})
-         AS stored,
+       collect(CASE WHEN oldHash IS NULL THEN {} ELSE p {.*} END) AS stored,
        collect(oldHash IS NULL) AS born
 """
 
@@ -137,7 +135,9 @@ RETURN collect(row.i) AS seen,
        sum(CASE WHEN oldHash IS NULL THEN 1 ELSE 0 END) AS created,
        sum(CASE WHEN oldHash = row.hash THEN 1 ELSE 0 END) AS unchanged,
        collect(CASE WHEN oldHash IS NULL OR oldHash <> row.hash THEN row.i END) AS changed,
-       collect(CASE WHEN oldHash IS NULL OR oldHash <> row.hash THEN properties(r) END) AS stored
+       collect(CASE WHEN oldHash IS NULL THEN {} WHEN oldHash <> row.hash THEN properties(r) END)
+         AS stored,
+       collect(CASE WHEN oldHash IS NULL OR oldHash <> row.hash THEN oldHash IS NULL END) AS born
 """
 UPSERT_LINKS: dict[tuple[RelType, EntityKind], LiteralString] = {
     (rel, kind): _LINK_HEAD[kind] + _LINK_MERGE[rel] + _LINK_TAIL
@@ -152,17 +152,23 @@ def now_utc() -> datetime:
     return datetime.now(UTC)
 
 
-def born_at(
-    stored: Sequence[dict[str, Any]], born: Sequence[bool], now: datetime
+def as_stored(
+    stored: Sequence[dict[str, Any]], born: Sequence[bool], made: Iterable[dict[str, Any]]
 ) -> list[dict[str, Any]]:
-    """The stored properties a write statement returned, with the creation time of those it
-    created filled in: the statement leaves out the ``createdAt`` it set itself to ``$now``
-    (decoding a driver DateTime per row cost an import more than any other part of reading its
-    results back), and ``now`` is that value, stored exactly on both backends."""
-    for props, new in zip(stored, born, strict=True):
-        if new:
-            props["createdAt"] = now
-    return list(stored)
+    """The properties of each object a write statement changed, as stored: those it returned
+    for an object it updated, and for one it created (it returns an empty map for those) the
+    ones ``made`` says it set. Sending back what the statement was just sent, and decoding it
+    (its dates, its time of creation), cost an import more than the rest of a batch's results;
+    what a statement sets on a new object is exactly its row (a null is not stored)."""
+    return [
+        new_props if new else props
+        for props, new, new_props in zip(stored, born, made, strict=True)
+    ]
+
+
+def set_props(props: dict[str, Any]) -> dict[str, Any]:
+    """What ``SET n += props`` stores: the properties that are not null."""
+    return {k: v for k, v in props.items() if v is not None}
 
 
 def other_kind(kind: EntityKind) -> EntityKind:
@@ -180,7 +186,16 @@ async def upsert_companies(graph: Graph, companies: Sequence[CompanyInput]) -> B
     for c in companies:
         props = company_props(c)
         rows.append({"key": c.uscc, "hash": row_hash(props), "props": props})
-    return await _upsert_entities(graph, UPSERT_COMPANIES, rows, Tracked.COMPANY)
+
+    def made(row: dict[str, Any], now: datetime) -> dict[str, Any]:
+        return {
+            "uscc": row["key"],
+            "createdAt": now,
+            **set_props(row["props"]),
+            "rowHash": row["hash"],
+        }
+
+    return await _upsert_entities(graph, UPSERT_COMPANIES, rows, Tracked.COMPANY, made)
 
 
 async def upsert_persons(graph: Graph, persons: Sequence[PersonInput]) -> BatchOutcome:
@@ -192,11 +207,25 @@ async def upsert_persons(graph: Graph, persons: Sequence[PersonInput]) -> BatchO
         rows.append(
             {"key": p.id_number, "hash": row_hash(props), "props": props, "uid": str(uuid.uuid4())}
         )
-    return await _upsert_entities(graph, UPSERT_PERSONS, rows, Tracked.PERSON)
+
+    def made(row: dict[str, Any], now: datetime) -> dict[str, Any]:
+        return {
+            "idNumber": row["key"],
+            "createdAt": now,
+            "uid": row["uid"],
+            **set_props(row["props"]),
+            "rowHash": row["hash"],
+        }
+
+    return await _upsert_entities(graph, UPSERT_PERSONS, rows, Tracked.PERSON, made)
 
 
 async def _upsert_entities(
-    graph: Graph, query: LiteralString, rows: list[dict[str, Any]], kind: Tracked
+    graph: Graph,
+    query: LiteralString,
+    rows: list[dict[str, Any]],
+    kind: Tracked,
+    made: Callable[[dict[str, Any], datetime], dict[str, Any]],
 ) -> BatchOutcome:
     if not rows:
         return BatchOutcome()
@@ -204,7 +233,12 @@ async def _upsert_entities(
     result = await graph.write(query, {"rows": rows, "now": now})
     created = int(result[0]["created"] or 0) if result else 0
     keys = [str(k) for k in result[0]["changed"]] if result else []
-    stored = born_at(result[0]["stored"], result[0]["born"], now) if result else []
+    if result:
+        by_key = {row["key"]: row for row in rows}
+        new = (made(by_key[key], now) for key in keys)
+        stored = as_stored(result[0]["stored"], result[0]["born"], new)
+    else:
+        stored = []
     graph.touch(kind, keys, ({"props": p} for p in stored))
     changed = len(keys)
     return BatchOutcome(created=created, updated=changed - created, unchanged=len(rows) - changed)
@@ -238,10 +272,12 @@ async def upsert_links(graph: Graph, links: Sequence[LinkInput]) -> BatchOutcome
             seen = set(summary["seen"])
             by_i = {row["i"]: row for row in rows}
             changed = [by_i[int(i)] for i in summary.get("changed") or () if i is not None]
+            made = (_link_made(rel, row) for row in changed)
+            stored = as_stored(summary.get("stored") or [], summary.get("born") or [], made)
             graph.touch(
                 Tracked.LINK,
                 [link_key(rel, row["from"], row["to"], row["role"]) for row in changed],
-                ({"props": p} for p in summary.get("stored") or ()),
+                ({"props": p} for p in stored),
             )
             created, unchanged = int(summary["created"] or 0), int(summary["unchanged"] or 0)
             outcome.created += created
@@ -260,6 +296,13 @@ async def upsert_links(graph: Graph, links: Sequence[LinkInput]) -> BatchOutcome
                 else:
                     outcome.unmatched.append(int(row["i"]))
     return outcome
+
+
+def _link_made(rel: RelType, row: dict[str, Any]) -> dict[str, Any]:
+    """What the link statement sets on a link it creates: an officer's role (in its pattern),
+    the row's properties and its hash."""
+    role = {"role": row["role"]} if rel is RelType.OFFICER_OF else {}
+    return {**role, **set_props(row["props"]), "rowHash": row["hash"]}
 
 
 KNOWN_KEYS = """
