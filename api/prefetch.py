@@ -31,8 +31,9 @@ from graphql import (
     InlineFragmentNode,
     NamedTypeNode,
 )
-from graphql.execution.values import VariableValues, get_argument_values
+from graphql.execution.values import VariableValues
 
+from api.arguments import argument_values
 from api.context import Info
 from api.errors import PublicError
 from api.types.record import records_wanted
@@ -211,7 +212,7 @@ class _Look:
         role gives), or None when it reads none or the look-ahead cannot tell (the field then
         reads, or refuses, on its own)."""
         try:
-            arguments = get_argument_values(self.records, node, self.variables)
+            arguments = argument_values(self.records, node, self.variables)
             return records_wanted(
                 self.info,
                 subject,
