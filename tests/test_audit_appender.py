@@ -111,3 +111,40 @@ async def test_a_read_that_found_no_one_has_its_entry_too(clean_graph: Graph) ->
         (found.seq, audit.digest({"hit": 1})),
         (missed.seq, audit.digest({"miss": 1})),
     ]
+
+
+async def test_readers_in_waves_share_statements_and_each_gets_its_entry(
+    clean_graph: Graph, settings: Settings
+) -> None:
+    """32 readers, each reading 5 times in a row (a loaded worker, its groups waiting a turn or
+    two for more): every read gets its own committed entry, a reader's in its order, the waves
+    share statements, and a lone read is written at once, in one statement."""
+    own = await Graph.connect(settings.graph_config())
+    try:
+        appender = appenders.Appender(own)
+        before = await audit.length(clean_graph)
+        first = await appender.read(appenders.Read(READER, "company", {"lone": 1}, ("L001",)))
+        statements = own.statements
+        lone = await appender.read(appenders.Read(READER, "company", {"lone": 2}, ("L002",)))
+        # A lone read: one statement, its own group, at once (the head is known by now).
+        assert (first.seq, lone.seq) == (before + 1, before + 2)
+        assert own.statements - statements == 1
+
+        async def reader(n: int) -> list[int]:
+            seqs = []
+            for turn in range(5):
+                read = appenders.Read(READER, "company", {"n": n, "t": turn}, (f"R{n:03}",))
+                seqs.append((await appender.read(read)).seq)
+            return seqs
+
+        statements = own.statements
+        seen = await asyncio.gather(*(reader(n) for n in range(32)))
+        written = own.statements - statements
+        every = sorted(seq for seqs in seen for seq in seqs)
+        assert every == list(range(before + 3, before + 3 + 32 * 5))
+        assert all(seqs == sorted(seqs) for seqs in seen)  # a reader's reads in its order
+        assert written <= 32 * 5 // 4, written  # groups of four and more on average
+        checked, broken = await audit.verify(clean_graph)
+        assert broken is None and checked == before + 2 + 32 * 5
+    finally:
+        await own.close()
