@@ -6,6 +6,7 @@ import dataclasses
 import itertools
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -21,7 +22,7 @@ from graph.driver import Graph
 from graph.errors import CredgraphError
 from graph.migrate import apply_migrations, load_migrations
 from graph.models import Category, EntityKind, Polarity, RecordInput, Severity
-from graph.repositories import audit, bulk, snapshots
+from graph.repositories import audit, bulk, score_store, snapshots, state
 from graph.repositories.record_writes import upsert_records
 from graph.repositories.score_inputs import neighbourhood
 from ingest.importer import Importer
@@ -64,6 +65,14 @@ async def test_score_all_matches_live_scores(
         assert by_scheme["enterprise"].scored == 60
         assert by_scheme["enterprise"].written == 60
         assert by_scheme["individual"].scored > 80
+        # Each batch is an audited act whose seals were made before its transaction (while
+        # the one before was in the graph): they are the seals of what it stored.
+        assert (await state.verify(graph)).intact
+        entries, broken = await audit.verify(graph)
+        assert broken is None
+        batches = sum(-(-s.written // 7) for s in run.schemes)
+        acts = await graph.read("MATCH (e:AuditEntry {operation: 'scoreAll'}) RETURN count(e) AS n")
+        assert acts[0]["n"] == batches and entries >= batches
 
         checked = 0
         for kind, query, scheme_id in [
@@ -106,6 +115,64 @@ async def test_score_all_matches_live_scores(
         around = await neighbourhood(graph, subject, EntityKind.COMPANY, 2)
         assert written >= 2 and len(around) >= 2
         await _stored_equal_live(graph, schemes, around, today)
+    finally:
+        await graph.close()
+
+
+async def test_score_all_keeps_whole_batches_when_one_fails(
+    fresh_server: LocalServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A batch that fails in the graph, or one whose scores fail to be made, ends the run with
+    its error: whole batches are stored, each with its entry, and a run again stores the
+    rest."""
+    settings = settings_for(fresh_server)
+    generate(Spec(companies=30, persons=40, seed=4), tmp_path / "data", workers=1)
+    graph = await Graph.connect(settings.graph_config())
+    count = "MATCH (s:ScoreSnapshot {schemeId: 'enterprise'}) RETURN count(s) AS n"
+    try:
+        await apply_migrations(graph, load_migrations())
+        await Importer(graph).run(expand_paths([tmp_path / "data"]))
+        schemes = {"enterprise": load_schemes()["enterprise"]}
+        real_write, real_summary = snapshots.write_snapshots, snapshots.summary_at
+        writes = 0
+
+        async def third_write_fails(tx: Graph, *args: Any) -> int:
+            nonlocal writes
+            writes += 1
+            if writes == 3:
+                raise RuntimeError("the graph went away")
+            return await real_write(tx, *args)
+
+        monkeypatch.setattr(score_store, "write_snapshots", third_write_fails)
+        with Progress(console=Console(quiet=True)) as progress, pytest.raises(RuntimeError):
+            await score_all(settings.graph_config(), schemes, AS_OF, progress, batch_size=7)
+        assert (await graph.read(count))[0]["n"] == 14  # batches 1 and 2; nothing after 3
+        monkeypatch.setattr(score_store, "write_snapshots", real_write)
+
+        summaries = 0
+
+        def tenth_summary_fails(*args: object) -> snapshots.ScoreSummary:
+            nonlocal summaries
+            summaries += 1
+            if summaries == 10:  # the second batch of this run
+                raise ValueError("a score that cannot be stored")
+            return real_summary(*args)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(score_store, "summary_at", tenth_summary_fails)
+        with Progress(console=Console(quiet=True)) as progress, pytest.raises(ValueError):
+            await score_all(settings.graph_config(), schemes, AS_OF, progress, batch_size=7)
+        stored = (await graph.read(count))[0]["n"]
+        assert stored == 21  # the first batch of this run, whole
+        monkeypatch.setattr(score_store, "summary_at", real_summary)
+
+        with Progress(console=Console(quiet=True)) as progress:
+            run = await score_all(settings.graph_config(), schemes, AS_OF, progress, batch_size=7)
+        assert run.schemes[0].written == 30 - stored
+        assert (await graph.read(count))[0]["n"] == 30
+        assert (await state.verify(graph)).intact
+        assert (await audit.verify(graph))[1] is None
+        acts = await graph.read("MATCH (e:AuditEntry {operation: 'scoreAll'}) RETURN count(e) AS n")
+        assert acts[0]["n"] == 2 + (stored - 14) // 7 + -(-(30 - stored) // 7)
     finally:
         await graph.close()
 
