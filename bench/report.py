@@ -166,7 +166,10 @@ def _plots(results: Results) -> list[str]:
         ax.boxplot(series, tick_labels=labels, showfliers=False, whis=(1, 99))
         ax.tick_params(axis="x", labelsize=8)
         ax.set_ylabel("latency (ms), whiskers at p1 and p99")
-        ax.set_title(f"Latency under load: {load.get('concurrency', 32)} clients, 100k entities")
+        ax.set_title(
+            f"Latency under load on {BACKEND_NAMES[Backend.ARCADEDB]}: "
+            f"{load.get('concurrency', 32)} clients, 100k entities"
+        )
         fig.tight_layout()
         fig.savefig(HERE / "report-latency.png", dpi=110)
         plt.close(fig)
