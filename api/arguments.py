@@ -48,6 +48,11 @@ from api.plans import Plan, Selected
 _IMMUTABLE = frozenset({int, float, str, bool, type(None), type(UNSET)})
 
 
+def _plain(value: Any) -> bool:
+    """Whether a value can be handed to every request as it is (nothing can change it)."""
+    return type(value) in _IMMUTABLE or isinstance(value, Enum)
+
+
 def of(
     selected: Selected,
     own: StrawberryField,
@@ -71,7 +76,7 @@ def of(
         converted = convert_arguments(
             given, own.arguments, scalar_registry=converter, config=config, info=info
         )
-        if all(type(v) in _IMMUTABLE or isinstance(v, Enum) for v in converted.values()):
+        if all(_plain(v) for v in converted.values()):
             selected.converted = converted
     return get_arguments(
         field=own,
@@ -137,10 +142,6 @@ class _Recipe:
         self.absent = absent
         # Immutable values are handed out as they are; others (a list) copied each time.
         self.plain = all(_plain(v) for v in (*fixed.values(), *absent.values()))
-
-
-def _plain(value: Any) -> bool:
-    return type(value) in _IMMUTABLE or isinstance(value, Enum)
 
 
 _RECIPES: dict[tuple[int, int], _Recipe | None] = {}

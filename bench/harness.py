@@ -156,6 +156,19 @@ def serving(settings: Settings, extra_env: dict[str, str] | None = None) -> Iter
         yield port
 
 
+def graph_env(settings: Settings) -> dict[str, str]:
+    """The environment that points a credgraph process of the benchmark at its graph server."""
+    config = settings.graph_config()
+    return {
+        "NEO4J_URI": config.uri,
+        "NEO4J_USER": config.user,
+        "NEO4J_PASSWORD": config.password,
+        "NEO4J_DATABASE": config.database,
+        "CREDGRAPH_GRAPH_DIALECT": str(config.dialect),
+        **({"CREDGRAPH_ARCADEDB_HTTP_URL": config.http_url} if config.http_url else {}),
+    }
+
+
 @contextmanager
 def serving_process(
     settings: Settings, extra_env: dict[str, str] | None = None
@@ -164,17 +177,11 @@ def serving_process(
     import httpx
 
     port = free_port()
-    config = settings.graph_config()
     env = {
         "PATH": "/usr/bin:/bin",
         "CREDGRAPH_ENV": "production",
         "CREDGRAPH_ALLOW_WRITES": "false",
-        "NEO4J_URI": config.uri,
-        "NEO4J_USER": config.user,
-        "NEO4J_PASSWORD": config.password,
-        "NEO4J_DATABASE": config.database,
-        "CREDGRAPH_GRAPH_DIALECT": str(config.dialect),
-        **({"CREDGRAPH_ARCADEDB_HTTP_URL": config.http_url} if config.http_url else {}),
+        **graph_env(settings),
         **(extra_env or {}),
     }
     proc = subprocess.Popen(

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import orjson
 
-from bench.harness import Figure, Timer, fresh_server, percentile, show
+from bench.harness import Figure, Timer, fresh_server, graph_env, percentile, show
 from cli.shards import generate
 from cli.synthetic import Spec, company_code
 from config.settings import Settings
@@ -124,16 +124,10 @@ SCORE_ALL_PEAK_MIB = 2048  # ... and its process's peak resident memory
 def score_in_process(settings: Settings) -> tuple[dict[str, Any], float]:
     """``score --all`` in a process of its own (``bench.score_once``): its figures, and its
     peak resident memory in MiB (the process's own, from ``wait4``)."""
-    config = settings.graph_config()
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "NEO4J_URI": config.uri,
-        "NEO4J_USER": config.user,
-        "NEO4J_PASSWORD": config.password,
-        "NEO4J_DATABASE": config.database,
-        "CREDGRAPH_GRAPH_DIALECT": str(config.dialect),
-        "CREDGRAPH_QUERY_TIMEOUT": str(int(config.query_timeout)),
-        **({"CREDGRAPH_ARCADEDB_HTTP_URL": config.http_url} if config.http_url else {}),
+        **graph_env(settings),
+        "CREDGRAPH_QUERY_TIMEOUT": str(int(settings.graph_config().query_timeout)),
     }
     with tempfile.TemporaryFile() as out:
         proc = subprocess.Popen(
@@ -164,7 +158,6 @@ def run_recompute(
     """``score --all`` twice on a fresh graph of ``entities``, and its compute beside bare scipy;
     then ``after`` on the same loaded, scored graph (the investigation benchmarks)."""
     spec = _spec(entities, seed)
-
     figures: list[Figure] = []
     as_of = date.today()
     with tempfile.TemporaryDirectory(prefix="credgraph-bench-scoring-") as tmp:
@@ -184,12 +177,14 @@ def run_recompute(
                         goal=f"<= {limit} s",
                         met=total <= limit,
                         notes={
-                            **{k: round(v, 2) if isinstance(v, float) else v
-                               for k, v in result.items()},
+                            **{
+                                k: round(v, 2) if isinstance(v, float) else v
+                                for k, v in result.items()
+                            },
                             "peak_rss_mib": round(peak_mib),
                         },
                     )
-                )  # fmt: skip
+                )
                 if label == "first run":
                     figures.append(
                         Figure(
