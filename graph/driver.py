@@ -144,13 +144,12 @@ class Graph:
         function that writes them calls this first, and ``touch`` after each statement."""
         raise UnauditedWrite(f"{kind} objects may only be written in an audited transaction")
 
-    def touch(
-        self, kind: str, keys: Iterable[str], stored: Iterable[Row | None] | None = None
-    ) -> None:
+    def touch(self, kind: str, keys: Iterable[str], stored: Iterable[Any] | None = None) -> None:
         """Note the tracked objects a write statement changed, for the audit entry of its
         transaction to seal (``graph.repositories.state``): with ``stored``, each one's row
-        as the statement returned it (its properties, ``props``), else it is read back before
-        the entry is written. Outside an audited transaction it raises (and the transaction
+        as the statement returned it (its properties, ``props``) or the seal the writer made
+        of what it stored (``graph.repositories.seals.Seal``), else it is read back before the
+        entry is written. Outside an audited transaction it raises (and the transaction
         rolls back)."""
         keys = list(keys)
         if keys:
@@ -385,17 +384,15 @@ class BoundGraph(Graph):
         self._tx = tx
         self._parent = graph
         self.audited = audited
-        # kind -> key -> the object as the last statement that changed it returned it (None:
-        # to be read back), in order of first touch
-        self.touched: dict[str, dict[str, Row | None]] = {}
+        # kind -> key -> the object as the last statement that changed it returned it, or its
+        # seal (None: to be read back), in order of first touch
+        self.touched: dict[str, dict[str, Any]] = {}
 
     def require_audited(self, kind: str) -> None:
         if not self.audited:
             super().require_audited(kind)
 
-    def touch(
-        self, kind: str, keys: Iterable[str], stored: Iterable[Row | None] | None = None
-    ) -> None:
+    def touch(self, kind: str, keys: Iterable[str], stored: Iterable[Any] | None = None) -> None:
         if not self.audited:
             super().touch(kind, keys)
             return

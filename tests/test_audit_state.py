@@ -21,7 +21,7 @@ from api.app import create_app
 from backend.local import LocalServer
 from graph.driver import Graph
 from graph.errors import UnauditedWrite
-from graph.repositories import state, writes
+from graph.repositories import seals, writes
 from graph.rows import parse_company
 from tests.conftest import running_server, settings_for
 from tests.factories import (
@@ -238,7 +238,7 @@ def test_a_seal_edited_in_the_graph_breaks_the_chain(
         "MATCH (s:AuditState) WHERE 'record:S-FARE' IN s.keys "
         "RETURN s.seq AS seq ORDER BY s.seq DESC LIMIT 1",
     )[0]["seq"]
-    forged = state.object_digest(b"{}")
+    forged = seals.object_digest(b"{}")
     on_graph(
         server,
         "MATCH (s:AuditState {seq: $seq}) SET s.digests = [d IN s.digests | $forged]",

@@ -133,7 +133,7 @@ async def test_score_all_keeps_whole_batches_when_one_fails(
         await apply_migrations(graph, load_migrations())
         await Importer(graph).run(expand_paths([tmp_path / "data"]))
         schemes = {"enterprise": load_schemes()["enterprise"]}
-        real_write, real_summary = snapshots.write_snapshots, snapshots.summary_at
+        real_write, real_columns = snapshots.write_snapshots, snapshots.from_result
         writes = 0
 
         async def third_write_fails(tx: Graph, *args: Any) -> int:
@@ -149,21 +149,21 @@ async def test_score_all_keeps_whole_batches_when_one_fails(
         assert (await graph.read(count))[0]["n"] == 14  # batches 1 and 2; nothing after 3
         monkeypatch.setattr(score_store, "write_snapshots", real_write)
 
-        summaries = 0
+        made = 0
 
-        def tenth_summary_fails(*args: object) -> snapshots.ScoreSummary:
-            nonlocal summaries
-            summaries += 1
-            if summaries == 10:  # the second batch of this run
+        def second_batch_fails(*args: Any) -> snapshots.NewSnapshots:
+            nonlocal made
+            made += 1
+            if made == 2:  # the second batch of this run
                 raise ValueError("a score that cannot be stored")
-            return real_summary(*args)  # type: ignore[arg-type]
+            return real_columns(*args)
 
-        monkeypatch.setattr(score_store, "summary_at", tenth_summary_fails)
+        monkeypatch.setattr(score_store, "from_result", second_batch_fails)
         with Progress(console=Console(quiet=True)) as progress, pytest.raises(ValueError):
             await score_all(settings.graph_config(), schemes, AS_OF, progress, batch_size=7)
         stored = (await graph.read(count))[0]["n"]
         assert stored == 21  # the first batch of this run, whole
-        monkeypatch.setattr(score_store, "summary_at", real_summary)
+        monkeypatch.setattr(score_store, "from_result", real_columns)
 
         with Progress(console=Console(quiet=True)) as progress:
             run = await score_all(settings.graph_config(), schemes, AS_OF, progress, batch_size=7)

@@ -30,6 +30,7 @@ import orjson
 from graph.driver import BoundGraph, Graph, bound
 from graph.errors import GraphConflict, GraphConstraintError, GraphError
 from graph.repositories import state
+from graph.repositories.seals import Seal, state_digest
 
 if TYPE_CHECKING:
     from graph.repositories.appender import Appender
@@ -150,7 +151,7 @@ async def append(
     kind: str,
     args: Any,
     subjects: Sequence[str],
-    seals: Sequence[state.Seal] = (),
+    seals: Sequence[Seal] = (),
 ) -> Entry:
     """Append an entry; run it on the transaction of the change it records (a ``BoundGraph``),
     with the seals of what that change stored."""
@@ -164,7 +165,7 @@ async def append(
         kind=kind,
         args=args,
         subjects=subjects,
-        state_digest=state.state_digest((s.key, s.digest) for s in seals) if seals else None,
+        state_digest=state_digest((s.key, s.digest) for s in seals) if seals else None,
     )
     params = {
         "prevSeq": prev_seq,

@@ -16,7 +16,15 @@ import numpy as np
 
 from graph.driver import Graph
 from graph.repositories import audit, bulk, watch
-from graph.repositories.snapshots import Before, Move, SnapshotIds, summary_at, write_snapshots
+from graph.repositories.snapshots import (
+    Before,
+    Move,
+    NewSnapshots,
+    SnapshotIds,
+    from_result,
+    summary_at,
+    write_snapshots,
+)
 from scoring.arrays import GraphData
 from scoring.batch import BatchResult
 
@@ -97,11 +105,11 @@ async def store_batch(
     written = 0
     for start in range(0, len(changed), batch_size):
         chunk = changed[start : start + batch_size]
-        scores = [(summary_at(data, result, int(i), as_of), bool(had[i])) for i in chunk]
-        args = {"scheme": result.scheme_id, "asOf": as_of, "subjects": len(scores)}
+        new = from_result(data, result, chunk, had[chunk], as_of)
+        args = {"scheme": result.scheme_id, "asOf": as_of, "subjects": len(chunk)}
 
-        async def work(tx: Graph, scores: list[Any] = scores) -> int:
-            return await write_snapshots(tx, scores, now, ids)
+        async def work(tx: Graph, new: NewSnapshots = new) -> int:
+            return await write_snapshots(tx, [new], now, ids)
 
         written += await audit.act(graph, actor, "scoreAll", args, work)
         tick(len(chunk))

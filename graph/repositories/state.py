@@ -15,33 +15,21 @@ from that entry on, which the signed checkpoints catch.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
 from enum import StrEnum
-from functools import lru_cache
 from typing import Any, LiteralString
 
-import neo4j.time
 import orjson
 
 from graph.driver import Graph
 from graph.errors import GraphConflict
 from graph.models import RelType
+from graph.repositories.seals import Seal, Tracked, fold, object_digest, seal_of
+
+__all__ = ["Tracked", "describe", "link_key", "save", "seal", "verify"]
 
 PART = 1000  # objects per AuditState node: one entry of a large import has several
-
-
-class Tracked(StrEnum):
-    """The kinds of object whose every write is sealed by an audit entry."""
-
-    COMPANY = "company"
-    PERSON = "person"
-    LINK = "link"
-    RECORD = "record"
-    SNAPSHOT = "snapshot"
-    DISPUTE = "dispute"
-    API_KEY = "apiKey"
 
 
 def link_key(rel: RelType | str, from_key: str, to_key: str, role: str | None) -> str:
@@ -145,124 +133,6 @@ CREATE (:AuditState {seq: p.seq, part: p.part, keys: p.keys, digests: p.digests,
 """
 
 
-_PLAIN = frozenset({str, int, float, bool, type(None)})
-
-
-def canonical(value: Any) -> Any:
-    """A stored value as plain JSON, the same whenever it is read (driver dates as ISO text)."""
-    kind = type(value)
-    if kind in _PLAIN:
-        return value
-    if kind in _TIMES:
-        return _canonical_time(value)
-    if isinstance(value, (list, tuple)):
-        return [canonical(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): canonical(v) for k, v in value.items()}
-    return _canonical_other(value)
-
-
-# Times repeat (each object a batch creates has its time): their text is remembered.
-_TIMES = frozenset({neo4j.time.DateTime, neo4j.time.Date, datetime, date})
-
-
-@lru_cache(maxsize=4096, typed=True)
-def _canonical_time(value: Any) -> Any:
-    return _canonical_other(value)
-
-
-def _canonical_other(value: Any) -> Any:
-    kind = type(value)
-    if kind is neo4j.time.DateTime:
-        # Stored in UTC; the embedded backend hands it back without its zone once committed.
-        zone = value.tzinfo
-        if zone is not None and zone is not UTC and value.utcoffset():
-            value = value.astimezone(UTC)
-        return (
-            f"{value.year:04d}-{value.month:02d}-{value.day:02d}T{value.hour:02d}:"
-            f"{value.minute:02d}:{value.second:02d}.{value.nanosecond:09d}Z"
-        )
-    if kind is neo4j.time.Date:
-        return f"{value.year:04d}-{value.month:02d}-{value.day:02d}"
-    if isinstance(value, datetime):
-        if value.tzinfo is not None:
-            value = value.astimezone(UTC).replace(tzinfo=None)
-        return f"{value.isoformat(timespec='microseconds')}000Z"
-    if hasattr(value, "iso_format"):
-        return str(value.iso_format())
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value)
-
-
-def content(row: Mapping[str, Any]) -> dict[str, Any]:
-    """An object's content from its row: its properties, and what its edges say
-    (``@concerns``, ``@issuers``, ``@disputes``; sorted, as their order means nothing)."""
-    found = {str(k): canonical(v) for k, v in row["props"].items()}
-    for edge in ("concerns", "issuers", "disputes"):
-        if edge in row:
-            found[f"@{edge}"] = sorted(str(v) for v in row[edge] if v is not None)
-    return found
-
-
-def field_digests(found: Mapping[str, Any]) -> dict[str, str]:
-    """Each field's digest (128 bits): what a seal keeps, so it can name the fields that
-    changed without holding a copy of the data."""
-    digests = {}
-    for name, value in found.items():
-        kind = type(value)
-        # Most fields repeat from object to object (a status, a category, an issuer, the time
-        # a batch was written): a plain value's digest is remembered, by its type and value.
-        if kind in _PLAIN:
-            digests[name] = _plain_digest(kind.__name__, value)
-        else:
-            digests[name] = _digest(value)
-    return digests
-
-
-def _digest(value: Any) -> str:
-    return hashlib.blake2b(
-        orjson.dumps(value, option=orjson.OPT_SORT_KEYS), digest_size=16
-    ).hexdigest()
-
-
-@lru_cache(maxsize=65536, typed=True)
-def _plain_digest(kind: str, value: Any) -> str:
-    # ``kind`` is part of the key: 1, 1.0 and True are equal as keys, not as JSON.
-    return _digest(value)
-
-
-def object_digest(fields_json: bytes) -> str:
-    return hashlib.sha256(fields_json).hexdigest()
-
-
-@dataclass(frozen=True)
-class Seal:
-    """One object as an audited write left it."""
-
-    key: str  # "<kind>:<key>"
-    digest: str
-    fields: str  # the field digests, as canonical JSON
-
-
-def _seal(kind: Tracked, key: str, row: Mapping[str, Any]) -> tuple[Seal, dict[str, str]]:
-    """An object's seal, and its field digests as a mapping (what ``verify`` compares)."""
-    digests = field_digests(content(row))
-    fields = orjson.dumps(digests, option=orjson.OPT_SORT_KEYS)
-    return Seal(f"{kind.value}:{key}", object_digest(fields), fields.decode()), digests
-
-
-def _fold(h: Any, pairs: Iterable[tuple[str, str]]) -> Any:
-    for key, digest in pairs:
-        h.update(orjson.dumps([key, digest]))
-    return h
-
-
-def state_digest(pairs: Iterable[tuple[str, str]]) -> str:
-    """The digest an entry's hash covers: of its sealed objects' keys and digests, in order."""
-    return str(_fold(hashlib.sha256(), pairs).hexdigest())
-
-
 async def _rows_of(graph: Graph, kind: Tracked, keys: list[str]) -> list[dict[str, Any]]:
     if kind is not Tracked.LINK:
         return await graph.read(_BY_KEY[kind], {"keys": keys})
@@ -282,10 +152,11 @@ async def seal(
     graph: Graph, touched: Mapping[str, Mapping[str, Mapping[str, Any] | None]]
 ) -> list[Seal]:
     """Seal every object the transaction touched, as stored: from the row the statement that
-    last changed it returned, or read back. An object it wrote that its own transaction cannot
-    find (a concurrent creation of the same key can hide it on the embedded backend) is a
-    conflict: the whole transaction runs again. A returned row that is not what is stored can
-    only make the object look changed later, never hide a change."""
+    last changed it returned (or the seal its writer made of what it stored), or read back. An
+    object it wrote that its own transaction cannot find (a concurrent creation of the same key
+    can hide it on the embedded backend) is a conflict: the whole transaction runs again. A
+    returned row that is not what is stored can only make the object look changed later, never
+    hide a change."""
     seals: list[Seal] = []
     for name, objects in touched.items():
         kind = Tracked(name)
@@ -300,7 +171,10 @@ async def seal(
                 f"{len(missing)} {kind.value} object(s) written in this transaction could not "
                 "be read back in it"
             )
-        seals += [_seal(kind, key, row or found[key])[0] for key, row in objects.items()]
+        seals += [
+            row if isinstance(row, Seal) else seal_of(kind, key, row or found[key])[0]
+            for key, row in objects.items()
+        ]
     return seals
 
 
@@ -324,9 +198,7 @@ async def stored_digests(graph: Graph) -> dict[int, str]:
     """Each entry's state digest recomputed from its stored seals, for the chain's check."""
     digests: dict[int, Any] = {}
     async for seq, keys, object_digests in graph.stream(STATES):
-        _fold(
-            digests.setdefault(int(seq), hashlib.sha256()), zip(keys, object_digests, strict=True)
-        )
+        fold(digests.setdefault(int(seq), hashlib.sha256()), zip(keys, object_digests, strict=True))
     return {seq: h.hexdigest() for seq, h in digests.items()}
 
 
@@ -389,7 +261,7 @@ async def verify(graph: Graph) -> StateReport:
     async for kind, key, row in _current(graph):
         report.checked += 1
         sealed_key = f"{kind.value}:{key}"
-        now, fields = _seal(kind, key, row)
+        now, fields = seal_of(kind, key, row)
         if sealed_key in seen:
             report.differences.append(
                 Difference(kind, key, Change.DUPLICATE, tuple(sorted(fields)), None)
