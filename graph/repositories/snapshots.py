@@ -290,10 +290,11 @@ async def write_snapshots(
     """Write new latest snapshots in one transaction, stepping down the latest ones they
     replace; returns how many were written."""
     graph.require_audited(Tracked.SNAPSHOT)
+    keyed = [(group, group.keys) for group in groups]  # each subject's key, made once
     stepping = [
         key
-        for group in groups
-        for key, steps in zip(group.keys, group.stepping, strict=True)
+        for group, keys in keyed
+        for key, steps in zip(keys, group.stepping, strict=True)
         if steps
     ]
     written = 0
@@ -302,7 +303,7 @@ async def write_snapshots(
             stepped = await tx.write(STEP_DOWN, {"keys": stepping})
             if stepped:
                 _touch_stored(tx, stepped[0]["stored"])
-        for group in groups:
+        for group, keys in keyed:
             made = [ids.next() for _ in group.subjects]
             same = {
                 "schemeId": group.scheme_id,
@@ -314,7 +315,7 @@ async def write_snapshots(
             columns: dict[str, list[Any]] = {
                 "snapshotId": made,
                 "subjectKey": group.subjects,
-                "subjectScheme": group.keys,
+                "subjectScheme": keys,
                 "value": group.values,
                 "level": group.levels,
                 "blacklisted": group.blacklisted,
@@ -326,7 +327,7 @@ async def write_snapshots(
                 {
                     "ids": made,
                     "subjects": group.subjects,
-                    "keys": columns["subjectScheme"],
+                    "keys": keys,
                     "values": group.values,
                     "levels": group.levels,
                     "blacklisted": group.blacklisted,
