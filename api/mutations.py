@@ -22,7 +22,7 @@ from api.resolvers import watching
 from api.resolvers.watching import WatchEntry
 from api.types.company import CompanyType
 from api.types.entity import EntityType
-from api.types.enums import Category, CompanyStatus, Polarity, RelType, Severity
+from api.types.enums import Category, CompanyStatus, IdType, Polarity, RelType, Severity
 from api.types.nodes import entity_type
 from api.types.person import PersonType
 from api.types.record import RecordType
@@ -61,8 +61,19 @@ def _raw(data: object, **extra: Any) -> dict[str, Any]:
 
 @strawberry.input(description="A company as the import format has it (field names in camelCase).")
 class UpsertCompanyInput:
-    uscc: str
-    name: str
+    uscc: str | None = strawberry.field(
+        default=None, description="The USCC of a company registered in CN."
+    )
+    name: str = strawberry.field(description="The registered name.")
+    jurisdiction: str | None = strawberry.field(
+        default=None,
+        description="Where the company is registered, ISO 3166-1 alpha-2 (CN when left out).",
+    )
+    registry_number: str | None = strawberry.field(
+        default=None,
+        description="The number in that jurisdiction's registry, for a company registered "
+        "outside CN (instead of `uscc`).",
+    )
     registration_number: str | None = None
     address: str | None = None
     phone: str | None = None
@@ -74,17 +85,26 @@ class UpsertCompanyInput:
 
 @strawberry.input(description="A person as the import format has it.")
 class UpsertPersonInput:
-    id_number: str
-    name: str
+    id_number: str = strawberry.field(description="The number of the document `idType` names.")
+    name: str = strawberry.field(description="The name as registered.")
+    id_type: IdType | None = strawberry.field(
+        default=None, description="The document (RESIDENT_ID when left out)."
+    )
+    nationality: str | None = strawberry.field(
+        default=None, description="A passport's issuing country, ISO 3166-1 alpha-2."
+    )
     profession: str | None = None
     source: str | None = None
 
 
-@strawberry.input(description="A link between two entities; `from` is a USCC or identity number.")
+@strawberry.input(
+    description="A link between two entities; `from` and `to` are keys (`Company.key`, a person's "
+    "identity number or `<id type>:<number>`)."
+)
 class LinkEntitiesInput:
     rel: RelType
     from_: str = strawberry.field(name="from")
-    to: str = strawberry.field(description="The USCC of the company at the end.")
+    to: str = strawberry.field(description="The key of the company at the end.")
     stake: float | None = strawberry.field(default=None, description="For SHAREHOLDER_OF.")
     role: str | None = strawberry.field(default=None, description="For OFFICER_OF.")
     since: date | None = None
@@ -92,7 +112,10 @@ class LinkEntitiesInput:
     source: str | None = None
 
 
-@strawberry.input(description="A record about a person or company (subject: USCC or id number).")
+@strawberry.input(
+    description="A record about a person or company (subject: a company's key, a person's "
+    "identity number or `<id type>:<number>`)."
+)
 class AddRecordInput:
     subject: str
     record_id: str

@@ -37,7 +37,8 @@ from strawberry.permission import BasePermission, PermissionExtension
 from api.access import Can, allowed, note_read, require
 from api.context import Info
 from api.errors import PermissionDenied
-from graph.identifiers import IdentifierError, is_id_number, parse_id_number
+from graph.identifiers import IdentifierError
+from graph.parties import is_person_key, person_key
 
 T = TypeVar("T", bound=type)
 
@@ -133,7 +134,7 @@ class RecordField(Rule):
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
         model = source.model
-        person = is_id_number(model.subject_key)
+        person = is_person_key(model.subject_key)
         if not source.cleared and (person or model.status.value != "active"):
             require(info, Can.READ_FULL_FILES, model.subject_key)
         if person:
@@ -148,7 +149,7 @@ class ScoreField(Rule):
     summary = "a company's for anyone; a person's for full-file readers"
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        if is_id_number(source.subject_key):
+        if is_person_key(source.subject_key):
             require(info, Can.READ_FULL_FILES, source.subject_key)
             note_read(info, source.subject_key)
         return True
@@ -160,8 +161,13 @@ class PersonLookup(Rule):
     summary = Can.LOOK_UP_PERSONS.value
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        id_type = kwargs.get("id_type")
         try:
-            number: str | None = parse_id_number(str(kwargs.get("id_number", "")))
+            number: str | None = person_key(
+                str(kwargs.get("id_number", "")),
+                id_type.value if id_type is not None else None,
+                kwargs.get("nationality"),
+            )
         except IdentifierError:
             number = None  # the resolver names the malformed argument
         require(info, Can.LOOK_UP_PERSONS, number)
@@ -186,7 +192,7 @@ class SearchAccess(Rule):
         if kind is SearchKind.ANY and not allowed(info, Can.LOOK_UP_PERSONS):
             kind = SearchKind.COMPANY  # the public finds companies only
         text = str(kwargs.get("query", "")).strip()
-        if kind is not SearchKind.COMPANY and is_id_number(text):
+        if kind is not SearchKind.COMPANY and is_person_key(text):
             # A number found by search would confirm a guessed identity number outright.
             require(info, Can.SEE_ID_NUMBERS)
         return True

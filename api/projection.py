@@ -56,9 +56,11 @@ ATTRIBUTES: dict[str, dict[str, frozenset[str]]] = {
 _ENTITY_KEYED = frozenset({"__typename", "id", "scoreHistory", "score", "records"})
 KEYED: dict[str, frozenset[str]] = {
     "Company": _ENTITY_KEYED
-    | {"jurisdiction", "organisationType", "region", "legalRepresentative"}
+    | {"key", "registryNumber", "jurisdiction", "organisationType", "region"}
+    | {"legalRepresentative"}
     | {"shareholders", "holdings", "officers", "branches", "parent"},
-    "Person": _ENTITY_KEYED | {"representedCompanies", "holdings", "offices"},
+    "Person": _ENTITY_KEYED
+    | {"idType", "nationality", "representedCompanies", "holdings", "offices"},
     "Record": frozenset({"__typename", "id"}),
 }
 

@@ -29,7 +29,7 @@ from api.resolvers.lookups import find_person
 from api.resolvers.watching import WatchEntry, WatchEvent
 from api.types.company import CompanyType
 from api.types.eligibility import Eligibility
-from api.types.enums import RelType, SearchKind
+from api.types.enums import IdType, RelType, SearchKind
 from api.types.investigation import CommonLink, Linkage, Ownership, RiskPath, RiskScanHit
 from api.types.nodes import MAX_NODES, entity_type, resolve_nodes
 from api.types.pagination import (
@@ -43,7 +43,8 @@ from api.types.record import RecordConnection, RecordType
 from api.types.scheme import SchemeType
 from api.types.search import SearchResult, SearchResultConnection
 from api.types.snapshot import ScoreSnapshotConnection, snapshot_page
-from graph.identifiers import IdentifierError, parse_id_number, parse_uscc
+from graph.identifiers import IdentifierError, parse_uscc
+from graph.parties import company_key, person_key
 from graph.repositories import records, search, snapshots
 from graph.repositories.disputes import Kind as DisputeKind
 from graph.repositories.disputes import Status as DisputeStatus
@@ -85,32 +86,42 @@ class Query:
         return _version()
 
     @strawberry.field(
-        description="A company by its Unified Social Credit Code or its registration number "
+        description="A company by its key (`Company.key`: a USCC, or `<jurisdiction>:<registry "
+        "number>` for a company registered elsewhere), its USCC or its registration number "
         "(give exactly one). Null when the registry does not hold it.",
         permission_classes=[Open],
     )
     async def company(
-        self, info: Info, uscc: str | None = None, registration_number: str | None = None
+        self,
+        info: Info,
+        uscc: str | None = None,
+        registration_number: str | None = None,
+        key: Annotated[
+            str | None,
+            strawberry.argument(description="`HK:1234567`, `KY:MC-123456` or a USCC."),
+        ] = None,
     ) -> CompanyType | None:
-        if (uscc is None) == (registration_number is None):
-            raise PublicError("give exactly one of uscc and registrationNumber")
-        if uscc is not None:
+        if sum(arg is not None for arg in (uscc, registration_number, key)) != 1:
+            raise PublicError("give exactly one of key, uscc and registrationNumber")
+        if uscc is not None or key is not None:
             try:
-                code = parse_uscc(uscc).code
+                code = company_key(key) if key is not None else parse_uscc(uscc or "").code
             except IdentifierError as exc:
-                raise PublicError(f"uscc: {exc}") from None
+                raise PublicError(f"{'key' if key is not None else 'uscc'}: {exc}") from None
             # With what the selection asks about the company, in one statement.
             found = await prefetch.company(info, code)
         else:
-            key = (registration_number or "").strip().upper()
-            found = await info.context.loaders.company_by_registration.load(key)
+            number = (registration_number or "").strip().upper()
+            found = await info.context.loaders.company_by_registration.load(number)
         return CompanyType.of(found) if found else None
 
     @strawberry.field(
-        description="A person by their resident identity number and name together: null when "
-        "the two do not match one person (never which of them failed). The name is required "
-        "for roles that may not see whole identity numbers; their misses are audited and "
-        "limited per key (CREDGRAPH_LOOKUP_MISSES an hour, then 429).",
+        description="A person by their identity document's number and name together: null "
+        "when the two do not match one person (never which of them failed). `idNumber` is a "
+        "resident identity number, or another document's number with `idType` (and "
+        "`nationality` for a passport), or a person's key (`passport:US:E12345678`). The name "
+        "is required for roles that may not see whole identity numbers; their misses are "
+        "audited and limited per key (CREDGRAPH_LOOKUP_MISSES an hour, then 429).",
         permission_classes=[PersonLookup],
     )
     async def person(
@@ -121,11 +132,20 @@ class Query:
             str | None,
             strawberry.argument(description="The person's name as registered."),
         ] = None,
+        id_type: Annotated[
+            IdType | None,
+            strawberry.argument(description="The document `idNumber` belongs to."),
+        ] = None,
+        nationality: Annotated[
+            str | None,
+            strawberry.argument(description="A passport's issuing country (ISO 3166-1 alpha-2)."),
+        ] = None,
     ) -> PersonType | None:
         try:
-            number = parse_id_number(id_number)
+            number = person_key(id_number, id_type.value if id_type else None, nationality)
         except IdentifierError as exc:
-            raise PublicError(f"idNumber: {exc}") from None
+            field = "nationality" if "nationality" in str(exc) else "idNumber"
+            raise PublicError(f"{field}: {exc}") from None
         found = await find_person(info, number, name)
         if found is None:
             return None
@@ -284,11 +304,22 @@ class Query:
 
     @strawberry.field(
         description="The ultimate owners of a company by equity penetration (up to 10 levels), "
-        "with an effective stake of at least `minStake`, largest first.",
+        "with an effective stake of at least `minStake`, largest first. Walks through holders "
+        "registered anywhere (a Hong Kong holding company, a Cayman parent) to the people or "
+        "companies at the top.",
         permission_classes=[needs(Can.INVESTIGATE)],
     )
     async def ultimate_owners(
-        self, info: Info, uscc: str, min_stake: float = 0.1
+        self,
+        info: Info,
+        uscc: Annotated[
+            str,
+            strawberry.argument(
+                description="The company's key (`Company.key`): its USCC, or "
+                "`<jurisdiction>:<registry number>` for a company registered elsewhere."
+            ),
+        ],
+        min_stake: float = 0.1,
     ) -> list[Ownership]:
         return await investigation.ultimate_owners(info, uscc, min_stake)
 

@@ -25,7 +25,8 @@ def keys_create(
     ] = None,
 ) -> None:
     """Create an API key and print it once: only its salted hash is kept."""
-    from graph.identifiers import IdentifierError, parse_id_number, parse_uscc
+    from graph.identifiers import IdentifierError, parse_uscc
+    from graph.parties import parse_party_key
     from graph.repositories import keys
     from graph.repositories.entities import entities_by_key
 
@@ -39,9 +40,9 @@ def keys_create(
             bound = parse_uscc(subject).code
         except IdentifierError:
             try:
-                bound = parse_id_number(subject)
+                bound = parse_party_key(subject).key
             except IdentifierError as exc:
-                raise CredgraphError(f"--subject: not a USCC or identity number: {exc}") from None
+                raise CredgraphError(f"--subject: not a party's key: {exc}") from None
 
     async def work(graph: Graph) -> tuple[keys.ApiKey, str]:
         if bound is not None and (await entities_by_key(graph, [bound]))[0] is None:
@@ -56,16 +57,14 @@ def keys_create(
 @keys_app.command("list")
 def keys_list() -> None:
     """List the keys: id, role, name, subject, created, revoked (never the secrets)."""
-    from graph.identifiers import is_id_number, mask_id_number
+    from graph.parties import mask_key
     from graph.repositories import keys
 
     found = on_graph(load_settings(), keys.all_keys)
     table = Table("role", "name", "subject", "created", "revoked")
     table.columns.insert(0, Column("key id", no_wrap=True))
     for key in found:
-        subject = key.subject or ""
-        if is_id_number(subject):
-            subject = mask_id_number(subject)
+        subject = mask_key(key.subject or "")
         table.add_row(
             key.key_id,
             key.role.value,

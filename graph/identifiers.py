@@ -12,12 +12,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
-from enum import StrEnum
 from functools import lru_cache
 
 from stdnum import numdb
 
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+# Provinces of GB/T 2260 that no resident identity number carries: the residence permits of
+# their residents (港澳台居民居住证) carry 810000, 820000 and 830000 instead.
+PERMIT_PROVINCES = {"81": "Hong Kong", "82": "Macao", "83": "Taiwan"}
 
 # GB 32100-2015 appendix: registration authority (1st character) and organisation type (2nd).
 ORGANISATION_TYPES: dict[str, str] = {
@@ -80,12 +82,13 @@ class Uscc:
 
 
 _USCC_SHAPE = re.compile(r"^[0-9]{8}[0-9A-HJ-NPQRTUWXY]{10}$")
-_RIC_SHAPE = re.compile(r"^[0-9]{17}[0-9X]$")
+RIC_SHAPE = re.compile(r"^[0-9]{17}[0-9X]$")
 _USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 _USCC_INDEX = {c: n for n, c in enumerate(USCC_ALPHABET)}
 
 
-def _compact(value: str) -> str:
+def compact(value: str) -> str:
+    """``value`` trimmed, upper-case, without spaces and hyphens."""
     # The common case (already compact) skips stdnum's generic and slow clean().
     text = (value or "").strip().upper()
     if " " in text or "-" in text:
@@ -101,7 +104,7 @@ def parse_uscc(value: str) -> Uscc:
     generic clean-up, which dominated the cost of a bulk import. Remembered for the codes met
     most recently: every company the API shows is parsed for its region and type.
     """
-    code = _compact(value)
+    code = compact(value)
     if not _USCC_SHAPE.match(code):
         if len(code) != 18:
             raise IdentifierError(f"a USCC has 18 characters, got {len(code)}")
@@ -123,7 +126,13 @@ def parse_id_number(value: str) -> str:
     but not its rule that the division existed in the birth year: a number carries the division
     in force where it was first issued, usually years after birth (``division_carried``).
     """
-    number, born = _gb11643(value, "resident identity number", "identity number")
+    number, born = gb11643(value, "resident identity number", "identity number")
+    residents = PERMIT_PROVINCES.get(number[:2])
+    if residents is not None:
+        raise IdentifierError(
+            f"a number beginning {number[:6]} is a residence permit of {residents} residents, "
+            "not a resident identity number: give its id type"
+        )
     spans = _division_years(number[:6])
     if not spans:
         raise IdentifierError(
@@ -139,14 +148,14 @@ def parse_id_number(value: str) -> str:
     return number
 
 
-def _gb11643(value: str, noun: str, short: str) -> tuple[str, date]:
+def gb11643(value: str, noun: str, short: str) -> tuple[str, date]:
     """An 18-character number of GB 11643 (a resident identity number, a residence permit),
     compact, and its holder's birth date; or raise why not, naming the document (``noun``,
     ``short``)."""
-    number = _compact(value)
+    number = compact(value)
     if len(number) != 18:
         raise IdentifierError(f"a {noun} has 18 characters, got {len(number)}")
-    if not _RIC_SHAPE.match(number):
+    if not RIC_SHAPE.match(number):
         raise IdentifierError(f"a {noun} is 17 digits and a digit or X")
     if number[17] != ric_check_character(number[:17]):
         raise IdentifierError(f"the {short}'s check character is wrong")
@@ -249,216 +258,3 @@ def ric_check_character(first17: str) -> str:
     """The check character completing 17 identity-number digits (GB 11643, mod 11)."""
     checksum = (1 - 2 * int(first17, 13)) % 11
     return "X" if checksum == 10 else str(checksum)
-
-
-# Parties beyond the USCC and the resident identity number (foreign and offshore companies,
-# residents of Hong Kong, Macao and Taiwan, foreign nationals). Every party has one key, the
-# string links, records and lookups name it by:
-# - a company: its USCC, or ``<jurisdiction>:<registry number>`` (``HK:1234567``);
-# - a person: a resident identity number, ``passport:<nationality>:<number>`` or
-#   ``<id type>:<number>`` (``mainland_travel_permit:H12345678``).
-
-
-class IdType(StrEnum):
-    """The document a person is identified by."""
-
-    RESIDENT_ID = "resident_id"  # 居民身份证 (GB 11643)
-    HK_MACAO_PERMIT = "hk_macao_permit"  # 港澳居民居住证: GB 11643, division 810000 or 820000
-    TAIWAN_PERMIT = "taiwan_permit"  # 台湾居民居住证: GB 11643, division 830000
-    MAINLAND_TRAVEL_PERMIT = "mainland_travel_permit"  # 港澳/台湾居民来往内地(大陆)通行证
-    PASSPORT = "passport"  # a foreign passport: its country and number
-
-
-# The divisions a residence permit for Hong Kong, Macao or Taiwan residents carries.
-PERMIT_DIVISIONS: dict[IdType, dict[str, str]] = {
-    IdType.HK_MACAO_PERMIT: {"810000": "Hong Kong", "820000": "Macao"},
-    IdType.TAIWAN_PERMIT: {"830000": "Taiwan"},
-}
-# 港澳居民来往内地通行证: H (Hong Kong) or M (Macao) and 8 digits, 10 on older permits;
-# 台湾居民来往大陆通行证: 8 digits, 10 on older permits.
-_TRAVEL_PERMIT = re.compile(r"^(?:[HM][0-9]{8}|[HM][0-9]{10}|[0-9]{8}|[0-9]{10})$")
-_PASSPORT = re.compile(r"^[A-Z0-9]{5,20}$")
-_REGISTRY_NUMBER = re.compile(r"^[A-Z0-9][A-Z0-9./-]{0,29}$")
-_HK_CR = re.compile(r"^[0-9]{7,8}$")  # Hong Kong Companies Registry number
-# Company registry or tax numbers whose format python-stdnum knows, by jurisdiction.
-REGISTRY_FORMATS: dict[str, str] = {
-    "AU": "stdnum.au.acn",  # Australian Company Number
-    "BR": "stdnum.br.cnpj",
-    "CH": "stdnum.ch.uid",
-    "ES": "stdnum.es.cif",
-    "FR": "stdnum.fr.siren",
-    "JP": "stdnum.jp.cn",  # Corporate Number
-    "KR": "stdnum.kr.brn",
-    "SG": "stdnum.sg.uen",
-    "TW": "stdnum.tw.ubn",  # Unified Business Number
-    "US": "stdnum.us.ein",
-    "VN": "stdnum.vn.mst",
-}
-
-
-@dataclass(frozen=True)
-class PersonId:
-    """A person's identification: the document's type, its number and, for a passport, the
-    issuing country (ISO 3166-1 alpha-2)."""
-
-    id_type: IdType
-    number: str
-    nationality: str | None = None
-
-    @property
-    def key(self) -> str:
-        if self.id_type is IdType.RESIDENT_ID:
-            return self.number
-        if self.id_type is IdType.PASSPORT:
-            return f"passport:{self.nationality}:{self.number}"
-        return f"{self.id_type}:{self.number}"
-
-    @property
-    def masked(self) -> str:
-        """The key as roles that may not see whole numbers see it: the birth date of an
-        18-digit number hidden, of any other number all but its last four characters."""
-        if len(self.number) == 18:
-            hidden = mask_id_number(self.number)
-        else:
-            keep = 4 if len(self.number) > 6 else 2
-            hidden = "*" * (len(self.number) - keep) + self.number[-keep:]
-        if self.id_type is IdType.RESIDENT_ID:
-            return hidden
-        if self.id_type is IdType.PASSPORT:
-            return f"passport:{self.nationality}:{hidden}"
-        return f"{self.id_type}:{hidden}"
-
-
-@dataclass(frozen=True)
-class CompanyId:
-    """A company's identification: a USCC (jurisdiction ``CN``) or another jurisdiction's
-    registry number."""
-
-    jurisdiction: str
-    number: str
-    valid: bool = True  # False: a well-formed USCC with a wrong check character (flagged)
-
-    @property
-    def key(self) -> str:
-        return self.number if self.jurisdiction == "CN" else f"{self.jurisdiction}:{self.number}"
-
-
-def country(code: str, field: str = "jurisdiction") -> str:
-    """An ISO 3166-1 alpha-2 country (or territory) code, upper-case, or raise why not."""
-    import pycountry
-
-    text = (code or "").strip().upper()
-    if len(text) != 2 or pycountry.countries.get(alpha_2=text) is None:
-        raise IdentifierError(f"{field} must be an ISO 3166-1 alpha-2 code (HK, KY, VG ...)")
-    return text
-
-
-def _permit_number(value: str, id_type: IdType) -> str:
-    """A residence permit for Hong Kong, Macao or Taiwan residents: GB 11643 with their
-    division (the same check character and birth date as a resident identity number)."""
-    number, _ = _gb11643(value, f"{id_type} number", f"{id_type} number")
-    divisions = PERMIT_DIVISIONS[id_type]
-    if number[:6] not in divisions:
-        raise IdentifierError(f"a {id_type} number begins {' or '.join(divisions)}")
-    return number
-
-
-def parse_person_id(
-    number: str, id_type: str | IdType | None = None, nationality: str | None = None
-) -> PersonId:
-    """A person's identification from an import row or a lookup: ``id_type`` (resident_id
-    when left out), its number, and the nationality of a passport; raises why not."""
-    try:
-        kind = IdType(id_type or IdType.RESIDENT_ID)
-    except ValueError:
-        names = ", ".join(t.value for t in IdType)
-        raise IdentifierError(f"id_type must be one of {names}") from None
-    if kind is not IdType.PASSPORT and nationality:
-        raise IdentifierError("nationality is given with a passport only")
-    if kind is IdType.RESIDENT_ID:
-        return PersonId(kind, parse_id_number(number))
-    if kind in PERMIT_DIVISIONS:
-        return PersonId(kind, _permit_number(number, kind))
-    text = _compact(number)
-    if kind is IdType.MAINLAND_TRAVEL_PERMIT:
-        if not _TRAVEL_PERMIT.match(text):
-            raise IdentifierError(
-                "a mainland travel permit number is H or M and 8 digits (Hong Kong, Macao) or "
-                "8 digits (Taiwan), 10 digits on older permits"
-            )
-        return PersonId(kind, text)
-    if not nationality:
-        raise IdentifierError("a passport needs its nationality (ISO 3166-1 alpha-2)")
-    if not _PASSPORT.match(text):
-        raise IdentifierError("a passport number is 5 to 20 letters and digits")
-    return PersonId(kind, text, country(nationality, "nationality"))
-
-
-def parse_company_id(number: str, jurisdiction: str | None = None) -> CompanyId:
-    """A company's identification: a USCC when ``jurisdiction`` is left out or ``CN``, else
-    that jurisdiction's registry number, checked by python-stdnum where it knows the format
-    (``REGISTRY_FORMATS``), as a Hong Kong CR number for HK, and by a generic shape elsewhere."""
-    if jurisdiction is None or jurisdiction.strip().upper() == "CN":
-        code = parse_uscc(number)
-        return CompanyId("CN", code.code, code.valid)
-    where = country(jurisdiction)
-    # Hyphens may be part of a foreign number (a Cayman MC-123456): only spaces go.
-    text = (number or "").strip().upper().replace(" ", "")
-    if where == "HK":
-        if not _HK_CR.match(text):
-            raise IdentifierError("a Hong Kong CR number is 7 or 8 digits")
-        return CompanyId(where, text)
-    module = REGISTRY_FORMATS.get(where)
-    if module is not None:
-        import importlib
-
-        from stdnum.exceptions import ValidationError
-
-        checker = importlib.import_module(module)
-        try:
-            return CompanyId(where, checker.compact(checker.validate(text)))
-        except ValidationError as exc:
-            name = str(checker.__doc__ or module).split("\n", 1)[0].rstrip(".")
-            raise IdentifierError(f"not a valid {name} ({where}): {exc}") from None
-    if not _REGISTRY_NUMBER.match(text):
-        raise IdentifierError(
-            "a registry number is 1 to 30 letters, digits, '.', '/' and '-', beginning with "
-            "a letter or digit"
-        )
-    return CompanyId(where, text)
-
-
-def parse_party_key(key: str) -> PersonId | CompanyId:
-    """Any party's key, as links, records and lookups name it (see above); raises why not."""
-    text = (key or "").strip()
-    head, sep, rest = text.partition(":")
-    if not sep:
-        if looks_like_uscc(text) and not _RIC_SHAPE.match(_compact(text)):
-            return parse_company_id(text)
-        try:
-            return parse_person_id(text)
-        except IdentifierError:
-            if looks_like_uscc(text):
-                return parse_company_id(text)
-            raise
-    if head == IdType.PASSPORT:
-        nationality, sep, number = rest.partition(":")
-        if not sep:
-            raise IdentifierError("a passport's key is passport:<nationality>:<number>")
-        return parse_person_id(number, IdType.PASSPORT, nationality)
-    if head in {t.value for t in IdType}:
-        return parse_person_id(rest, head)
-    if len(head) == 2 and head.isalpha():
-        return parse_company_id(rest, head)
-    raise IdentifierError(
-        "a key is a USCC, a resident identity number, <jurisdiction>:<registry number>, "
-        "passport:<nationality>:<number> or <id type>:<number>"
-    )
-
-
-def is_person_key(key: str) -> bool:
-    """True when ``key`` names a person (by any document), False for a company or nonsense."""
-    try:
-        return isinstance(parse_party_key(key), PersonId)
-    except IdentifierError:
-        return False

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
+from graph.parties import CompanyId, PersonId, company_id_of, person_id_of
 from scoring.vocabulary import Category as Category
 from scoring.vocabulary import Polarity as Polarity
 from scoring.vocabulary import RecordStatus as RecordStatus
@@ -46,7 +47,7 @@ REL_FROM_KINDS: dict[RelType, tuple[EntityKind, ...]] = {
 
 @dataclass(frozen=True)
 class CompanyInput:
-    uscc: str
+    uscc: str  # the company's key: a USCC or <jurisdiction>:<registry number> (graph.parties)
     uscc_valid: bool
     name: str
     registration_number: str | None = None
@@ -60,7 +61,7 @@ class CompanyInput:
 
 @dataclass(frozen=True)
 class PersonInput:
-    id_number: str
+    id_number: str  # the person's key: a resident identity number or another document's
     name: str
     profession: str | None = None
     source: str | None = None
@@ -108,13 +109,23 @@ class Company:
     founded_on: date | None
     registration_authority: str | None
 
+    @property
+    def ident(self) -> CompanyId:
+        """Where the company is registered and its number there (``uscc`` is its key)."""
+        return company_id_of(self.uscc)
+
 
 @dataclass(frozen=True)
 class Person:
     uid: str
-    id_number: str
+    id_number: str  # the person's key (graph.parties)
     name: str
     profession: str | None
+
+    @property
+    def ident(self) -> PersonId:
+        """The document the person is identified by, its number and nationality."""
+        return person_id_of(self.id_number)
 
 
 @dataclass(frozen=True)

@@ -13,13 +13,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from graph.identifiers import (
-    IdentifierError,
-    country,
-    is_id_number,
-    parse_id_number,
-    parse_uscc,
-)
+from graph.identifiers import IdentifierError, is_id_number, parse_id_number, parse_uscc
 from graph.models import (
     Category,
     CompanyInput,
@@ -31,6 +25,15 @@ from graph.models import (
     RecordInput,
     RelType,
     Severity,
+)
+from graph.parties import (
+    CompanyId,
+    IdType,
+    PersonId,
+    country,
+    parse_company_id,
+    parse_party_key,
+    parse_person_id,
 )
 from scoring.catalogue import load_catalogue
 
@@ -149,20 +152,50 @@ def _uscc(raw: Mapping[str, Any], field: str) -> tuple[str, bool]:
     return code.code, code.valid
 
 
-def _id_number(raw: Mapping[str, Any], field: str) -> str:
+def _company_key(raw: Mapping[str, Any], field: str) -> str:
+    """A company's key: a USCC, or ``<jurisdiction>:<registry number>``."""
+    value = _required(raw, field, limit=60)
     try:
-        return parse_id_number(_required(raw, field, limit=40))
+        if ":" not in value:
+            return parse_uscc(value).code
+        found = parse_party_key(value)
     except IdentifierError as exc:
         raise RowError(field, str(exc)) from None
+    if not isinstance(found, CompanyId):
+        raise RowError(field, f"names a person ({found.id_type}), not a company")
+    return found.key
+
+
+def _person_key(raw: Mapping[str, Any], field: str) -> str:
+    """A person's key: a resident identity number, ``<id type>:<number>`` or
+    ``passport:<nationality>:<number>``."""
+    value = _required(raw, field, limit=60)
+    try:
+        if ":" not in value:
+            return parse_id_number(value)
+        found = parse_party_key(value)
+    except IdentifierError as exc:
+        raise RowError(field, str(exc)) from None
+    if not isinstance(found, PersonId):
+        raise RowError(field, f"names a company ({found.jurisdiction}), not a person")
+    return found.key
 
 
 def _entity_key(raw: Mapping[str, Any], field: str) -> tuple[str, EntityKind]:
-    """A key that may be a USCC or an identity number, and the likelier of the two.
+    """A key that may name a company or a person, and the likelier of the two.
 
-    The graph has the last word: a digits-only USCC can pass as an identity number, so writes
-    retry a key under the other label when the likelier one does not hold it.
+    A key with a colon says which it is. Of the others, a digits-only USCC can pass as an
+    identity number: the graph has the last word, as writes retry a key under the other label
+    when the likelier one does not hold it.
     """
-    value = _required(raw, field, limit=40).upper().replace(" ", "")
+    value = _required(raw, field, limit=60).upper().replace(" ", "")
+    if ":" in value:
+        try:
+            found = parse_party_key(_required(raw, field, limit=60))
+        except IdentifierError as exc:
+            raise RowError(field, str(exc)) from None
+        kind = EntityKind.PERSON if isinstance(found, PersonId) else EntityKind.COMPANY
+        return found.key, kind
     if is_id_number(value):  # remembered either way: no exception raised for each USCC key
         return parse_id_number(value), EntityKind.PERSON
     try:
@@ -170,7 +203,9 @@ def _entity_key(raw: Mapping[str, Any], field: str) -> tuple[str, EntityKind]:
     except IdentifierError as code_problem:
         raise RowError(
             field,
-            f"is neither a USCC ({code_problem}) nor an identity number ({_why_not_id(value)})",
+            f"is neither a USCC ({code_problem}) nor an identity number ({_why_not_id(value)}); "
+            "other parties are named <jurisdiction>:<registry number>, <id type>:<number> or "
+            "passport:<nationality>:<number>",
         ) from None
 
 
@@ -182,33 +217,46 @@ def _why_not_id(value: str) -> str:
     return "it is one"  # never met: asked only of a value is_id_number refused
 
 
-def _jurisdiction(raw: Mapping[str, Any]) -> str:
-    """A company row's ``jurisdiction``: where it is registered, as ISO 3166-1 alpha-2; CN (the
-    only one a USCC belongs to) when left out. Files written before it meant that used the field
-    for the registering authority: they are told where that goes now."""
+def _company_id(raw: Mapping[str, Any]) -> CompanyId:
+    """A company row's identification: ``uscc`` for a company registered in CN (the default
+    ``jurisdiction``), ``registry_number`` for one registered elsewhere. Files written before
+    ``jurisdiction`` meant a country used it for the registering authority: they are told where
+    that goes now."""
     value = _text(raw, "jurisdiction", limit=100)
-    if value is None:
-        return "CN"
-    try:
-        where = country(value)
-    except IdentifierError:
+    where = "CN"
+    if value is not None:
+        try:
+            where = country(value)
+        except IdentifierError:
+            raise RowError(
+                "jurisdiction",
+                f"is an ISO 3166-1 alpha-2 code (CN for a USCC), got {value!r}; the authority "
+                "that registered the company goes in registration_authority",
+            ) from None
+    if where == "CN":
+        if _text(raw, "registry_number", limit=60) is not None:
+            raise RowError(
+                "registry_number",
+                "is for a company registered outside CN (give its jurisdiction); a company "
+                "registered in CN is identified by its uscc",
+            )
+        code, valid = _uscc(raw, "uscc")
+        return CompanyId("CN", code, valid)
+    if _text(raw, "uscc", limit=40) is not None:
         raise RowError(
-            "jurisdiction",
-            f"is an ISO 3166-1 alpha-2 code (CN for a USCC), got {value!r}; the authority that "
-            "registered the company goes in registration_authority",
-        ) from None
-    if where != "CN":
-        raise RowError(
-            "jurisdiction",
-            f"a USCC is issued in CN only, got {where}",
+            "uscc",
+            f"a USCC is issued in CN only; a company registered in {where} "
+            "gives its registry_number",
         )
-    return where
+    try:
+        return parse_company_id(_required(raw, "registry_number", limit=60), where)
+    except IdentifierError as exc:
+        raise RowError("registry_number", str(exc)) from None
 
 
 def parse_company(raw: Mapping[str, Any], source: str | None = None) -> CompanyInput:
     """Check a ``company`` row."""
-    uscc, valid = _uscc(raw, "uscc")
-    _jurisdiction(raw)
+    company = _company_id(raw)
     registration = _text(raw, "registration_number", limit=30)
     if registration is not None and not _REGISTRATION.match(registration.upper()):
         raise RowError("registration_number", "must be 6-30 digits, capital letters or '-'")
@@ -216,8 +264,8 @@ def parse_company(raw: Mapping[str, Any], source: str | None = None) -> CompanyI
     if phone is not None and not _PHONE.match(phone):
         raise RowError("phone", f"is not a phone number: {phone!r}")
     return CompanyInput(
-        uscc=uscc,
-        uscc_valid=valid,
+        uscc=company.key,
+        uscc_valid=company.valid,
         name=_required(raw, "name"),
         registration_number=registration.upper() if registration else None,
         address=_text(raw, "address", limit=300),
@@ -230,9 +278,25 @@ def parse_company(raw: Mapping[str, Any], source: str | None = None) -> CompanyI
 
 
 def parse_person(raw: Mapping[str, Any], source: str | None = None) -> PersonInput:
-    """Check a ``person`` row."""
+    """Check a ``person`` row: ``id_number`` of the document ``id_type`` (resident_id when left
+    out), and ``nationality`` for a passport."""
+    id_type = _enum(raw, "id_type", IdType, IdType.RESIDENT_ID)
+    nationality = _text(raw, "nationality", limit=40)
+    if nationality is not None and id_type is not IdType.PASSPORT:
+        raise RowError("nationality", f"is given with a passport only, not a {id_type}")
+    if nationality is None and id_type is IdType.PASSPORT:
+        raise RowError("nationality", "is required with a passport (ISO 3166-1 alpha-2)")
+    if nationality is not None:
+        try:
+            nationality = country(nationality, "nationality")
+        except IdentifierError as exc:
+            raise RowError("nationality", str(exc)) from None
+    try:
+        person = parse_person_id(_required(raw, "id_number", limit=40), id_type, nationality)
+    except IdentifierError as exc:
+        raise RowError("id_number", str(exc)) from None
     return PersonInput(
-        id_number=_id_number(raw, "id_number"),
+        id_number=person.key,
         name=_required(raw, "name", limit=100),
         profession=_text(raw, "profession", limit=100),
         source=_text(raw, "source") or source,
@@ -248,12 +312,12 @@ def parse_link(raw: Mapping[str, Any], source: str | None = None) -> LinkInput:
         allowed = "|".join(member.value for member in RelType)
         raise RowError("rel", f"must be one of {allowed}, got {rel_text!r}") from None
     if rel in (RelType.LEGAL_REPRESENTATIVE_OF, RelType.OFFICER_OF):
-        from_key, from_kind = _id_number(raw, "from"), EntityKind.PERSON
+        from_key, from_kind = _person_key(raw, "from"), EntityKind.PERSON
     elif rel is RelType.BRANCH_OF:
-        from_key, from_kind = _uscc(raw, "from")[0], EntityKind.COMPANY
+        from_key, from_kind = _company_key(raw, "from"), EntityKind.COMPANY
     else:
         from_key, from_kind = _entity_key(raw, "from")
-    to_key = _uscc(raw, "to")[0]
+    to_key = _company_key(raw, "to")
     if from_key == to_key:
         raise RowError("to", "a company cannot be linked to itself")
     stake: float | None = None

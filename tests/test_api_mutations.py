@@ -305,3 +305,67 @@ def test_refused_writes_are_recorded_as_refusals(graph_server: LocalServer) -> N
     assert mine == [
         {"operation": "linkEntities", "kind": "refused", "keyId": key_id, "subjects": []}
     ]
+
+
+def test_mutations_write_parties_registered_or_identified_abroad(api: TestClient) -> None:
+    made = run(
+        api,
+        "mutation($i: UpsertCompanyInput!) { upsertCompany(input: $i) { __typename "
+        "... on UpsertCompanySuccess { created company { key uscc jurisdiction registryNumber } }"
+        " ... on InvalidInput { field message } } }",
+        i={"jurisdiction": "ky", "registryNumber": "MC-900511", "name": "Offshore Parent Inc."},
+    )
+    assert made == {
+        "__typename": "UpsertCompanySuccess",
+        "created": True,
+        "company": {
+            "key": "KY:MC-900511",
+            "uscc": None,
+            "jurisdiction": "KY",
+            "registryNumber": "MC-900511",
+        },
+    }
+    missing = run(
+        api,
+        "mutation($i: UpsertCompanyInput!) { upsertCompany(input: $i) { __typename "
+        "... on InvalidInput { field message } } }",
+        i={"jurisdiction": "HK", "name": "No Number Ltd."},
+    )
+    assert missing == {
+        "__typename": "InvalidInput",
+        "field": "registryNumber",
+        "message": "is required",
+    }
+    person = run(
+        api,
+        "mutation($i: UpsertPersonInput!) { upsertPerson(input: $i) { __typename "
+        "... on UpsertPersonSuccess { person { idNumber idType nationality } } "
+        "... on InvalidInput { field message } } }",
+        i={"idNumber": "K9005110", "idType": "PASSPORT", "nationality": "SG", "name": "Tan Wei"},
+    )
+    assert person["person"] == {"idNumber": "K9005110", "idType": "PASSPORT", "nationality": "SG"}
+    linked = run(
+        api,
+        LINK,
+        input={"rel": "SHAREHOLDER_OF", "from": "passport:SG:K9005110", "to": "KY:MC-900511"}
+        | {"stake": 0.75},
+    )
+    assert linked["__typename"] == "LinkEntitiesSuccess"
+    assert linked["from"] == {"name": "Tan Wei"}
+    assert linked["to"] == {"uscc": None, "shareholders": [{"stake": 0.75}]}
+    record = run(
+        api,
+        ADD_RECORD,
+        input={
+            "subject": "passport:sg:k9005110",
+            "recordId": "M-SG-1",
+            "authority": "上海市浦东新区人民法院",
+            "category": "JUDICIAL",
+            "code": "JUDGMENT_DEFAULT",
+            "polarity": "WARNING",
+            "severity": "SERIOUS",
+            "decidedOn": "2026-03-02",
+        },
+    )
+    assert record["__typename"] == "AddRecordSuccess"
+    assert record["record"]["subject"] == {"name": "Tan Wei"}

@@ -7,16 +7,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from graph.identifiers import (
+from graph.identifiers import IdentifierError, ric_check_character
+from graph.parties import (
     CompanyId,
-    IdentifierError,
     IdType,
     PersonId,
     is_person_key,
     parse_company_id,
     parse_party_key,
     parse_person_id,
-    ric_check_character,
 )
 from tests.factories import id_number, uscc
 

@@ -10,7 +10,7 @@ import strawberry
 from api.context import Info
 from api.permissions import Inherited, fields_need
 from api.types.pagination import Connection, page_size, parse_number
-from graph.identifiers import is_id_number, mask_id_number
+from graph.parties import mask_key
 from graph.repositories import audit, state
 
 AuditedObject = strawberry.enum(
@@ -29,7 +29,7 @@ StateChange = strawberry.enum(
 
 
 def _masked(key: str) -> str:
-    return mask_id_number(key) if is_id_number(key) else key
+    return mask_key(key)
 
 
 @fields_need(Inherited)

@@ -32,7 +32,8 @@ from api.types.nodes import entity_type, resolve_nodes
 from api.types.person import PersonType
 from api.types.record import RecordType
 from graph import models
-from graph.identifiers import IdentifierError, parse_uscc
+from graph.identifiers import IdentifierError
+from graph.parties import company_key
 from graph.repositories import network
 from graph.traversal import Link
 from usecases import investigation
@@ -196,7 +197,7 @@ async def ultimate_owners(info: Info, uscc: str, min_stake: float) -> list[Owner
     if not 0 <= min_stake <= 1:
         raise PublicError(f"minStake: must be between 0 and 1, got {min_stake}")
     try:
-        code = parse_uscc(uscc).code
+        code = company_key(uscc)
     except IdentifierError as exc:
         raise PublicError(f"uscc: {exc}") from None
     if await info.context.loaders.company.load(code) is None:

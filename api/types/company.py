@@ -1,4 +1,5 @@
-"""``Company``: an organisation with a Unified Social Credit Code, and its linked parties."""
+"""``Company``: an organisation registered under a Unified Social Credit Code or in another
+jurisdiction's registry, and its linked parties."""
 
 from __future__ import annotations
 
@@ -27,11 +28,24 @@ LazyPerson = Annotated["PersonType", strawberry.lazy("api.types.person")]
 @fields_need(Open)
 @strawberry.type(
     name="Company",
-    description="An organisation registered under an 18-character Unified Social Credit Code.",
+    description="An organisation: registered in CN under an 18-character Unified Social Credit "
+    "Code, or elsewhere (a Hong Kong holding company, a Cayman parent) under that jurisdiction's "
+    "registry number.",
 )
 class CompanyType(EntityType):
     node_key: relay.NodeID[str]
-    uscc: str = strawberry.field(description="The Unified Social Credit Code.")
+    key: str = strawberry.field(
+        description="The key links, records and lookups name the company by: its USCC, or "
+        "`<jurisdiction>:<registry number>` (`HK:1234567`) for a company registered elsewhere."
+    )
+    uscc: str | None = strawberry.field(
+        description="The Unified Social Credit Code; null for a company registered outside CN "
+        "(see `jurisdiction` and `registryNumber`)."
+    )
+    registry_number: str = strawberry.field(
+        description="The company's number in the registry of its jurisdiction: the USCC in CN, "
+        "a Companies Registry number in HK, a registration or tax number elsewhere."
+    )
     uscc_valid: bool = strawberry.field(
         description="False when the code's check character is wrong (real registries hold "
         "such codes; they are kept and flagged)."
@@ -50,20 +64,25 @@ class CompanyType(EntityType):
         "company under a Unified Social Credit Code."
     )
     organisation_type: str | None = strawberry.field(
-        description="The organisation type decoded from characters 1-2 of the code."
+        description="The organisation type decoded from characters 1-2 of the USCC (null "
+        "outside CN)."
     )
     region: str | None = strawberry.field(
-        description="The administrative division decoded from characters 3-8 of the code."
+        description="The administrative division decoded from characters 3-8 of the USCC "
+        "(null outside CN)."
     )
     model: strawberry.Private[models.Company]
 
     @classmethod
     def of(cls, c: models.Company) -> CompanyType:
-        code = parse_uscc(c.uscc)
+        ident = c.ident
+        code = parse_uscc(c.uscc) if ident.jurisdiction == "CN" else None
         return cls(
             node_key=c.uscc,
             name=c.name,
-            uscc=c.uscc,
+            key=c.uscc,
+            uscc=c.uscc if code else None,
+            registry_number=ident.number,
             uscc_valid=c.uscc_valid,
             registration_number=c.registration_number,
             address=c.address,
@@ -71,9 +90,9 @@ class CompanyType(EntityType):
             status=c.status,
             founded_on=c.founded_on,
             registration_authority=c.registration_authority,
-            jurisdiction="CN",
-            organisation_type=code.organisation_type,
-            region=code.region,
+            jurisdiction=ident.jurisdiction,
+            organisation_type=code.organisation_type if code else None,
+            region=code.region if code else None,
             model=c,
         )
 
@@ -88,7 +107,7 @@ class CompanyType(EntityType):
         return models.EntityKind.COMPANY
 
     def record_subject(self) -> str:
-        return self.uscc
+        return self.key
 
     @strawberry.field(
         description="The current legal representative (法定代表人), for roles that may look "
@@ -110,7 +129,7 @@ class CompanyType(EntityType):
         return person.name if person else None
 
     async def _representative(self, info: Info) -> models.Person | None:
-        links = await info.context.loaders.legal_representatives.load(self.uscc)
+        links = await info.context.loaders.legal_representatives.load(self.key)
         current = [link for link in links if link.until is None] or links
         return current[0].other.person if current else None
 
@@ -121,12 +140,12 @@ class CompanyType(EntityType):
     async def shareholders(self, info: Info) -> list[Shareholding]:
         from api.types.nodes import entity_type
 
-        links = await info.context.loaders.shareholders.load(self.uscc)
+        links = await info.context.loaders.shareholders.load(self.key)
         return [shareholding(entity_type(link.other), self, link) for link in links]
 
     @strawberry.field(description="The companies this company holds shares in.")
     async def holdings(self, info: Info) -> list[Shareholding]:
-        links = await info.context.loaders.company_holdings.load(self.uscc)
+        links = await info.context.loaders.company_holdings.load(self.key)
         return [
             shareholding(self, CompanyType.of(link.other.company), link)
             for link in links
@@ -141,7 +160,7 @@ class CompanyType(EntityType):
     async def officers(self, info: Info) -> list[Officer]:
         from api.types.person import PersonType
 
-        links = await info.context.loaders.officers.load(self.uscc)
+        links = await info.context.loaders.officers.load(self.key)
         return [
             Officer(
                 person=PersonType.of(link.other.person),
@@ -157,11 +176,11 @@ class CompanyType(EntityType):
 
     @strawberry.field(description="The company's branches.")
     async def branches(self, info: Info) -> list[CompanyType]:
-        links = await info.context.loaders.branches.load(self.uscc)
+        links = await info.context.loaders.branches.load(self.key)
         return [CompanyType.of(link.other.company) for link in links if link.other.company]
 
     @strawberry.field(description="The company this one is a branch of, if any.")
     async def parent(self, info: Info) -> CompanyType | None:
-        links = await info.context.loaders.parents.load(self.uscc)
+        links = await info.context.loaders.parents.load(self.key)
         company = links[0].other.company if links else None
         return CompanyType.of(company) if company else None

@@ -9,6 +9,7 @@ from __future__ import annotations
 import strawberry
 
 from graph.models import Category, CompanyStatus, Polarity, RecordStatus, RelType, Severity
+from graph.parties import IdType
 from graph.repositories.search import MatchedOn, SearchKind
 
 strawberry.enum(Polarity, description="Whether a record is good or a warning.")
@@ -23,12 +24,19 @@ strawberry.enum(
 )
 strawberry.enum(CompanyStatus, description="A company's registration status.")
 strawberry.enum(RelType, description="A relationship between two entities.")
+strawberry.enum(
+    IdType,
+    description="The document a person is identified by: a resident identity card, a residence "
+    "permit of Hong Kong and Macao or of Taiwan residents, a mainland travel permit of those "
+    "residents, or a foreign passport.",
+)
 strawberry.enum(SearchKind, description="Which entities a search returns.")
 strawberry.enum(MatchedOn, description="What made an entity match a search.")
 
 __all__ = [
     "Category",
     "CompanyStatus",
+    "IdType",
     "MatchedOn",
     "Polarity",
     "RecordStatus",

@@ -1,4 +1,5 @@
-"""``Person``: someone with a resident identity number, and the companies they are linked to."""
+"""``Person``: someone identified by a resident identity number or another document (a residence
+or travel permit, a foreign passport), and the companies they are linked to."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from api.permissions import PersonField, fields_need
 from api.types.entity import EntityType
 from api.types.relations import Officer, Shareholding, shareholding
 from graph import models
-from graph.identifiers import mask_id_number
+from graph.parties import IdType
 
 if TYPE_CHECKING:
     from api.types.company import CompanyType
@@ -49,14 +50,29 @@ class PersonType(EntityType):
         return [cls.of(p) if p else None for p in found]
 
     @strawberry.field(
-        description="The resident identity number: whole for investigators, registrars and the "
-        "person's own subject key; masked (110105********1234) for everyone else."
+        description="The number of the document `idType` names: whole for investigators, "
+        "registrars and the person's own subject key; masked for everyone else (the birth date "
+        "of an 18-digit number, 110105********1234; all but the last four characters of "
+        "another)."
     )
     def id_number(self, info: Info) -> str:
         from api.access import Can, allowed
 
-        number = self.model.id_number
-        return number if allowed(info, Can.SEE_ID_NUMBERS, number) else mask_id_number(number)
+        ident = self.model.ident
+        if allowed(info, Can.SEE_ID_NUMBERS, self.model.id_number):
+            return ident.number
+        return ident.masked_number
+
+    @strawberry.field(
+        description="The document the person is identified by (RESIDENT_ID: a resident "
+        "identity card)."
+    )
+    def id_type(self) -> IdType:
+        return self.model.ident.id_type
+
+    @strawberry.field(description="A passport holder's nationality, ISO 3166-1 alpha-2.")
+    def nationality(self) -> str | None:
+        return self.model.ident.nationality
 
     def entity_kind(self) -> models.EntityKind:
         return models.EntityKind.PERSON

@@ -69,8 +69,8 @@ const SEARCH = `query($q: String!) {
   search(query: $q, first: 20) {
     totalCount
     edges { node { matchedOn via entity { __typename id name
-      ... on Company { uscc status region }
-      ... on Person { idNumber profession } } } }
+      ... on Company { key status region }
+      ... on Person { idNumber idType nationality profession } } } }
   }
 }`;
 
@@ -82,7 +82,7 @@ async function search(text) {
   if (!edges.length) list.append(el("li", { class: "hint" }, "Nothing found."));
   for (const { node } of edges) {
     const e = node.entity;
-    const code = e.__typename === "Company" ? e.uscc : e.idNumber;
+    const code = e.__typename === "Company" ? e.key : documentText(e);
     list.append(el("li", {
       tabindex: "0", "data-testid": "result", "data-id": e.id,
       onclick: () => guarded(() => openEntity(e.id)),
@@ -97,9 +97,9 @@ async function search(text) {
 const RECORD_FIELDS = `totalCount edges { node { recordId code category severity decidedOn status
   authority caseNumber description penalty expiresOn } }`;
 const FILE = `query($id: ID!) { node(id: $id) { __typename id
-  ... on Company { name uscc usccValid registrationNumber address phone status foundedOn registrationAuthority
-                   organisationType region legalRepresentativeName }
-  ... on Person { name idNumber profession }
+  ... on Company { name key uscc usccValid jurisdiction registryNumber registrationNumber address phone
+                   status foundedOn registrationAuthority organisationType region legalRepresentativeName }
+  ... on Person { name idNumber idType nationality profession }
   ... on Entity {
     good: records(polarity: GOOD, first: 50) { ${RECORD_FIELDS} }
     warnings: records(polarity: WARNING, first: 50) { ${RECORD_FIELDS} }
@@ -113,14 +113,33 @@ const FILE = `query($id: ID!) { node(id: $id) { __typename id
   }
 } }`;
 
+// The documents a person may be identified by (IdType), as the file names them.
+const DOCUMENTS = {
+  RESIDENT_ID: "Identity number", HK_MACAO_PERMIT: "HK/Macao residence permit",
+  TAIWAN_PERMIT: "Taiwan residence permit", MAINLAND_TRAVEL_PERMIT: "Mainland travel permit",
+  PASSPORT: "Passport",
+};
+
+function documentText(person) {
+  if (person.idType === "RESIDENT_ID") return person.idNumber;
+  const country = person.nationality ? ` (${person.nationality})` : "";
+  return `${DOCUMENTS[person.idType] || person.idType}${country} ${person.idNumber}`;
+}
+
+function companyCode(entity) {
+  if (entity.uscc) return [["USCC", entity.uscc + (entity.usccValid ? "" : " (check character wrong)")]];
+  return [["Jurisdiction", entity.jurisdiction], ["Registry no.", entity.registryNumber]];
+}
+
 function identity(entity) {
   const rows = entity.__typename === "Company"
-    ? [["USCC", entity.uscc + (entity.usccValid ? "" : " (check character wrong)")],
+    ? [...companyCode(entity),
        ["Registration no.", entity.registrationNumber], ["Status", entity.status],
        ["Founded", entity.foundedOn], ["Type", entity.organisationType], ["Region", entity.region],
        ["Address", entity.address], ["Phone", entity.phone], ["Registered by", entity.registrationAuthority],
        ["Legal representative", entity.legalRepresentativeName]]
-    : [["Identity number", entity.idNumber], ["Profession", entity.profession]];
+    : [[DOCUMENTS[entity.idType] || "Document", entity.idNumber],
+       ["Nationality", entity.nationality], ["Profession", entity.profession]];
   return el("div", { class: "identity" }, el("dl", {},
     rows.filter(([, v]) => v).map(([k, v]) => [el("dt", {}, k), el("dd", {}, v)])));
 }

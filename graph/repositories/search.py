@@ -18,8 +18,9 @@ from typing import Any, LiteralString
 
 from graph.dialect import FulltextIndex, fulltext_bigrams
 from graph.driver import Graph
-from graph.identifiers import is_id_number
+from graph.identifiers import IdentifierError, is_id_number
 from graph.models import Entity, EntityKind
+from graph.parties import parse_party_key
 from graph.repositories import entities as entities_repo
 
 COMPANY_NAME_INDEX = FulltextIndex("company_name", "Company", "name")
@@ -47,6 +48,12 @@ USCC_PREFIX = """
 MATCH (c:Company) WHERE c.uscc STARTS WITH $prefix
 WITH c ORDER BY c.uscc LIMIT $limit
 RETURN collect(c.uscc) AS keys, collect(c.name) AS names
+"""
+# A party's key with a colon (HK:1234567, passport:US:E12345678) names one entity exactly.
+EXACT_PARTY = """
+OPTIONAL MATCH (c:Company {uscc: $q})
+OPTIONAL MATCH (p:Person {idNumber: $q})
+RETURN c.uscc AS company, c.name AS companyName, p.idNumber AS person, p.name AS personName
 """
 EXACT_KEYS = """
 OPTIONAL MATCH (c:Company {registrationNumber: $q})
@@ -85,6 +92,16 @@ class SearchHit:
 
 _TERMS = re.compile(r"[A-Za-z0-9]+|[\u3400-\u9fff\uf900-\ufaff]+")
 _CODE_PREFIX = re.compile(r"^[0-9]{2}[0-9A-HJ-NPQRTUWXY]{0,16}$")
+
+
+def _party_key(query: str) -> str | None:
+    """The key a query names when it is a party's key with a colon, else None."""
+    if ":" not in query:
+        return None
+    try:
+        return parse_party_key(query).key
+    except IdentifierError:
+        return None
 
 
 def lucene_query(text: str, bigram_index: bool = False) -> str | None:
@@ -139,6 +156,15 @@ async def search(
         for key, name in zip(found.get("keys", []), found.get("names", []), strict=True):
             score = 6.0 if key == compact else 5.0
             offer(SearchHit(company, key, name or "", score, MatchedOn.CODE))
+    party = _party_key(query)
+    if party is not None:
+        row = await _columns(graph, EXACT_PARTY, {"q": party})
+        if row.get("company") and companies:
+            name = row["companyName"] or ""
+            offer(SearchHit(company, row["company"], name, 6.0, MatchedOn.CODE))
+        if row.get("person") and persons and by_id_number:
+            name = row["personName"] or ""
+            offer(SearchHit(person, row["person"], name, 6.0, MatchedOn.ID_NUMBER))
     if compact.isalnum() and len(compact) >= 6:
         row = await _columns(graph, EXACT_KEYS, {"q": compact})
         if row.get("company") and companies:

@@ -28,6 +28,7 @@ from graph.models import (
     PersonInput,
     RelType,
 )
+from graph.parties import is_company_key, is_person_key
 from graph.repositories.state import Tracked, link_key
 from graph.rows import RowError
 
@@ -176,6 +177,10 @@ def other_kind(kind: EntityKind) -> EntityKind:
 
 
 def could_be(kind: EntityKind, key: str) -> bool:
+    """Whether ``key`` could name an entity of ``kind`` (a digits-only USCC can pass as an
+    identity number; a key with a colon says what it names)."""
+    if ":" in key:
+        return (is_person_key if kind is EntityKind.PERSON else is_company_key)(key)
     return looks_like_uscc(key) if kind is EntityKind.COMPANY else is_id_number(key)
 
 
