@@ -13,6 +13,7 @@ from rich.text import Text
 
 from graph.driver import Graph, GraphConfig
 from ingest.importer import Importer, ImportReport
+from ingest.national import NationalFormat, convert
 
 
 class RowsPerSecond(ProgressColumn):
@@ -38,10 +39,15 @@ def count_lines(paths: list[Path]) -> int:
 
 
 def run_import(
-    config: GraphConfig, paths: list[Path], batch_size: int, console: Console
+    config: GraphConfig,
+    paths: list[Path],
+    batch_size: int,
+    console: Console,
+    national: NationalFormat | None = None,
 ) -> ImportReport:
-    """Import ``paths`` (files, as ``expand_paths`` gives them) with a progress bar."""
-    lines = count_lines(paths)
+    """Import ``paths`` (files, as ``expand_paths`` gives them) with a progress bar; in a
+    national format (``ingest.national``), converted first."""
+    lines = count_lines(paths) if national is None else 0
     columns = (
         TextColumn("[progress.description]{task.description}"),
         BarColumn(),
@@ -55,10 +61,16 @@ def run_import(
         async def main() -> ImportReport:
             graph = await Graph.connect(config)
             try:
+                prepared = None
+                if national is not None:
+                    prepared = {path: await convert(graph, path, national) for path in paths}
+                    total = sum(len(rows) for rows in prepared.values())
+                    progress.update(task, total=max(2 * total, 1))
                 importer = Importer(
                     graph,
                     batch_size=batch_size,
                     on_progress=lambda rows: progress.advance(task, rows),
+                    rows=prepared.__getitem__ if prepared is not None else None,
                 )
                 return await importer.run(paths)
             finally:
@@ -66,8 +78,11 @@ def run_import(
 
         started = time.monotonic()
         report = asyncio.run(main())
-        progress.update(task, completed=2 * lines)
-    console.print(f"[dim]{lines:,} lines read twice in {time.monotonic() - started:.1f}s[/dim]")
+        progress.update(task, completed=progress.tasks[0].total or 0)
+    rows = report.total if national is not None else lines
+    noun = "line" if national is None else "row"
+    noun += "" if rows == 1 else "s"
+    console.print(f"[dim]{rows:,} {noun} read twice in {time.monotonic() - started:.1f}s[/dim]")
     return report
 
 

@@ -10,7 +10,7 @@ overlaps with the backend writing the previous one.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,6 +31,9 @@ ENTITY_TYPES = ("company", "person")
 YIELD_EVERY = 100  # lines parsed between two turns of the event loop
 UNTYPED = "unreadable"  # lines that are not JSON, or name no known type
 Progress = Callable[[int], None]
+# Rows of a file with their lines: ``read_rows`` for our own format, or those a national format
+# converted (``ingest.national``).
+Rows = Callable[[Path], Iterable[tuple[int, dict[str, Any] | LineProblem]]]
 
 
 @dataclass
@@ -61,6 +64,11 @@ class ImportReport:
     @property
     def changed(self) -> int:
         return sum(c.created + c.updated for c in self.counts.values())
+
+    @property
+    def total(self) -> int:
+        """Rows read, whatever became of them."""
+        return sum(c.total for c in self.counts.values())
 
     @property
     def exit_code(self) -> int:
@@ -110,8 +118,10 @@ class Importer:
         batch_size: int = 5000,
         on_progress: Progress | None = None,
         actor: audit.Actor = audit.OPERATOR,
+        rows: Rows | None = None,
     ) -> None:
         self.graph = graph
+        self.rows = rows
         self.actor = actor
         self.batch_size = batch_size
         self.on_progress = on_progress or (lambda rows: None)
@@ -123,7 +133,8 @@ class Importer:
         """Import ``paths``; returns the report (its ``exit_code`` is 0 or 3)."""
         files = [Path(p) for p in paths]
         for path in files:
-            file_format(path)  # refuse an unknown format before writing anything
+            if self.rows is None:
+                file_format(path)  # refuse an unknown format before writing anything
             _Rejects.path_for(path).unlink(missing_ok=True)
         try:
             await self._pass(files, ENTITY_TYPES, first=True)
@@ -140,7 +151,7 @@ class Importer:
         for path in files:
             source = path.name
             since_progress = 0
-            for line, raw in read_rows(path):
+            for line, raw in self._rows_of(path):
                 since_progress += 1
                 if since_progress % YIELD_EVERY == 0:
                     # Parsing never awaits by itself: without this the batch in flight would
@@ -151,7 +162,7 @@ class Importer:
                     since_progress = 0
                 if isinstance(raw, LineProblem):
                     if first:
-                        self._reject(None, path, line, raw.reason, raw.text)
+                        self._reject(raw.kind, path, line, raw.reason, raw.text)
                     continue
                 kind = raw.get("type")
                 if kind not in ROW_TYPES:
@@ -179,6 +190,9 @@ class Importer:
         for kind in types:
             await self._flush(kind, batches[kind])
         await self._drain()
+
+    def _rows_of(self, path: Path) -> Iterator[tuple[int, dict[str, Any] | LineProblem]]:
+        yield from (self.rows or read_rows)(path)
 
     async def _flush(self, kind: str, batch: list[_Pending]) -> None:
         if not batch:

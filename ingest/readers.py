@@ -38,10 +38,11 @@ class ImportFileError(CredgraphError):
 
 @dataclass(frozen=True)
 class LineProblem:
-    """A line that could not be parsed into a row."""
+    """A line that could not be parsed into a row (of ``kind``, when the reader knows it)."""
 
     reason: str
     text: str
+    kind: str | None = None
 
 
 def file_format(path: Path) -> str:

@@ -135,6 +135,33 @@ def test_cli_serve_answers_graphql_over_http(served: str) -> None:
     assert httpx.get(f"{served}/readyz", timeout=10).json()["status"] == "ready"
 
 
+def test_cli_imports_a_national_format(graph_server: LocalServer, tmp_path: Path) -> None:
+    import shutil
+
+    import orjson
+
+    samples = Path(__file__).resolve().parent.parent / "ingest" / "samples"
+    env = env_for(graph_server)
+    registry = shutil.copy(samples / "registry.jsonl", tmp_path / "registry.jsonl")
+    assert run(["import", str(registry)], env).returncode == 0
+    # GB18030, as many government exports are.
+    penalties = tmp_path / "penalties.csv"
+    penalties.write_bytes(
+        (samples / "shuanggongshi-penalty.csv").read_text(encoding="utf-8").encode("gb18030")
+    )
+    done = run(["import", "--format", "shuanggongshi-penalty", str(penalties)], env)
+    assert done.returncode == 3, done.stderr  # some rows were not matched
+    assert "record" in done.stdout and "penalties.csv.rejects.jsonl" in done.stdout
+    written = (tmp_path / "penalties.csv.rejects.jsonl").read_bytes()
+    rejects = [orjson.loads(line) for line in written.splitlines()]
+    assert [r["line"] for r in rejects] == [6, 7, 8]
+    assert "not matched" in rejects[0]["reason"]
+    again = run(["import", "--format", "shuanggongshi-penalty", str(penalties)], env)
+    assert again.returncode == 3, again.stderr
+    unknown = run(["import", "--format", "gazette", str(penalties)], env)
+    assert unknown.returncode == 2 and "gazette" in unknown.stderr
+
+
 def test_cli_import_exit_codes_and_summary(graph_server: LocalServer, tmp_path: Path) -> None:
     import orjson
 

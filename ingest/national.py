@@ -1,0 +1,590 @@
+"""The national data formats as import sources: tables as their publishers lay them out.
+
+``credgraph import --format FORMAT FILE`` reads a CSV (UTF-8, or GB18030 as many government
+exports are) or an XLSX file with the publisher's Chinese headers and turns each row into a
+``record`` row of our own format, which the importer then checks and writes like any other.
+
+- ``shuanggongshi-penalty``: the administrative penalties every authority publishes under
+  "double publicity" (双公示), in the national layout: 行政相对人名称, 行政相对人类别,
+  统一社会信用代码, 法定代表人, 证件类型, 证件号码, 行政处罚决定书文号, 违法行为类型,
+  违法事实, 处罚依据, 处罚类别, 处罚内容, 罚款金额(万元),
+  没收违法所得、没收非法财物的金额(万元), 处罚决定日期, 处罚有效期, 处罚机关,
+  数据来源单位 ...
+- ``shuanggongshi-licence``: the administrative licences published the same way: 行政相对人名称,
+  行政相对人类别, 统一社会信用代码, 证件类型, 证件号码, 行政许可决定文书名称, 行政许可决定文书号,
+  许可类别, 许可证书名称, 许可编号, 许可内容, 许可决定日期, 有效期自, 有效期至, 许可机关,
+  当前状态, 数据来源单位 ...
+- ``dishonest-debtors``: the courts' list of dishonest judgment debtors (失信被执行人):
+  被执行人姓名/名称, 身份证号码/组织机构代码, 执行法院, 案号, 立案时间, 执行依据文号,
+  生效法律文书确定的义务, 被执行人的履行情况, 失信被执行人行为具体情形, 发布时间 ...
+
+How a row maps (``PENALTY_SEVERITY`` and the functions below are the whole of it):
+
+- A penalty is an ``administrative`` ``warning`` record, ``ADMIN_PENALTY_SERIOUS`` when it revokes
+  a licence, orders production or business stopped or closed, restricts practice or detains
+  (吊销, 责令停产停业, 责令关闭, 限制从业, 行政拘留 ...) or fines or confiscates a large
+  amount (at least 10 万元 from an organisation, 1 万元 from a natural person: the
+  thresholds many provinces set for 较大数额罚款, the fines the Law on Administrative
+  Penalty gives a hearing for); ``ADMIN_PENALTY_MINOR`` when it only warns or
+  criticises (警告, 通报批评); ``ADMIN_PENALTY_GENERAL`` otherwise. Its id is derived from the
+  penalising authority and the decision's number, so publishing the same decision again changes
+  nothing; its date is the decision's.
+- A licence in force is an ``administrative`` ``good`` record, ``ADMINISTRATIVE_LICENCE``
+  (``minor``; no scheme has a rule of its own for it, so the fallback for good records scores
+  it, under the cap on positive points), of the licensing authority and the decision's number,
+  dated by the decision; its certificate, kind, content and term are its description. A
+  licence no longer in force (当前状态 other than 1/有效, or 有效期至 passed) is rejected with
+  that reason: it is no good record.
+- A dishonest judgment debtor is a ``judicial`` ``JUDGMENT_DEFAULT`` record (``serious``) of the
+  executing court and the case number, dated by its publication (else its filing); the
+  obligation and how far it was performed are its penalty, the conduct its description.
+- The party: a Unified Social Credit Code or a whole identity number names it; so does a whole
+  residence or travel permit number with its 证件类型 (``DOCUMENTS``). A passport's number
+  comes without its issuing country and is matched like a masked number. A masked number
+  (``3101**********1239``), or a 9-character organisation code (the USCC's characters 9-17), is
+  matched to a registered party of exactly the row's name whose number agrees with everything
+  the mask leaves; a row is attached only when exactly one does. Otherwise it goes to the rejects
+  file as ``not matched`` with the masked number and how many registered parties of the name there
+  are: nothing is ever attached to a guess, and nothing by a name alone.
+
+Every row that cannot be mapped (a missing column, a date that is no date, an unknown party) goes
+to the rejects file with its line (the spreadsheet's row number) and the reason, naming the column
+as the publisher named it.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from graph.driver import Graph
+from graph.identifiers import IdentifierError, parse_id_number, parse_uscc
+from graph.parties import IdType, parse_person_id, person_id_of
+from graph.repositories import matching
+from graph.rows import RowError
+from ingest.readers import ImportFileError, LineProblem
+
+Row = dict[str, Any]
+Line = tuple[int, Row | LineProblem]
+
+
+class NationalFormat(StrEnum):
+    SHUANGGONGSHI_PENALTY = "shuanggongshi-penalty"
+    SHUANGGONGSHI_LICENCE = "shuanggongshi-licence"
+    DISHONEST_DEBTORS = "dishonest-debtors"
+
+
+# ---------------------------------------------------------------------------------------------
+# Tables: CSV in UTF-8 or GB18030, or the first sheet of an XLSX file; the first row is the header.
+
+
+def _header(name: Any) -> str:
+    """A header as published, made comparable: no spaces, ASCII parentheses."""
+    text = str(name or "").strip().replace("（", "(").replace("）", ")")
+    return re.sub(r"\s+", "", text)
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, str):
+        value = value.strip()
+        return value or None
+    return value
+
+
+def read_table(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Every non-blank row of a CSV or XLSX table, by its published header, with its line."""
+    if not path.is_file():
+        raise ImportFileError(f"{path}: no such file")
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        yield from _read_csv(path)
+    elif suffix in (".xlsx", ".xlsm"):
+        yield from _read_xlsx(path)
+    else:
+        raise ImportFileError(f"{path}: a national format is read from .csv or .xlsx")
+
+
+def _decoded(path: Path) -> str:
+    raw = path.read_bytes()
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return raw.decode("gb18030")
+    except UnicodeDecodeError:
+        raise ImportFileError(f"{path}: the file is neither UTF-8 nor GB18030 text") from None
+
+
+def _read_csv(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    reader = csv.reader(io.StringIO(_decoded(path), newline=""))
+    try:
+        header = [_header(name) for name in next(reader)]
+    except StopIteration:
+        return
+    for cells in reader:
+        if not any(cell.strip() for cell in cells):
+            continue
+        yield reader.line_num, dict(zip(header, (_cell(c) for c in cells), strict=False))
+
+
+def _read_xlsx(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises several kinds for a file that is not a workbook
+        raise ImportFileError(f"{path}: not a readable XLSX workbook ({exc})") from None
+    try:
+        rows = book.worksheets[0].iter_rows(values_only=True)
+        header = [_header(name) for name in next(rows, ())]
+        for number, cells in enumerate(rows, start=2):
+            values = [_cell(c) for c in cells]
+            if all(v is None for v in values):
+                continue
+            yield number, dict(zip(header, values, strict=False))
+    finally:
+        book.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# Cells
+
+
+def _column(row: Mapping[str, Any], *names: str) -> tuple[str, Any]:
+    """The first of the header ``names`` that the table has, and its value."""
+    for name in names:
+        if name in row:
+            return name, row[name]
+    return names[0], None
+
+
+def _required(row: Mapping[str, Any], *names: str) -> str:
+    name, value = _column(row, *names)
+    if value is None or not str(value).strip():
+        raise RowError(name, "is required")
+    return str(value).strip()
+
+
+def _optional(row: Mapping[str, Any], *names: str) -> str | None:
+    _, value = _column(row, *names)
+    return str(value).strip() if value is not None and str(value).strip() else None
+
+
+_DAY = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[ T].*)?$")
+
+
+def _day(row: Mapping[str, Any], *names: str, required: bool = True) -> date | None:
+    """A date as publishers write it: 2023-05-01, 2023/5/1, 2023年5月1日, 20230501, or a
+    spreadsheet date."""
+    name, value = _column(row, *names)
+    if value is None:
+        if required:
+            raise RowError(name, "is required")
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = str(value).strip()
+    match = _DAY.match(text)
+    parts = match.groups() if match else None
+    if parts is None and re.fullmatch(r"\d{8}", text):
+        parts = (text[:4], text[4:6], text[6:])
+    try:
+        if parts is None:
+            raise ValueError
+        return date(int(parts[0]), int(parts[1]), int(parts[2]))
+    except ValueError:
+        raise RowError(name, f"is not a date: {text!r}") from None
+
+
+def _amount(row: Mapping[str, Any], name: str, per_ten_thousand: str) -> float:
+    """An amount in 万元 (ten thousand yuan): the standard's column, or one in yuan."""
+    for header, scale in ((per_ten_thousand, 1.0), (name + "(元)", 1e-4), (name, 1.0)):
+        value = row.get(header)
+        if value is None or not str(value).strip():
+            continue
+        try:
+            return float(str(value).replace(",", "")) * scale
+        except ValueError:
+            raise RowError(header, f"is not an amount: {value!r}") from None
+    return 0.0
+
+
+def stable_id(prefix: str, *parts: str) -> str:
+    """A record id that the same published decision always gets."""
+    digest = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:24]
+    return f"{prefix}:{digest}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Parties
+
+
+# 证件类型 as publishers write it, and the document each names.
+DOCUMENTS: dict[str, IdType] = {
+    "身份证": IdType.RESIDENT_ID,
+    "居民身份证": IdType.RESIDENT_ID,
+    "护照": IdType.PASSPORT,
+    "外国护照": IdType.PASSPORT,
+    "港澳居民来往内地通行证": IdType.MAINLAND_TRAVEL_PERMIT,
+    "台湾居民来往大陆通行证": IdType.MAINLAND_TRAVEL_PERMIT,
+    "港澳居民居住证": IdType.HK_MACAO_PERMIT,
+    "台湾居民居住证": IdType.TAIWAN_PERMIT,
+}
+
+
+def _document(row: Mapping[str, Any]) -> IdType:
+    """The document a row's person is identified by (a resident identity card when unsaid)."""
+    shown = _optional(row, "证件类型")
+    if shown is None:
+        return IdType.RESIDENT_ID
+    found = DOCUMENTS.get(re.sub(r"\s+", "", shown))
+    if found is None:
+        known = "、".join(DOCUMENTS)
+        raise RowError("证件类型", f"{shown} is not a document credgraph knows ({known})")
+    return found
+
+
+def _compact(number: str) -> str:
+    return number.upper().replace(" ", "").replace("-", "")
+
+
+@dataclass(frozen=True)
+class Party:
+    """Who a published row is about, as the row gives it."""
+
+    name: str
+    person: bool
+    number: str | None  # as published: whole, masked, an organisation code, or missing
+    column: str  # the column the number came from
+    id_type: IdType = IdType.RESIDENT_ID  # a person's document
+
+    def key(self) -> str | None:
+        """The registry key when the row gives a whole number; None when it must be matched (a
+        masked number, an organisation code, or a passport, whose issuing country the national
+        layouts do not give)."""
+        if self.number is None or "*" in self.number:
+            return None
+        compact = _compact(self.number)
+        if self.person and self.id_type is not IdType.RESIDENT_ID:
+            if self.id_type is IdType.PASSPORT:
+                return None
+            try:
+                return parse_person_id(self.number, self.id_type).key
+            except IdentifierError as exc:
+                raise RowError(self.column, str(exc)) from None
+        try:
+            if len(compact) == 18 and not self.person:
+                return parse_uscc(compact).code
+            if len(compact) == 18:
+                return parse_id_number(compact)
+        except IdentifierError as exc:
+            raise RowError(self.column, str(exc)) from None
+        if self.person:
+            raise RowError(self.column, f"is not an identity number: {self.number!r}")
+        if len(compact) == 9:
+            return None  # an organisation code: matched with the name
+        raise RowError(self.column, f"is neither a USCC nor an organisation code: {self.number!r}")
+
+    def agrees(self, key: str) -> bool:
+        """Whether a registered party's key agrees with what the published number shows: the
+        same document, and every character the mask leaves."""
+        if self.number is None:
+            return False
+        shown = _compact(self.number)
+        if not self.person:
+            if ":" in key:
+                return False  # a company registered abroad has neither a USCC nor its code
+            if len(shown) == 9 and "*" not in shown:
+                return len(key) == 18 and key[8:17] == shown
+            return _unmasked(shown, key)
+        ident = person_id_of(key)
+        return ident.id_type is self.id_type and _unmasked(shown, ident.number)
+
+
+def _unmasked(shown: str, number: str) -> bool:
+    """Whether ``number`` has every character ``shown`` leaves unmasked (``*``), and its length."""
+    return len(shown) == len(number) and all(
+        c == "*" or c == k for c, k in zip(shown, number, strict=True)
+    )
+
+
+class Unmatched(RowError):
+    """A row whose party is not one registered party: kept out, with why."""
+
+
+def _unmatched(party: Party, candidates: int) -> Unmatched:
+    kind = "people" if party.person else "companies"
+    shown = party.number or "no number"
+    if candidates == 0:
+        detail = f"no registered {kind} named {party.name} agree with {shown}"
+    else:
+        detail = f"{candidates} registered {kind} named {party.name} agree with {shown}"
+    return Unmatched(party.column, f"not matched: {detail}; never attached to a guess")
+
+
+# ---------------------------------------------------------------------------------------------
+# The formats
+
+
+# Penalty types (处罚类别) that make a penalty serious whatever its amount.
+SERIOUS_PENALTIES = (
+    "吊销",
+    "责令停产停业",
+    "责令关闭",
+    "限制开展生产经营活动",
+    "限制从业",
+    "行政拘留",
+    "降低资质等级",
+)
+MINOR_PENALTIES = ("警告", "通报批评")
+LARGE_FINE = {False: 10.0, True: 1.0}  # 万元, by whether the party is a natural person
+PENALTY_SEVERITY = {
+    "serious": "ADMIN_PENALTY_SERIOUS",
+    "general": "ADMIN_PENALTY_GENERAL",
+    "minor": "ADMIN_PENALTY_MINOR",
+}
+
+
+def penalty_severity(kinds: str, fine: float, person: bool) -> str:
+    """``serious``, ``general`` or ``minor`` from the penalty types and the amount (万元)."""
+    if any(word in kinds for word in SERIOUS_PENALTIES) or fine >= LARGE_FINE[person]:
+        return "serious"
+    plain = re.sub(r"[、,，;；/\s]+", "", kinds)
+    for word in MINOR_PENALTIES:
+        plain = plain.replace(word, "")
+    return "minor" if not plain and fine == 0 else "general"
+
+
+def _publicity_party(row: Mapping[str, Any]) -> Party:
+    """The party of a double-publicity row: a natural person (by 证件类型 and 证件号码), or an
+    organisation or individual business (by its USCC)."""
+    name = _required(row, "行政相对人名称")
+    category = _optional(row, "行政相对人类别") or ""
+    code = _optional(row, "统一社会信用代码", "行政相对人代码_1(统一社会信用代码)")
+    person = "自然人" in category or (code is None and _optional(row, "证件号码") is not None)
+    if person:
+        return Party(name, True, _optional(row, "证件号码"), "证件号码", _document(row))
+    return Party(name, False, code, "统一社会信用代码")
+
+
+def _penalty(row: Mapping[str, Any], source: str) -> tuple[Party, Row]:
+    party = _publicity_party(row)
+    person = party.person
+    number = _required(row, "行政处罚决定书文号")
+    authority = _required(row, "处罚机关")
+    kinds = _required(row, "处罚类别")
+    fine = _amount(row, "罚款金额", "罚款金额(万元)") + _amount(
+        row, "没收违法所得、没收非法财物的金额", "没收违法所得、没收非法财物的金额(万元)"
+    )
+    severity = penalty_severity(kinds, fine, person)
+    conduct = [t for t in (_optional(row, "违法行为类型"), _optional(row, "违法事实")) if t]
+    content = [t for t in (_optional(row, "处罚内容"),) if t]
+    if fine:
+        content.append(f"罚没金额 {fine:g} 万元")
+    basis = _optional(row, "处罚依据")
+    if basis:
+        content.append(f"依据：{basis}")
+    unit = _optional(row, "数据来源单位")
+    return party, {
+        "type": "record",
+        "record_id": stable_id("SGS", authority, number),
+        "authority": authority,
+        "case_number": number,
+        "category": "administrative",
+        "code": PENALTY_SEVERITY[severity],
+        "polarity": "warning",
+        "severity": severity,
+        "decided_on": _day(row, "处罚决定日期").isoformat(),  # type: ignore[union-attr]
+        "description": "；".join(conduct) or None,
+        "penalty": "；".join(content) or None,
+        "source": f"{source} · {unit}" if unit else source,
+    }
+
+
+# 当前状态 of a licence in force: the standard's code 1, or the word.
+IN_FORCE = ("1", "有效", "正常")
+
+
+def _licence(row: Mapping[str, Any], source: str) -> tuple[Party, Row]:
+    party = _publicity_party(row)
+    number = _required(row, "行政许可决定文书号", "许可编号")
+    authority = _required(row, "许可机关")
+    state = _optional(row, "当前状态")
+    if state is not None and state not in IN_FORCE:
+        raise RowError(
+            "当前状态",
+            f"the licence is not in force ({state}); only licences in force are imported",
+        )
+    decided = _day(row, "许可决定日期")
+    start = _day(row, "有效期自", required=False)
+    until = _day(row, "有效期至", required=False)
+    if until is not None and until < date.today():
+        raise RowError("有效期至", f"the licence expired on {until.isoformat()}")
+    certificate = _optional(row, "许可证书名称")
+    serial = _optional(row, "许可编号")
+    if certificate and serial:
+        certificate = f"{certificate}（{serial}）"
+    kind = _labelled("许可类别", _optional(row, "许可类别"))
+    term = None
+    if start or until:
+        begins = start.isoformat() if start else "…"
+        term = f"有效期 {begins} 至 {until.isoformat() if until else '长期'}"
+    parts = [
+        _optional(row, "行政许可决定文书名称"),
+        certificate,
+        kind,
+        _optional(row, "许可内容"),
+        term,
+    ]
+    unit = _optional(row, "数据来源单位")
+    assert decided is not None
+    return party, {
+        "type": "record",
+        "record_id": stable_id("SGSXK", authority, number),
+        "authority": authority,
+        "case_number": number,
+        "category": "administrative",
+        "code": "ADMINISTRATIVE_LICENCE",
+        "polarity": "good",
+        "severity": "minor",
+        "decided_on": decided.isoformat(),
+        "description": "；".join(p for p in parts if p) or None,
+        "penalty": None,
+        "source": f"{source} · {unit}" if unit else source,
+    }
+
+
+def _debtor(row: Mapping[str, Any], source: str) -> tuple[Party, Row]:
+    name = _required(row, "被执行人姓名/名称", "被执行人姓名", "被执行人名称", "姓名/名称")
+    column, number = _column(
+        row, "身份证号码/组织机构代码", "身份证号码", "组织机构代码", "证件号码"
+    )
+    shown = str(number).strip() if number is not None else None
+    person = _looks_personal(shown, column)
+    party = Party(name, person, shown, column)
+    court = _required(row, "执行法院")
+    case = _required(row, "案号")
+    published = _day(row, "发布时间", required=False)
+    filed = _day(row, "立案时间", required=published is None)
+    obligation = [
+        t
+        for t in (
+            _optional(row, "生效法律文书确定的义务"),
+            _labelled("履行情况", _optional(row, "被执行人的履行情况")),
+            _labelled("执行依据", _optional(row, "执行依据文号")),
+        )
+        if t
+    ]
+    return party, {
+        "type": "record",
+        "record_id": stable_id("SXBZXR", court, case),
+        "authority": court,
+        "case_number": case,
+        "category": "judicial",
+        "code": "JUDGMENT_DEFAULT",
+        "polarity": "warning",
+        "severity": "serious",
+        "decided_on": (published or filed).isoformat(),  # type: ignore[union-attr]
+        "description": _optional(row, "失信被执行人行为具体情形"),
+        "penalty": "；".join(obligation) or None,
+        "source": source,
+    }
+
+
+def _labelled(label: str, text: str | None) -> str | None:
+    return f"{label}：{text}" if text else None
+
+
+def _looks_personal(number: str | None, column: str) -> bool:
+    """A debtor is a person when the number is an identity number's shape (18 or 15 characters,
+    masked or not, not a USCC) or the column says so; an organisation code is 9 characters."""
+    if column in ("身份证号码",):
+        return True
+    if column in ("组织机构代码",):
+        return False
+    if number is None:
+        return False
+    compact = number.upper().replace(" ", "").replace("-", "")
+    if len(compact) == 9:
+        return False
+    if len(compact) == 18 and "*" not in compact:
+        try:
+            parse_id_number(compact)
+            return True
+        except IdentifierError:
+            return False
+    return "*" in compact or len(compact) == 15
+
+
+CONVERTERS: dict[NationalFormat, Callable[[Mapping[str, Any], str], tuple[Party, Row]]] = {
+    NationalFormat.SHUANGGONGSHI_PENALTY: _penalty,
+    NationalFormat.SHUANGGONGSHI_LICENCE: _licence,
+    NationalFormat.DISHONEST_DEBTORS: _debtor,
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# A file, converted
+
+
+async def convert(graph: Graph, path: Path, fmt: NationalFormat) -> list[Line]:
+    """Every row of ``path`` as a ``record`` row of our format, or the reason it is not one,
+    with its line; masked parties are matched against the registry."""
+    converted: list[tuple[int, Party | None, Row | LineProblem]] = []
+    for line, row in read_table(path):
+        try:
+            party, record = CONVERTERS[fmt](row, path.name)
+            key = party.key()
+        except RowError as exc:
+            converted.append(
+                (line, None, LineProblem(f"{exc.field}: {exc.reason}", _shown(row), "record"))
+            )
+            continue
+        if key is not None:
+            converted.append((line, None, {**record, "subject": key}))
+        else:
+            converted.append((line, party, record))
+    people = [p.name for _, p, _ in converted if p is not None and p.person]
+    companies = [p.name for _, p, _ in converted if p is not None and not p.person]
+    named = {
+        True: await matching.people_named(graph, people) if people else {},
+        False: await matching.companies_named(graph, companies) if companies else {},
+    }
+    lines: list[Line] = []
+    for line, found, result in converted:
+        if found is None or isinstance(result, LineProblem):
+            lines.append((line, result))
+            continue
+        party, record = found, result
+        agreeing = [k for k in named[party.person].get(party.name, ()) if party.agrees(k)]
+        if len(agreeing) == 1:
+            lines.append((line, {**record, "subject": agreeing[0]}))
+        else:
+            problem = _unmatched(party, len(agreeing))
+            text = f"{problem.field}: {problem.reason}"
+            lines.append(
+                (
+                    line,
+                    LineProblem(
+                        text,
+                        _shown(record | {"party": party.name, "number": party.number}),
+                        "record",
+                    ),
+                )
+            )
+    return lines
+
+
+def _shown(row: Mapping[str, Any]) -> str:
+    return "; ".join(f"{k}={v}" for k, v in row.items() if v is not None)[:1000]
