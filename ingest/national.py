@@ -30,8 +30,8 @@ How a row maps (``PENALTY_SEVERITY`` and the functions below are the whole of it
   penalising authority and the decision's number, so publishing the same decision again changes
   nothing; its date is the decision's.
 - A licence in force is an ``administrative`` ``good`` record, ``ADMINISTRATIVE_LICENCE``
-  (``minor``; no scheme has a rule of its own for it, so the fallback for good records scores
-  it, under the cap on positive points), of the licensing authority and the decision's number,
+  (``minor``; the schemes' rules E-GOOD-009 and I-GOOD-010 count it for 36 months, a typical
+  licence term), of the licensing authority and the decision's number,
   dated by the decision; its certificate, kind, content and term are its description. A
   licence no longer in force (当前状态 other than 1/有效, or 有效期至 passed) is rejected with
   that reason: it is no good record.

@@ -119,7 +119,7 @@ def contributions(score: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 def test_scores_person_with_propagation_from_the_company(api: TestClient) -> None:
     score = data(api, SCORE, u=uscc(999), n=P1, asOf=AS_OF)["person"]["score"]
-    assert score["scheme"] == {"id": "individual", "version": "2026.1"}
+    assert score["scheme"] == {"id": "individual", "version": "2026.2"}
     parts = contributions(score)
     assert parts["S-P1"]["points"] == 10 and parts["S-P1"]["rule"]["id"] == "I-GOOD-002"
     assert parts["S-P2"]["points"] == -10 and parts["S-P2"]["expiresOn"] == "2027-01-15"

@@ -72,7 +72,7 @@ def test_engine_own_records_points_expiry_and_status() -> None:
         "travel_abroad",
         "government_procurement",
     }
-    assert all(c.scheme_version == "2026.1" for c in score.contributions)
+    assert all(c.scheme_version == "2026.2" for c in score.contributions)
 
 
 def test_engine_levels_privileges_and_blacklist_by_level() -> None:
