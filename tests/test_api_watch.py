@@ -93,6 +93,18 @@ def test_keys_cli_lists_without_secrets_and_revokes(
         ["keys", "create", "--role", "subject", "--name", "x", "--subject", uscc(659)], env
     )
     assert unknown.returncode == 1 and "holds no person or company" in unknown.stderr
+    # Any party's key binds a subject key; it is checked before the graph is asked.
+    abroad = run(
+        ["keys", "create", "--role", "subject", "--name", "x", "--subject", "passport:us:E9000001"],
+        env,
+    )
+    assert abroad.returncode == 1
+    assert "holds no person or company passport:US:E9000001" in abroad.stderr
+    nowhere = run(
+        ["keys", "create", "--role", "subject", "--name", "x", "--subject", "passport:XX:E9000001"],
+        env,
+    )
+    assert nowhere.returncode == 1 and "--subject: not a party's key: nationality" in nowhere.stderr
 
 
 def test_bad_keys_get_401_and_no_key_is_public(api: TestClient, keys: dict[str, str]) -> None:

@@ -319,3 +319,39 @@ def test_the_audit_log_masks_a_passport_holders_number(env: dict[str, Any]) -> N
     subjects = {s for e in entries for s in e["node"]["subjects"]}
     assert "passport:US:*****5678" in subjects
     assert not any(ALICE_NUMBER in s for s in subjects)
+
+
+def test_masks_hold_for_other_documents_under_concurrent_mixed_roles(
+    env: dict[str, Any],
+) -> None:
+    """40 requests, 20 at once, of four roles, each asking for the officers of a Hong Kong
+    company under two aliases: every answer is the one its role gets alone."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    query = (
+        '{ a: company(key: "HK:2345678") { officers { person { idNumber idType nationality } } } '
+        '  b: company(key: "HK:2345678") { officers { person { idNumber } } } }'
+    )
+    masked = "*****" + ALICE_NUMBER[-4:]
+    roles = ["relying_party", "investigator", None, "alice"] * 10
+
+    def ask(role: str | None) -> tuple[str | None, Any]:
+        body = call(env, role, query)
+        if body.get("data") is None or body["data"]["a"] is None:
+            return role, body.get("errors", [{}])[0].get("message")
+        return role, (body["data"]["a"]["officers"], body["data"]["b"]["officers"])
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        seen = list(pool.map(ask, roles))
+
+    def officers(number: str) -> tuple[list[Any], list[Any]]:
+        whole = {"idNumber": number, "idType": "PASSPORT", "nationality": "US"}
+        return [{"person": whole}], [{"person": {"idNumber": number}}]
+
+    for role, answer in seen:
+        if role is None:
+            assert isinstance(answer, str) and "needs the role" in answer, answer
+        elif role == "relying_party":
+            assert answer == officers(masked), answer
+        else:
+            assert answer == officers(ALICE_NUMBER), (role, answer)
