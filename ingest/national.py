@@ -54,23 +54,20 @@ as the publisher named it.
 
 from __future__ import annotations
 
-import csv
-import hashlib
-import io
 import re
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
-from datetime import date, datetime
+from collections.abc import Callable, Mapping
+from datetime import date
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 from graph.driver import Graph
-from graph.identifiers import IdentifierError, parse_id_number, parse_uscc
-from graph.parties import IdType, parse_person_id, person_id_of
+from graph.identifiers import IdentifierError, parse_id_number
 from graph.repositories import matching
 from graph.rows import RowError
-from ingest.readers import ImportFileError, LineProblem
+from ingest.listed import Party, document, unmatched
+from ingest.readers import LineProblem
+from ingest.tables import amount, column, day, optional, read_table, required, stable_id
 
 Row = dict[str, Any]
 Line = tuple[int, Row | LineProblem]
@@ -80,257 +77,6 @@ class NationalFormat(StrEnum):
     SHUANGGONGSHI_PENALTY = "shuanggongshi-penalty"
     SHUANGGONGSHI_LICENCE = "shuanggongshi-licence"
     DISHONEST_DEBTORS = "dishonest-debtors"
-
-
-# ---------------------------------------------------------------------------------------------
-# Tables: CSV in UTF-8 or GB18030, or the first sheet of an XLSX file; the first row is the header.
-
-
-def _header(name: Any) -> str:
-    """A header as published, made comparable: no spaces, ASCII parentheses."""
-    text = str(name or "").strip().replace("（", "(").replace("）", ")")
-    return re.sub(r"\s+", "", text)
-
-
-def _cell(value: Any) -> Any:
-    if isinstance(value, str):
-        value = value.strip()
-        return value or None
-    return value
-
-
-def read_table(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    """Every non-blank row of a CSV or XLSX table, by its published header, with its line."""
-    if not path.is_file():
-        raise ImportFileError(f"{path}: no such file")
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        yield from _read_csv(path)
-    elif suffix in (".xlsx", ".xlsm"):
-        yield from _read_xlsx(path)
-    else:
-        raise ImportFileError(f"{path}: a national format is read from .csv or .xlsx")
-
-
-def _decoded(path: Path) -> str:
-    raw = path.read_bytes()
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return raw.decode("gb18030")
-    except UnicodeDecodeError:
-        raise ImportFileError(f"{path}: the file is neither UTF-8 nor GB18030 text") from None
-
-
-def _read_csv(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    reader = csv.reader(io.StringIO(_decoded(path), newline=""))
-    try:
-        header = [_header(name) for name in next(reader)]
-    except StopIteration:
-        return
-    for cells in reader:
-        if not any(cell.strip() for cell in cells):
-            continue
-        yield reader.line_num, dict(zip(header, (_cell(c) for c in cells), strict=False))
-
-
-def _read_xlsx(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    import openpyxl
-
-    try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises several kinds for a file that is not a workbook
-        raise ImportFileError(f"{path}: not a readable XLSX workbook ({exc})") from None
-    try:
-        rows = book.worksheets[0].iter_rows(values_only=True)
-        header = [_header(name) for name in next(rows, ())]
-        for number, cells in enumerate(rows, start=2):
-            values = [_cell(c) for c in cells]
-            if all(v is None for v in values):
-                continue
-            yield number, dict(zip(header, values, strict=False))
-    finally:
-        book.close()
-
-
-# ---------------------------------------------------------------------------------------------
-# Cells
-
-
-def _column(row: Mapping[str, Any], *names: str) -> tuple[str, Any]:
-    """The first of the header ``names`` that the table has, and its value."""
-    for name in names:
-        if name in row:
-            return name, row[name]
-    return names[0], None
-
-
-def _required(row: Mapping[str, Any], *names: str) -> str:
-    name, value = _column(row, *names)
-    if value is None or not str(value).strip():
-        raise RowError(name, "is required")
-    return str(value).strip()
-
-
-def _optional(row: Mapping[str, Any], *names: str) -> str | None:
-    _, value = _column(row, *names)
-    return str(value).strip() if value is not None and str(value).strip() else None
-
-
-_DAY = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[ T].*)?$")
-
-
-def _day(row: Mapping[str, Any], *names: str, required: bool = True) -> date | None:
-    """A date as publishers write it: 2023-05-01, 2023/5/1, 2023年5月1日, 20230501, or a
-    spreadsheet date."""
-    name, value = _column(row, *names)
-    if value is None:
-        if required:
-            raise RowError(name, "is required")
-        return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    text = str(value).strip()
-    match = _DAY.match(text)
-    parts = match.groups() if match else None
-    if parts is None and re.fullmatch(r"\d{8}", text):
-        parts = (text[:4], text[4:6], text[6:])
-    try:
-        if parts is None:
-            raise ValueError
-        return date(int(parts[0]), int(parts[1]), int(parts[2]))
-    except ValueError:
-        raise RowError(name, f"is not a date: {text!r}") from None
-
-
-def _amount(row: Mapping[str, Any], name: str, per_ten_thousand: str) -> float:
-    """An amount in 万元 (ten thousand yuan): the standard's column, or one in yuan."""
-    for header, scale in ((per_ten_thousand, 1.0), (name + "(元)", 1e-4), (name, 1.0)):
-        value = row.get(header)
-        if value is None or not str(value).strip():
-            continue
-        try:
-            return float(str(value).replace(",", "")) * scale
-        except ValueError:
-            raise RowError(header, f"is not an amount: {value!r}") from None
-    return 0.0
-
-
-def stable_id(prefix: str, *parts: str) -> str:
-    """A record id that the same published decision always gets."""
-    digest = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:24]
-    return f"{prefix}:{digest}"
-
-
-# ---------------------------------------------------------------------------------------------
-# Parties
-
-
-# 证件类型 as publishers write it, and the document each names.
-DOCUMENTS: dict[str, IdType] = {
-    "身份证": IdType.RESIDENT_ID,
-    "居民身份证": IdType.RESIDENT_ID,
-    "护照": IdType.PASSPORT,
-    "外国护照": IdType.PASSPORT,
-    "港澳居民来往内地通行证": IdType.MAINLAND_TRAVEL_PERMIT,
-    "台湾居民来往大陆通行证": IdType.MAINLAND_TRAVEL_PERMIT,
-    "港澳居民居住证": IdType.HK_MACAO_PERMIT,
-    "台湾居民居住证": IdType.TAIWAN_PERMIT,
-}
-
-
-def _document(row: Mapping[str, Any]) -> IdType:
-    """The document a row's person is identified by (a resident identity card when unsaid)."""
-    shown = _optional(row, "证件类型")
-    if shown is None:
-        return IdType.RESIDENT_ID
-    found = DOCUMENTS.get(re.sub(r"\s+", "", shown))
-    if found is None:
-        known = "、".join(DOCUMENTS)
-        raise RowError("证件类型", f"{shown} is not a document credgraph knows ({known})")
-    return found
-
-
-def _compact(number: str) -> str:
-    return number.upper().replace(" ", "").replace("-", "")
-
-
-@dataclass(frozen=True)
-class Party:
-    """Who a published row is about, as the row gives it."""
-
-    name: str
-    person: bool
-    number: str | None  # as published: whole, masked, an organisation code, or missing
-    column: str  # the column the number came from
-    id_type: IdType = IdType.RESIDENT_ID  # a person's document
-
-    def key(self) -> str | None:
-        """The registry key when the row gives a whole number; None when it must be matched (a
-        masked number, an organisation code, or a passport, whose issuing country the national
-        layouts do not give)."""
-        if self.number is None or "*" in self.number:
-            return None
-        compact = _compact(self.number)
-        if self.person and self.id_type is not IdType.RESIDENT_ID:
-            if self.id_type is IdType.PASSPORT:
-                return None
-            try:
-                return parse_person_id(self.number, self.id_type).key
-            except IdentifierError as exc:
-                raise RowError(self.column, str(exc)) from None
-        try:
-            if len(compact) == 18 and not self.person:
-                return parse_uscc(compact).code
-            if len(compact) == 18:
-                return parse_id_number(compact)
-        except IdentifierError as exc:
-            raise RowError(self.column, str(exc)) from None
-        if self.person:
-            raise RowError(self.column, f"is not an identity number: {self.number!r}")
-        if len(compact) == 9:
-            return None  # an organisation code: matched with the name
-        raise RowError(self.column, f"is neither a USCC nor an organisation code: {self.number!r}")
-
-    def agrees(self, key: str) -> bool:
-        """Whether a registered party's key agrees with what the published number shows: the
-        same document, and every character the mask leaves."""
-        if self.number is None:
-            return False
-        shown = _compact(self.number)
-        if not self.person:
-            if ":" in key:
-                return False  # a company registered abroad has neither a USCC nor its code
-            if len(shown) == 9 and "*" not in shown:
-                return len(key) == 18 and key[8:17] == shown
-            return _unmasked(shown, key)
-        ident = person_id_of(key)
-        return ident.id_type is self.id_type and _unmasked(shown, ident.number)
-
-
-def _unmasked(shown: str, number: str) -> bool:
-    """Whether ``number`` has every character ``shown`` leaves unmasked (``*``), and its length."""
-    return len(shown) == len(number) and all(
-        c == "*" or c == k for c, k in zip(shown, number, strict=True)
-    )
-
-
-class Unmatched(RowError):
-    """A row whose party is not one registered party: kept out, with why."""
-
-
-def _unmatched(party: Party, candidates: int) -> Unmatched:
-    kind = "people" if party.person else "companies"
-    shown = party.number or "no number"
-    if candidates == 0:
-        detail = f"no registered {kind} named {party.name} agree with {shown}"
-    else:
-        detail = f"{candidates} registered {kind} named {party.name} agree with {shown}"
-    return Unmatched(party.column, f"not matched: {detail}; never attached to a guess")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -369,33 +115,33 @@ def penalty_severity(kinds: str, fine: float, person: bool) -> str:
 def _publicity_party(row: Mapping[str, Any]) -> Party:
     """The party of a double-publicity row: a natural person (by 证件类型 and 证件号码), or an
     organisation or individual business (by its USCC)."""
-    name = _required(row, "行政相对人名称")
-    category = _optional(row, "行政相对人类别") or ""
-    code = _optional(row, "统一社会信用代码", "行政相对人代码_1(统一社会信用代码)")
-    person = "自然人" in category or (code is None and _optional(row, "证件号码") is not None)
+    name = required(row, "行政相对人名称")
+    category = optional(row, "行政相对人类别") or ""
+    code = optional(row, "统一社会信用代码", "行政相对人代码_1(统一社会信用代码)")
+    person = "自然人" in category or (code is None and optional(row, "证件号码") is not None)
     if person:
-        return Party(name, True, _optional(row, "证件号码"), "证件号码", _document(row))
+        return Party(name, True, optional(row, "证件号码"), "证件号码", document(row))
     return Party(name, False, code, "统一社会信用代码")
 
 
 def _penalty(row: Mapping[str, Any], source: str) -> tuple[Party, Row]:
     party = _publicity_party(row)
     person = party.person
-    number = _required(row, "行政处罚决定书文号")
-    authority = _required(row, "处罚机关")
-    kinds = _required(row, "处罚类别")
-    fine = _amount(row, "罚款金额", "罚款金额(万元)") + _amount(
+    number = required(row, "行政处罚决定书文号")
+    authority = required(row, "处罚机关")
+    kinds = required(row, "处罚类别")
+    fine = amount(row, "罚款金额", "罚款金额(万元)") + amount(
         row, "没收违法所得、没收非法财物的金额", "没收违法所得、没收非法财物的金额(万元)"
     )
     severity = penalty_severity(kinds, fine, person)
-    conduct = [t for t in (_optional(row, "违法行为类型"), _optional(row, "违法事实")) if t]
-    content = [t for t in (_optional(row, "处罚内容"),) if t]
+    conduct = [t for t in (optional(row, "违法行为类型"), optional(row, "违法事实")) if t]
+    content = [t for t in (optional(row, "处罚内容"),) if t]
     if fine:
         content.append(f"罚没金额 {fine:g} 万元")
-    basis = _optional(row, "处罚依据")
+    basis = optional(row, "处罚依据")
     if basis:
         content.append(f"依据：{basis}")
-    unit = _optional(row, "数据来源单位")
+    unit = optional(row, "数据来源单位")
     return party, {
         "type": "record",
         "record_id": stable_id("SGS", authority, number),
@@ -405,7 +151,7 @@ def _penalty(row: Mapping[str, Any], source: str) -> tuple[Party, Row]:
         "code": PENALTY_SEVERITY[severity],
         "polarity": "warning",
         "severity": severity,
-        "decided_on": _day(row, "处罚决定日期").isoformat(),  # type: ignore[union-attr]
+        "decided_on": day(row, "处罚决定日期").isoformat(),  # type: ignore[union-attr]
         "description": "；".join(conduct) or None,
         "penalty": "；".join(content) or None,
         "source": f"{source} · {unit}" if unit else source,
@@ -418,36 +164,36 @@ IN_FORCE = ("1", "有效", "正常")
 
 def _licence(row: Mapping[str, Any], source: str) -> tuple[Party, Row]:
     party = _publicity_party(row)
-    number = _required(row, "行政许可决定文书号", "许可编号")
-    authority = _required(row, "许可机关")
-    state = _optional(row, "当前状态")
+    number = required(row, "行政许可决定文书号", "许可编号")
+    authority = required(row, "许可机关")
+    state = optional(row, "当前状态")
     if state is not None and state not in IN_FORCE:
         raise RowError(
             "当前状态",
             f"the licence is not in force ({state}); only licences in force are imported",
         )
-    decided = _day(row, "许可决定日期")
-    start = _day(row, "有效期自", required=False)
-    until = _day(row, "有效期至", required=False)
+    decided = day(row, "许可决定日期")
+    start = day(row, "有效期自", required=False)
+    until = day(row, "有效期至", required=False)
     if until is not None and until < date.today():
         raise RowError("有效期至", f"the licence expired on {until.isoformat()}")
-    certificate = _optional(row, "许可证书名称")
-    serial = _optional(row, "许可编号")
+    certificate = optional(row, "许可证书名称")
+    serial = optional(row, "许可编号")
     if certificate and serial:
         certificate = f"{certificate}（{serial}）"
-    kind = _labelled("许可类别", _optional(row, "许可类别"))
+    kind = _labelled("许可类别", optional(row, "许可类别"))
     term = None
     if start or until:
         begins = start.isoformat() if start else "…"
         term = f"有效期 {begins} 至 {until.isoformat() if until else '长期'}"
     parts = [
-        _optional(row, "行政许可决定文书名称"),
+        optional(row, "行政许可决定文书名称"),
         certificate,
         kind,
-        _optional(row, "许可内容"),
+        optional(row, "许可内容"),
         term,
     ]
-    unit = _optional(row, "数据来源单位")
+    unit = optional(row, "数据来源单位")
     assert decided is not None
     return party, {
         "type": "record",
@@ -466,23 +212,23 @@ def _licence(row: Mapping[str, Any], source: str) -> tuple[Party, Row]:
 
 
 def _debtor(row: Mapping[str, Any], source: str) -> tuple[Party, Row]:
-    name = _required(row, "被执行人姓名/名称", "被执行人姓名", "被执行人名称", "姓名/名称")
-    column, number = _column(
+    name = required(row, "被执行人姓名/名称", "被执行人姓名", "被执行人名称", "姓名/名称")
+    header, number = column(
         row, "身份证号码/组织机构代码", "身份证号码", "组织机构代码", "证件号码"
     )
     shown = str(number).strip() if number is not None else None
-    person = _looks_personal(shown, column)
-    party = Party(name, person, shown, column)
-    court = _required(row, "执行法院")
-    case = _required(row, "案号")
-    published = _day(row, "发布时间", required=False)
-    filed = _day(row, "立案时间", required=published is None)
+    person = _looks_personal(shown, header)
+    party = Party(name, person, shown, header)
+    court = required(row, "执行法院")
+    case = required(row, "案号")
+    published = day(row, "发布时间", required=False)
+    filed = day(row, "立案时间", required=published is None)
     obligation = [
         t
         for t in (
-            _optional(row, "生效法律文书确定的义务"),
-            _labelled("履行情况", _optional(row, "被执行人的履行情况")),
-            _labelled("执行依据", _optional(row, "执行依据文号")),
+            optional(row, "生效法律文书确定的义务"),
+            _labelled("履行情况", optional(row, "被执行人的履行情况")),
+            _labelled("执行依据", optional(row, "执行依据文号")),
         )
         if t
     ]
@@ -496,7 +242,7 @@ def _debtor(row: Mapping[str, Any], source: str) -> tuple[Party, Row]:
         "polarity": "warning",
         "severity": "serious",
         "decided_on": (published or filed).isoformat(),  # type: ignore[union-attr]
-        "description": _optional(row, "失信被执行人行为具体情形"),
+        "description": optional(row, "失信被执行人行为具体情形"),
         "penalty": "；".join(obligation) or None,
         "source": source,
     }
@@ -571,7 +317,7 @@ async def convert(graph: Graph, path: Path, fmt: NationalFormat) -> list[Line]:
         if len(agreeing) == 1:
             lines.append((line, {**record, "subject": agreeing[0]}))
         else:
-            problem = _unmatched(party, len(agreeing))
+            problem = unmatched(party, len(agreeing))
             text = f"{problem.field}: {problem.reason}"
             lines.append(
                 (

@@ -20,7 +20,9 @@ from graph.parties import IdType
 from graph.rows import RowError
 from ingest import national
 from ingest.importer import Importer, ImportReport
-from ingest.national import NationalFormat, Party, penalty_severity, read_table
+from ingest.listed import Party, document
+from ingest.national import NationalFormat, penalty_severity
+from ingest.tables import day, read_table
 
 SAMPLES = Path(__file__).resolve().parent.parent / "ingest" / "samples"
 PENALTIES = SAMPLES / "shuanggongshi-penalty.csv"
@@ -234,7 +236,7 @@ def test_a_whole_number_names_the_party_and_a_bad_one_says_which_column() -> Non
 )
 def test_dates_as_publishers_write_them(text: str) -> None:
     row = {"处罚决定日期": text}
-    assert national._day(row, "处罚决定日期") == date(2024, 3, 18)
+    assert day(row, "处罚决定日期") == date(2024, 3, 18)
 
 
 def test_a_missing_column_is_named(tmp_path: Path) -> None:
@@ -289,5 +291,5 @@ def test_a_document_type_names_the_key_or_the_candidates() -> None:
     resident = Party("王建国", True, "330102********4318", "证件号码")
     assert not resident.agrees("hk_macao_permit:810000197804120351")
     with pytest.raises(RowError) as bad:
-        national._document({"证件类型": "外国人永久居留身份证"})
+        document({"证件类型": "外国人永久居留身份证"})
     assert bad.value.field == "证件类型" and "is not a document credgraph knows" in bad.value.reason
