@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
 from datetime import date
 from importlib.metadata import PackageNotFoundError, version
 from typing import Annotated
@@ -26,7 +25,7 @@ from api.resolvers import auditing, investigation, watching
 from api.resolvers import disputes as dispute_resolvers
 from api.resolvers.eligibility import decide_eligibility
 from api.resolvers.lookups import find_person
-from api.resolvers.watching import WatchEntry, WatchEvent
+from api.resolvers.watching import WatchEntry
 from api.types.company import CompanyType
 from api.types.eligibility import Eligibility
 from api.types.enums import IdType, RelType, SearchKind
@@ -399,16 +398,3 @@ class Query:
         self, info: Info, first: int | None = 50, after: str | None = None
     ) -> list[auditing.FileRead]:
         return await auditing.who_looked(info, first, after)
-
-
-@strawberry.type(description="Live events over graphql-transport-ws on /graphql.")
-class Subscription:
-    @strawberry.subscription(
-        description="Events of the entities the caller's key watches, from now on: a new "
-        "record, a level change, a move onto or off a blacklist. Needs an API key (send it as "
-        "`Authorization` in the connection_init payload).",
-        permission_classes=[needs(Can.WATCH)],
-    )
-    async def watch_events(self, info: Info) -> AsyncGenerator[WatchEvent, None]:
-        async for event in watching.events(info):
-            yield event

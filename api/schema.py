@@ -30,8 +30,9 @@ from api.cost import check_cost
 from api.errors import should_mask_error
 from api.mutations import Mutation
 from api.permissions import Inherited, fields_need
-from api.queries import Query, Subscription
+from api.queries import Query
 from api.read_audit import flush_reads
+from api.subscriptions import Subscription
 from api.types.company import CompanyType
 from api.types.person import PersonType
 from api.types.record import RecordType
