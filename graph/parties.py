@@ -43,6 +43,7 @@ class IdType(StrEnum):
     TAIWAN_PERMIT = "taiwan_permit"  # 台湾居民居住证: GB 11643, division 830000
     MAINLAND_TRAVEL_PERMIT = "mainland_travel_permit"  # 港澳/台湾居民来往内地(大陆)通行证
     PASSPORT = "passport"  # a foreign passport: its country and number
+    FOREIGN_PERMANENT_RESIDENT = "foreign_permanent_resident"  # 外国人永久居留身份证
 
 
 # The divisions a residence permit for Hong Kong, Macao or Taiwan residents carries.
@@ -54,6 +55,15 @@ PERMIT_DIVISIONS: dict[IdType, dict[str, str]] = {
 # 台湾居民来往大陆通行证: 8 digits, 10 on older permits.
 _TRAVEL_PERMIT = re.compile(r"^(?:[HM][0-9]{8}|[HM][0-9]{10}|[0-9]{8}|[0-9]{10})$")
 _PASSPORT = re.compile(r"^[A-Z0-9]{5,20}$")
+# 外国人永久居留身份证: since 2023, 9, the accepting province (2 digits), the nationality
+# (ISO 3166-1 numeric), the birth date, 3 digits and a GB 11643 check character; the 2017
+# edition, the nationality (ISO 3166-1 alpha-3) and 12 digits.
+_PERMANENT_RESIDENT_2017 = re.compile(r"^[A-Z]{3}[0-9]{12}$")
+_PROVINCES = frozenset(
+    {"11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37"}
+    | {"41", "42", "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64"}
+    | {"65"}
+)
 _REGISTRY_NUMBER = re.compile(r"^[A-Z0-9][A-Z0-9./-]{0,29}$")
 _HK_CR = re.compile(r"^[0-9]{7,8}$")  # Hong Kong Companies Registry number
 # Company registry or tax numbers whose format python-stdnum knows, by jurisdiction.
@@ -144,6 +154,31 @@ def _permit_number(value: str, id_type: IdType) -> str:
     return number
 
 
+def _permanent_resident(value: str) -> PersonId:
+    """A foreign permanent resident identity card (外国人永久居留身份证), with the nationality its
+    number gives."""
+    kind = IdType.FOREIGN_PERMANENT_RESIDENT
+    text = compact(value)
+    if _PERMANENT_RESIDENT_2017.match(text):
+        found = pycountry.countries.get(alpha_3=text[:3])
+        if found is None:
+            raise IdentifierError(f"{text[:3]} (characters 1-3) is no ISO 3166-1 alpha-3 code")
+        return PersonId(kind, text, found.alpha_2)
+    if len(text) == 18 and not text.startswith("9"):
+        raise IdentifierError(f"an 18-character {kind} number begins with 9")
+    if len(text) != 18:
+        raise IdentifierError(
+            f"a {kind} number has 18 characters (15 on cards of 2017: 3 letters, 12 digits)"
+        )
+    number, _ = gb11643(text, f"{kind} number", f"{kind} number")
+    if number[1:3] not in _PROVINCES:
+        raise IdentifierError(f"characters 2-3 of a {kind} number are a province, not {text[1:3]}")
+    found = pycountry.countries.get(numeric=number[3:6])
+    if found is None:
+        raise IdentifierError(f"{number[3:6]} (characters 4-6) is no ISO 3166-1 numeric code")
+    return PersonId(kind, number, found.alpha_2)
+
+
 def parse_person_id(
     number: str, id_type: str | IdType | None = None, nationality: str | None = None
 ) -> PersonId:
@@ -154,8 +189,15 @@ def parse_person_id(
     except ValueError:
         names = ", ".join(t.value for t in IdType)
         raise IdentifierError(f"id_type must be one of {names}") from None
+    if kind is IdType.FOREIGN_PERMANENT_RESIDENT:
+        card = _permanent_resident(number)
+        if nationality and country(nationality, "nationality") != card.nationality:
+            raise IdentifierError(
+                f"nationality: the card gives {card.nationality}, not {nationality.upper()}"
+            )
+        return card
     if kind is not IdType.PASSPORT and nationality:
-        raise IdentifierError("nationality is given with a passport only")
+        raise IdentifierError("nationality is given with a passport or permanent residence card")
     if kind is IdType.RESIDENT_ID:
         return PersonId(kind, parse_id_number(number))
     if kind in PERMIT_DIVISIONS:
@@ -270,6 +312,8 @@ def person_id_of(key: str) -> PersonId:
     if head == IdType.PASSPORT:
         nationality, _, number = rest.partition(":")
         return PersonId(IdType.PASSPORT, number, nationality)
+    if head == IdType.FOREIGN_PERMANENT_RESIDENT:
+        return _permanent_resident(rest)
     return PersonId(IdType(head), rest)
 
 

@@ -40,6 +40,8 @@ from scoring.catalogue import load_catalogue
 E = TypeVar("E", bound=StrEnum)
 
 ROW_TYPES = ("company", "person", "link", "record")
+# Documents that say their holder's nationality (a permanent residence card in its number).
+_NATIONAL_DOCUMENTS = (IdType.PASSPORT, IdType.FOREIGN_PERMANENT_RESIDENT)
 _PHONE = re.compile(r"^\+?[0-9][0-9\- ()]{4,24}$")
 _RECORD_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-:./]{0,63}$")
 _CODE = re.compile(r"^[A-Z][A-Z0-9_]{1,63}$")
@@ -282,8 +284,10 @@ def parse_person(raw: Mapping[str, Any], source: str | None = None) -> PersonInp
     out), and ``nationality`` for a passport."""
     id_type = _enum(raw, "id_type", IdType, IdType.RESIDENT_ID)
     nationality = _text(raw, "nationality", limit=40)
-    if nationality is not None and id_type is not IdType.PASSPORT:
-        raise RowError("nationality", f"is given with a passport only, not a {id_type}")
+    if nationality is not None and id_type not in _NATIONAL_DOCUMENTS:
+        raise RowError(
+            "nationality", f"is given with a passport or permanent residence card, not {id_type}"
+        )
     if nationality is None and id_type is IdType.PASSPORT:
         raise RowError("nationality", "is required with a passport (ISO 3166-1 alpha-2)")
     if nationality is not None:
@@ -294,7 +298,10 @@ def parse_person(raw: Mapping[str, Any], source: str | None = None) -> PersonInp
     try:
         person = parse_person_id(_required(raw, "id_number", limit=40), id_type, nationality)
     except IdentifierError as exc:
-        raise RowError("id_number", str(exc)) from None
+        message = str(exc)
+        if message.startswith("nationality: "):  # a card whose number says another
+            raise RowError("nationality", message.removeprefix("nationality: ")) from None
+        raise RowError("id_number", message) from None
     return PersonInput(
         id_number=person.key,
         name=_required(raw, "name", limit=100),

@@ -24,6 +24,8 @@ DOCUMENTS: dict[str, IdType] = {
     "台湾居民来往大陆通行证": IdType.MAINLAND_TRAVEL_PERMIT,
     "港澳居民居住证": IdType.HK_MACAO_PERMIT,
     "台湾居民居住证": IdType.TAIWAN_PERMIT,
+    "外国人永久居留身份证": IdType.FOREIGN_PERMANENT_RESIDENT,
+    "外国人永久居留证": IdType.FOREIGN_PERMANENT_RESIDENT,
 }
 
 

@@ -50,6 +50,8 @@ BOB_NUMBER = _permit("810000", "19780412", "035")
 BOB = f"hk_macao_permit:{BOB_NUMBER}"
 CHEN = f"taiwan_permit:{_permit('830000', '19820920', '018')}"
 WANG = id_number(801)  # a mainland resident, the operating company's legal representative
+CARD_NUMBER = _permit("944276", "19700228", "007")  # a permanent resident card: Guangdong, DE
+MUELLER = f"foreign_permanent_resident:{CARD_NUMBER}"
 NAMES = {
     OPCO: "深圳前海示例科技有限公司",
     WFOE: "示例信息技术(深圳)有限公司",
@@ -60,6 +62,7 @@ NAMES = {
     BOB: "陳大文",
     CHEN: "林志明",
     WANG: "王立新",
+    MUELLER: "Jonas Müller",
 }
 
 
@@ -87,6 +90,9 @@ def rows() -> list[dict[str, Any]]:
         person_row(0, id_type="taiwan_permit", id_number=CHEN.split(":")[1])
         | {"name": NAMES[CHEN]},
         person_row(801) | {"name": NAMES[WANG]},
+        person_row(0, id_type="foreign_permanent_resident", id_number=CARD_NUMBER)
+        | {"name": NAMES[MUELLER]},
+        link_row("OFFICER_OF", MUELLER, WFOE, role="general manager"),
         link_row("SHAREHOLDER_OF", WFOE, OPCO, stake=1),
         link_row("SHAREHOLDER_OF", HK, WFOE, stake=1),
         link_row("SHAREHOLDER_OF", KY, HK, stake=1),
@@ -248,6 +254,10 @@ def test_a_passport_holder_is_looked_up_and_masked_by_role(env: dict[str, Any]) 
         "HK_MACAO_PERMIT",
         "810000********" + BOB_NUMBER[-4:],
     )
+    # A permanent resident card says its holder's nationality in its number.
+    card = data(env, "relying_party", PERSON, n=MUELLER, name=NAMES[MUELLER])["person"]
+    assert (card["idType"], card["nationality"]) == ("FOREIGN_PERMANENT_RESIDENT", "DE")
+    assert card["idNumber"] == CARD_NUMBER[:6] + "********" + CARD_NUMBER[-4:]
     refused = call(env, "investigator", PERSON, n=ALICE_NUMBER, t="PASSPORT")
     assert refused["errors"][0]["message"].startswith("nationality: a passport needs")
 

@@ -291,5 +291,7 @@ def test_a_document_type_names_the_key_or_the_candidates() -> None:
     resident = Party("王建国", True, "330102********4318", "证件号码")
     assert not resident.agrees("hk_macao_permit:810000197804120351")
     with pytest.raises(RowError) as bad:
-        document({"证件类型": "外国人永久居留身份证"})
+        document({"证件类型": "军官证"})
     assert bad.value.field == "证件类型" and "is not a document credgraph knows" in bad.value.reason
+    card = document({"证件类型": " 外国人永久居留身份证 "})
+    assert card is IdType.FOREIGN_PERMANENT_RESIDENT

@@ -27,6 +27,7 @@ def _permit(division: str, born: str = "19900101", sequence: str = "123") -> str
 
 HK_PERMIT = _permit("810000")
 TW_PERMIT = _permit("830000", "19750615", "042")
+RESIDENT_CARD = _permit("931840", "19850612", "001")  # 2023 card: Shanghai, US (840)
 
 KEYS = {
     id_number(1): (PersonId, IdType.RESIDENT_ID),
@@ -35,6 +36,8 @@ KEYS = {
     "mainland_travel_permit:H12345678": (PersonId, IdType.MAINLAND_TRAVEL_PERMIT),
     "mainland_travel_permit:12345678": (PersonId, IdType.MAINLAND_TRAVEL_PERMIT),
     "passport:US:A1234567": (PersonId, IdType.PASSPORT),
+    f"foreign_permanent_resident:{RESIDENT_CARD}": (PersonId, IdType.FOREIGN_PERMANENT_RESIDENT),
+    "foreign_permanent_resident:GBR310806120012": (PersonId, IdType.FOREIGN_PERMANENT_RESIDENT),
     uscc(1): (CompanyId, "CN"),
     "HK:1234567": (CompanyId, "HK"),
     "KY:MC-123456": (CompanyId, "KY"),
@@ -70,6 +73,11 @@ def test_every_kind_of_party_has_a_key_that_parses_back(key: str) -> None:
          "check character is wrong"),
         ("mainland_travel_permit:X1234567", "H or M and 8 digits"),
         ("visa:123", "a key is a USCC"),
+        (f"foreign_permanent_resident:8{RESIDENT_CARD[1:]}", "begins with 9"),
+        (f"foreign_permanent_resident:{_permit('999840', '19850612', '001')}", "a province"),
+        (f"foreign_permanent_resident:{_permit('931999', '19850612', '001')}", "ISO 3166-1 numeric"),
+        ("foreign_permanent_resident:XYZ310806120012", "no ISO 3166-1 alpha-3"),
+        ("foreign_permanent_resident:GBR3108061200", "18 characters \\(15 on cards of 2017"),
     ],
 )  # fmt: skip
 def test_bad_keys_say_why(key: str, reason: str) -> None:
@@ -85,12 +93,18 @@ def test_import_fields_make_the_same_keys() -> None:
     assert parse_company_id("1234567", "hk").key == "HK:1234567"
     assert parse_company_id(uscc(3)).key == uscc(3)
     assert parse_company_id(uscc(3), "CN").key == uscc(3)
-    with pytest.raises(IdentifierError, match="nationality is given with a passport only"):
+    with pytest.raises(IdentifierError, match="given with a passport or permanent residence"):
         parse_person_id(id_number(2), "resident_id", "US")
     with pytest.raises(IdentifierError, match="id_type must be one of"):
         parse_person_id("123", "visa")
     with pytest.raises(IdentifierError, match="needs its nationality"):
         parse_person_id("A1234567", "passport")
+    # A permanent resident card says its holder's nationality: a different one is refused.
+    card = parse_person_id(RESIDENT_CARD, "foreign_permanent_resident", "us")
+    assert (card.key, card.nationality) == (f"foreign_permanent_resident:{RESIDENT_CARD}", "US")
+    assert parse_person_id("GBR310806120012", "foreign_permanent_resident").nationality == "GB"
+    with pytest.raises(IdentifierError, match="the card gives US, not GB"):
+        parse_person_id(RESIDENT_CARD, "foreign_permanent_resident", "GB")
 
 
 def test_other_numbers_are_masked_like_identity_numbers() -> None:
@@ -102,6 +116,9 @@ def test_other_numbers_are_masked_like_identity_numbers() -> None:
     assert parse_person_id("A1234567", "passport", "US").masked == "passport:US:****4567"
     assert parse_person_id("H12345678", "mainland_travel_permit").masked == (
         "mainland_travel_permit:*****5678"
+    )
+    assert parse_person_id(RESIDENT_CARD, "foreign_permanent_resident").masked == (
+        f"foreign_permanent_resident:931840********{RESIDENT_CARD[-4:]}"
     )
 
 

@@ -153,6 +153,8 @@ def test_a_company_row_registered_elsewhere_is_keyed_by_jurisdiction_and_number(
         ({"id_type": "TAIWAN_PERMIT", "id_number": _permit("830000")}, None),
         ({"id_type": "mainland_travel_permit", "id_number": "h12345678"}, None),
         ({"id_type": "passport", "id_number": "E1234 5678", "nationality": "us"}, None),
+        ({"id_type": "foreign_permanent_resident", "id_number": _permit("931840")}, None),
+        ({"id_type": "foreign_permanent_resident", "id_number": "gbr310806120012"}, None),
     ],
 )
 def test_a_person_row_is_keyed_by_its_document(extra: dict[str, Any], key: str | None) -> None:
@@ -173,7 +175,7 @@ def test_a_person_row_is_keyed_by_its_document(extra: dict[str, Any], key: str |
     ("extra", "field", "reason"),
     [
         ({"id_type": "passport", "id_number": "E12345678"}, "nationality", "is required"),
-        ({"id_number": "E12345678", "nationality": "US"}, "nationality", "passport only"),
+        ({"id_number": "E12345678", "nationality": "US"}, "nationality", "passport or perm"),
         ({"id_type": "passport", "id_number": "E1", "nationality": "US"}, "id_number", "5 to 20"),
         ({"id_type": "passport", "id_number": "E12345", "nationality": "XX"}, "nationality", ""),
         ({"id_type": "visa", "id_number": "E12345678"}, "id_type", "must be one of"),
@@ -181,6 +183,12 @@ def test_a_person_row_is_keyed_by_its_document(extra: dict[str, Any], key: str |
         # A permit's number is not a resident identity number, whatever its check character.
         ({"id_number": _permit("810000")}, "id_number", "residence permit of Hong Kong"),
         ({"id_type": "mainland_travel_permit", "id_number": "X1234567"}, "id_number", "H or M"),
+        (
+            {"id_type": "foreign_permanent_resident", "id_number": _permit("931840")}
+            | {"nationality": "GB"},
+            "nationality",
+            "the card gives US, not GB",
+        ),
     ],
 )
 def test_a_person_row_names_the_field_at_fault(

@@ -28,7 +28,8 @@ strawberry.enum(
     IdType,
     description="The document a person is identified by: a resident identity card, a residence "
     "permit of Hong Kong and Macao or of Taiwan residents, a mainland travel permit of those "
-    "residents, or a foreign passport.",
+    "residents, a foreign passport, or a foreign permanent resident identity card "
+    "(外国人永久居留身份证).",
 )
 strawberry.enum(SearchKind, description="Which entities a search returns.")
 strawberry.enum(MatchedOn, description="What made an entity match a search.")

@@ -70,7 +70,10 @@ class PersonType(EntityType):
     def id_type(self) -> IdType:
         return self.model.ident.id_type
 
-    @strawberry.field(description="A passport holder's nationality, ISO 3166-1 alpha-2.")
+    @strawberry.field(
+        description="The nationality, ISO 3166-1 alpha-2, that a passport or a foreign "
+        "permanent resident identity card gives (null for the other documents)."
+    )
     def nationality(self) -> str | None:
         return self.model.ident.nationality
 

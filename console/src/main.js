@@ -117,7 +117,7 @@ const FILE = `query($id: ID!) { node(id: $id) { __typename id
 const DOCUMENTS = {
   RESIDENT_ID: "Identity number", HK_MACAO_PERMIT: "HK/Macao residence permit",
   TAIWAN_PERMIT: "Taiwan residence permit", MAINLAND_TRAVEL_PERMIT: "Mainland travel permit",
-  PASSPORT: "Passport",
+  PASSPORT: "Passport", FOREIGN_PERMANENT_RESIDENT: "Permanent residence card",
 };
 
 function documentText(person) {
