@@ -56,9 +56,9 @@ PERMIT_DIVISIONS: dict[IdType, dict[str, str]] = {
 _TRAVEL_PERMIT = re.compile(r"^(?:[HM][0-9]{8}|[HM][0-9]{10}|[0-9]{8}|[0-9]{10})$")
 _PASSPORT = re.compile(r"^[A-Z0-9]{5,20}$")
 # 外国人永久居留身份证: since 2023, 9, the accepting province (2 digits), the nationality
-# (ISO 3166-1 numeric), the birth date, 3 digits and a GB 11643 check character; the 2017
-# edition, the nationality (ISO 3166-1 alpha-3) and 12 digits.
-_PERMANENT_RESIDENT_2017 = re.compile(r"^[A-Z]{3}[0-9]{12}$")
+# (ISO 3166-1 numeric), the birth date, 3 digits and a GB 11643 check character; cards issued
+# before 2023, the nationality (ISO 3166-1 alpha-3) and 12 digits.
+_PERMANENT_RESIDENT_OLD = re.compile(r"^[A-Z]{3}[0-9]{12}$")
 _PROVINCES = frozenset(
     {"11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37"}
     | {"41", "42", "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64"}
@@ -159,7 +159,7 @@ def _permanent_resident(value: str) -> PersonId:
     number gives."""
     kind = IdType.FOREIGN_PERMANENT_RESIDENT
     text = compact(value)
-    if _PERMANENT_RESIDENT_2017.match(text):
+    if _PERMANENT_RESIDENT_OLD.match(text):
         found = pycountry.countries.get(alpha_3=text[:3])
         if found is None:
             raise IdentifierError(f"{text[:3]} (characters 1-3) is no ISO 3166-1 alpha-3 code")
@@ -168,7 +168,8 @@ def _permanent_resident(value: str) -> PersonId:
         raise IdentifierError(f"an 18-character {kind} number begins with 9")
     if len(text) != 18:
         raise IdentifierError(
-            f"a {kind} number has 18 characters (15 on cards of 2017: 3 letters, 12 digits)"
+            f"a {kind} number has 18 characters (15 on cards issued before 2023: 3 letters, "
+            "12 digits)"
         )
     number, _ = gb11643(text, f"{kind} number", f"{kind} number")
     if number[1:3] not in _PROVINCES:

@@ -77,7 +77,7 @@ def test_every_kind_of_party_has_a_key_that_parses_back(key: str) -> None:
         (f"foreign_permanent_resident:{_permit('999840', '19850612', '001')}", "a province"),
         (f"foreign_permanent_resident:{_permit('931999', '19850612', '001')}", "ISO 3166-1 numeric"),
         ("foreign_permanent_resident:XYZ310806120012", "no ISO 3166-1 alpha-3"),
-        ("foreign_permanent_resident:GBR3108061200", "18 characters \\(15 on cards of 2017"),
+        ("foreign_permanent_resident:GBR3108061200", "18 characters \\(15 on cards issued before 2023"),
     ],
 )  # fmt: skip
 def test_bad_keys_say_why(key: str, reason: str) -> None:
