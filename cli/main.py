@@ -172,6 +172,18 @@ def import_(
         )
     elif report.changed == 0:
         out.print("nothing changed: the graph already held every row")
+    if national is not None:
+        from ingest.national import unmatched_path
+
+        for path in paths:
+            kept = unmatched_path(path)
+            if kept.exists():
+                count = len(kept.read_bytes().splitlines())
+                out.print(
+                    f"{count:,} {'row' if count == 1 else 'rows'} naming no registered party "
+                    f"kept in {kept}: give each its subject and import the file",
+                    soft_wrap=True,
+                )
     raise typer.Exit(code=report.exit_code)
 
 

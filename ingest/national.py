@@ -61,6 +61,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from graph.driver import Graph
 from graph.identifiers import IdentifierError, parse_id_number
 from graph.repositories import matching
@@ -284,9 +286,19 @@ CONVERTERS: dict[NationalFormat, Callable[[Mapping[str, Any], str], tuple[Party,
 # A file, converted
 
 
+def unmatched_path(path: Path) -> Path:
+    """Where the rows of ``path`` whose party was not matched are kept."""
+    return path.with_name(path.name + ".unmatched.jsonl")
+
+
 async def convert(graph: Graph, path: Path, fmt: NationalFormat) -> list[Line]:
     """Every row of ``path`` as a ``record`` row of our format, or the reason it is not one,
-    with its line; masked parties are matched against the registry."""
+    with its line; masked parties are matched against the registry.
+
+    A row whose party is not matched is a rejected line here (``not matched``), and is kept in
+    ``unmatched_path(path)`` as the record it would be, without a subject, with the party as
+    the list names it: a registrar who finds the party fills in ``subject`` and imports that
+    file like any other (a row left without one is refused, never guessed)."""
     converted: list[tuple[int, Party | None, Row | LineProblem]] = []
     for line, row in read_table(path):
         try:
@@ -308,6 +320,7 @@ async def convert(graph: Graph, path: Path, fmt: NationalFormat) -> list[Line]:
         False: await matching.companies_named(graph, companies) if companies else {},
     }
     lines: list[Line] = []
+    kept: list[bytes] = []
     for line, found, result in converted:
         if found is None or isinstance(result, LineProblem):
             lines.append((line, result))
@@ -319,6 +332,22 @@ async def convert(graph: Graph, path: Path, fmt: NationalFormat) -> list[Line]:
         else:
             problem = unmatched(party, len(agreeing))
             text = f"{problem.field}: {problem.reason}"
+            kept.append(
+                orjson.dumps(
+                    {
+                        **record,
+                        "subject": None,
+                        "listed": {
+                            "line": line,
+                            "name": party.name,
+                            "number": party.number,
+                            "kind": "person" if party.person else "company",
+                            "document": party.id_type.value if party.person else None,
+                            "agreeing": len(agreeing),
+                        },
+                    }
+                )
+            )
             lines.append(
                 (
                     line,
@@ -329,6 +358,11 @@ async def convert(graph: Graph, path: Path, fmt: NationalFormat) -> list[Line]:
                     ),
                 )
             )
+    target = unmatched_path(path)
+    if kept:
+        target.write_bytes(b"\n".join(kept) + b"\n")
+    else:
+        target.unlink(missing_ok=True)
     return lines
 
 

@@ -156,6 +156,8 @@ def test_cli_imports_a_national_format(graph_server: LocalServer, tmp_path: Path
     rejects = [orjson.loads(line) for line in written.splitlines()]
     assert [r["line"] for r in rejects] == [6, 7, 8]
     assert "not matched" in rejects[0]["reason"]
+    assert "2 rows naming no registered party kept in" in done.stdout
+    assert "penalties.csv.unmatched.jsonl" in done.stdout
     again = run(["import", "--format", "shuanggongshi-penalty", str(penalties)], env)
     assert again.returncode == 3, again.stderr
     unknown = run(["import", "--format", "gazette", str(penalties)], env)

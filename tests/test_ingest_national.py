@@ -102,6 +102,38 @@ async def test_penalties_become_records_of_the_parties_they_name(
     # The same published decisions again change nothing.
     again = await _import(clean_graph, Path(source), NationalFormat.SHUANGGONGSHI_PENALTY)
     assert (again.counts["record"].created, again.counts["record"].unchanged) == (0, 4)
+    # The rows naming no registered party are kept as records without a subject.
+    written = national.unmatched_path(Path(source)).read_bytes()
+    kept = [orjson.loads(line) for line in written.splitlines()]
+    assert [(k["listed"]["line"], k["listed"]["agreeing"], k["subject"]) for k in kept] == [
+        (6, 2, None),
+        (7, 0, None),
+    ]
+    assert kept[0]["listed"] == {
+        "line": 6,
+        "name": "王建国",
+        "number": "330102********4318",
+        "kind": "person",
+        "document": "resident_id",
+        "agreeing": 2,
+    }
+    assert (kept[0]["code"], kept[0]["case_number"]) == (
+        "ADMIN_PENALTY_GENERAL",
+        "上城交警罚〔2024〕3301号",
+    )
+    # A registrar who finds the first party gives it its subject; the file imports as ours, the
+    # row still without a subject is refused.
+    kept[0]["subject"] = WANG_TOO
+    resolved = tmp_path / "resolved.jsonl"
+    resolved.write_bytes(b"\n".join(orjson.dumps(k) for k in kept))
+    matched = await _import(clean_graph, resolved, None)
+    assert (matched.counts["record"].created, matched.counts["record"].rejected) == (1, 1)
+    assert _rejects(resolved)[2]["reason"].startswith("subject: is required")
+    owned = await clean_graph.read(
+        "MATCH (r:Record)-[:CONCERNS]->(:Person {idNumber: $p}) RETURN r.caseNumber AS case",
+        {"p": WANG_TOO},
+    )
+    assert owned == [{"case": "上城交警罚〔2024〕3301号"}]
 
 
 async def test_dishonest_debtors_are_matched_by_masked_numbers_and_organisation_codes(
