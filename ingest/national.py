@@ -45,7 +45,8 @@ How a row maps (``PENALTY_SEVERITY`` and the functions below are the whole of it
   matched to a registered party of exactly the row's name whose number agrees with everything
   the mask leaves; a row is attached only when exactly one does. Otherwise it goes to the rejects
   file as ``not matched`` with the masked number and how many registered parties of the name there
-  are: nothing is ever attached to a guess, and nothing by a name alone.
+  are, and is kept in ``<input>.unmatched.jsonl`` for a registrar (``convert``): nothing is ever
+  attached to a guess, and nothing by a name alone.
 
 Every row that cannot be mapped (a missing column, a date that is no date, an unknown party) goes
 to the rejects file with its line (the spreadsheet's row number) and the reason, naming the column
