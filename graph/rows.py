@@ -236,7 +236,7 @@ def _company_id(raw: Mapping[str, Any]) -> CompanyId:
                 "that registered the company goes in registration_authority",
             ) from None
     if where == "CN":
-        if _text(raw, "registry_number", limit=60) is not None:
+        if raw.get("registry_number") and _text(raw, "registry_number", limit=60):
             raise RowError(
                 "registry_number",
                 "is for a company registered outside CN (give its jurisdiction); a company "
@@ -282,6 +282,18 @@ def parse_company(raw: Mapping[str, Any], source: str | None = None) -> CompanyI
 def parse_person(raw: Mapping[str, Any], source: str | None = None) -> PersonInput:
     """Check a ``person`` row: ``id_number`` of the document ``id_type`` (resident_id when left
     out), and ``nationality`` for a passport."""
+    if not raw.get("id_type") and not raw.get("nationality"):
+        # The common case, a resident identity number, without the other documents' checks.
+        try:
+            key = parse_id_number(_required(raw, "id_number", limit=40))
+        except IdentifierError as exc:
+            raise RowError("id_number", str(exc)) from None
+        return PersonInput(
+            id_number=key,
+            name=_required(raw, "name", limit=100),
+            profession=_text(raw, "profession", limit=100),
+            source=_text(raw, "source") or source,
+        )
     id_type = _enum(raw, "id_type", IdType, IdType.RESIDENT_ID)
     nationality = _text(raw, "nationality", limit=40)
     if nationality is not None and id_type not in _NATIONAL_DOCUMENTS:
