@@ -11,7 +11,7 @@ from graph.dialect import (
     with_cjk_analyzer,
     without_batches,
 )
-from graph.repositories.search import lucene_query
+from graph.repositories.search import lucene_query, phrase_query
 
 CREATE = "CREATE FULLTEXT INDEX company_name IF NOT EXISTS FOR (c:Company) ON EACH [c.name]"
 
@@ -41,6 +41,19 @@ def test_dialect_search_query_follows_the_index(
     text: str, bigram_index: bool, query: str | None
 ) -> None:
     assert lucene_query(text, bigram_index=bigram_index) == query
+
+
+@pytest.mark.parametrize(
+    ("name", "query"),
+    [
+        ("示例信息技术(深圳)有限公司", '"示例信息技术 深圳 有限公司"'),
+        ("David Miller", '"David Miller"'),
+        ('A "B" \\ C~*', '"A B C"'),  # no quote or operator of the name reaches Lucene
+        ("（）", None),
+    ],
+)
+def test_dialect_an_exact_name_is_one_phrase(name: str, query: str | None) -> None:
+    assert phrase_query(name) == query
 
 
 def test_dialect_which_backend_makes_bigrams() -> None:

@@ -6,8 +6,8 @@ of a name with its key; ``ingest.national`` keeps a candidate only when what the
 of the number agrees with it, and attaches a row only when exactly one does.
 
 The names are found through the full-text indexes search uses (a second, exact index on the
-same property clashes with ArcadeDB's full-text one), and kept only when equal to the name
-asked for: the index narrows, equality decides.
+same property clashes with ArcadeDB's full-text one), by a phrase of the name's words, and
+kept only when equal to the name asked for: the index narrows, equality decides.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import LiteralString
 
-from graph.dialect import FulltextIndex, fulltext_bigrams
+from graph.dialect import FulltextIndex
 from graph.driver import Graph
-from graph.repositories.search import COMPANY_NAME_INDEX, PERSON_NAME_INDEX, lucene_query
+from graph.repositories.search import COMPANY_NAME_INDEX, PERSON_NAME_INDEX, phrase_query
 
 PEOPLE_NAMED = """
 UNWIND $asked AS asked
@@ -47,10 +47,9 @@ async def companies_named(graph: Graph, names: Sequence[str]) -> dict[str, list[
 async def _named(
     graph: Graph, query: LiteralString, index: FulltextIndex, names: Sequence[str]
 ) -> dict[str, list[str]]:
-    bigrams = fulltext_bigrams(graph.dialect)
     asked = []
     for name in sorted(set(names)):
-        text = lucene_query(name, bigram_index=bigrams)
+        text = phrase_query(name)
         if text is not None:  # a name of punctuation alone matches no one
             asked.append({"name": name, "q": text})
     found: dict[str, list[str]] = {}

@@ -127,6 +127,15 @@ def lucene_query(text: str, bigram_index: bool = False) -> str | None:
     return " ".join(terms) if terms else None
 
 
+def phrase_query(text: str) -> str | None:
+    """A Lucene phrase of ``text``'s words in order, for an exact name: selective on both
+    backends (one hit per holder of the name, where ``lucene_query``'s pairs OR'ed would match
+    every company with 有限 or 公司 in its name). Only letters, digits and CJK characters
+    reach it, as in ``lucene_query``."""
+    terms = _TERMS.findall(text)
+    return f'"{" ".join(terms)}"' if terms else None
+
+
 def ranks_by_relevance(text: str) -> bool:
     """Whether the full-text score of ``text``'s query means the same on both backends: not when
     it holds a lone Chinese character, a wildcard over Neo4j's bigrams that Lucene scores as a
