@@ -4,6 +4,7 @@ confirmed links, levels, blacklist, consequences and eligibility."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -98,10 +99,10 @@ query($u: String, $n: String!, $asOf: Date, $scheme: String) {
 }
 fragment S on Entity {
   score(asOf: $asOf, scheme: $scheme) {
-    value base level blacklisted blacklistReasons asOf scheme { id version }
+    value exactValue base level blacklisted blacklistReasons asOf scheme { id version }
     consequences { name kind inForce reasons }
     contributions(first: 50) { totalCount edges { node {
-      kind points status decidedOn expiresOn weight recordId
+      kind points exactPoints status decidedOn expiresOn weight recordId
       rule { id points } record { recordId code }
       source { name } path { rel direction stake entity { name } }
     } } }
@@ -152,7 +153,11 @@ def test_scores_company_blacklisted_with_reasons_and_consequences(api: TestClien
     assert parts["S-C2"]["points"] == 5
     # The representative's fare evasion reaches the company: -2 (fallback) x 0.3.
     assert parts["S-P2"]["kind"] == "PROPAGATED" and parts["S-P2"]["points"] == -0.6
-    assert score["value"] == pytest.approx(100 - 40 + 5 - 0.6)
+    assert parts["S-P2"]["exactPoints"] == -2 * 0.3  # -0.6000000000000001: shown in cents
+    assert score["value"] == 64.4 and score["exactValue"] == 100 - 40 + 5 - 2 * 0.3
+    # The shown parts add up to the shown value, as decimals.
+    shown = sum((Decimal(str(p["points"])) for p in parts.values()), Decimal(0))
+    assert Decimal(str(score["value"])) == score["base"] + shown
     assert score["level"] == "C"
     assert score["blacklisted"] is True
     assert score["blacklistReasons"] == ["record S-C1 under rule E-JUD-001"]

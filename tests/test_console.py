@@ -8,6 +8,7 @@ import asyncio
 import threading
 from collections.abc import Iterator
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import httpx
@@ -128,6 +129,13 @@ def test_console_search_file_graph_and_paths(site: tuple[str, str], page: Page) 
     expect(page.get_by_test_id("score")).to_contain_text("enterprise")
     expect(page.get_by_test_id("blacklisted")).to_be_visible()  # a judgment not complied with
     expect(page.get_by_test_id("contribution").first).to_contain_text("INV-C8")
+    # The total row: base + the contributions shown = the value shown, to the cent.
+    value = page.get_by_test_id("score-value").inner_text()
+    total = page.get_by_test_id("score-total")
+    expect(total).to_contain_text(f"= {value}")
+    words = total.inner_text().split()
+    base, parts = Decimal(words[1]), Decimal(words[4])
+    assert base + parts == Decimal(value), words
     # Linkage with 2 hops from C8: P3, C2 (1 hop); C1, C7, C6, P1 (2 hops), drawn on a canvas.
     expect(page.get_by_test_id("graph")).to_have_attribute("data-nodes", "7")
     expect(page.locator("#graph canvas").first).to_be_visible()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
@@ -12,7 +13,7 @@ from api.permissions import Inherited, fields_need
 from api.types.pagination import Connection, page_size, parse_offset
 from api.types.record import RecordType
 from api.types.scheme import SchemeRule, SchemeType
-from scoring import engine
+from scoring import engine, rounding
 from scoring.scheme import Scheme
 
 if TYPE_CHECKING:
@@ -46,7 +47,14 @@ class PathStep:
 @strawberry.type(description="Points from one record (own or propagated) or from a cap.")
 class Contribution:
     kind: engine.ContributionKind
-    points: float
+    points: float = strawberry.field(
+        description="The points in cents, as the file shows them: the contributions of a score "
+        "add up exactly to its value less its base (largest-remainder rounding of the exact "
+        "points, so none is a cent or more away from its exact figure)."
+    )
+    exact_points: float = strawberry.field(
+        description="The points unrounded, as the scheme's rule, weights and decay give them."
+    )
     status: str = strawberry.field(
         description="active, expired, disputed, removed, restored, unscored or capped."
     )
@@ -103,7 +111,12 @@ class ConsequenceState:
 @fields_need(Inherited)
 @strawberry.type(name="Score", description="An explained score: value = base + every contribution.")
 class ScoreType:
-    value: float
+    value: float = strawberry.field(
+        description="The score in cents: base + the contributions' `points`, exactly."
+    )
+    exact_value: float = strawberry.field(
+        description="base + the contributions' `exactPoints`, unrounded."
+    )
     base: int
     level: str
     scheme: SchemeType
@@ -116,11 +129,15 @@ class ScoreType:
     consequences: list[ConsequenceState]
     result: strawberry.Private[engine.Score]
     scheme_model: strawberry.Private[Scheme]
+    shown: strawberry.Private[list[Decimal]]
 
     @classmethod
     def of(cls, score: engine.Score, scheme: Scheme, computed_at: datetime) -> ScoreType:
+        exact = [c.points for c in score.contributions]
         return cls(
             value=score.value,
+            exact_value=float(rounding.exact_sum(score.base, exact)),
+            shown=rounding.shown(score.value, score.base, exact),
             base=score.base,
             level=score.level,
             scheme=SchemeType.of(scheme),
@@ -151,18 +168,23 @@ class ScoreType:
         everything = self.result.contributions
         rules = {rule.id: rule for rule in self.scheme_model.rules}
         nodes = [
-            _contribution(c, rules.get(c.rule_id or ""), self.scheme_model)
-            for c in everything[start : start + size]
+            _contribution(c, shown, rules.get(c.rule_id or ""), self.scheme_model)
+            for c, shown in zip(
+                everything[start : start + size], self.shown[start : start + size], strict=True
+            )
         ]
         return ContributionConnection.page(nodes, start=start, total=len(everything))
 
 
-def _contribution(c: engine.Contribution, rule: object, scheme: Scheme) -> Contribution:
+def _contribution(
+    c: engine.Contribution, shown: Decimal, rule: object, scheme: Scheme
+) -> Contribution:
     from scoring.scheme import Rule
 
     return Contribution(
         kind=c.kind,
-        points=c.points,
+        points=float(shown),
+        exact_points=c.points,
         status=c.status,
         decided_on=c.decided_on,
         expires_on=c.expires_on,

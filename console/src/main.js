@@ -59,8 +59,9 @@ function levelBadge(level) {
   return el("span", { class: "level", style: `background:${LEVEL_COLOURS[level] || UNSCORED}` }, level || "—");
 }
 
+// Points and values in cents: the API's contributions add up to its value exactly.
 function points(value) {
-  const text = value > 0 ? `+${value}` : `${value}`;
+  const text = value > 0 ? `+${value.toFixed(2)}` : value.toFixed(2);
   return el("td", { class: `points ${value < 0 ? "neg" : value > 0 ? "pos" : ""}` }, text);
 }
 
@@ -167,7 +168,7 @@ function scoreBlock(score) {
   return el("div", { "data-testid": "score" },
     el("h3", {}, "Score"),
     el("div", { class: "score-line" }, levelBadge(score.level),
-      el("strong", { "data-testid": "score-value" }, `${score.value}`), ` of base ${score.base}`,
+      el("strong", { "data-testid": "score-value" }, score.value.toFixed(2)), ` of base ${score.base}`,
       el("span", { class: "meta" }, `${score.scheme.id} ${score.scheme.version} · as of ${score.asOf}`),
       score.blacklisted ? el("span", { class: "blacklisted", "data-testid": "blacklisted" }, "on the blacklist") : null),
     score.blacklistReasons.length ? el("p", { class: "meta" }, `Blacklisted for: ${score.blacklistReasons.join("; ")}`) : null,
@@ -178,7 +179,19 @@ function scoreBlock(score) {
       : el("p", { class: "hint" }, "None."),
     el("h3", {}, `Contributions (${score.contributions.totalCount})`),
     el("table", {}, el("thead", {}, el("tr", {}, ["kind", "record", "rule", "status", "points"].map((h) => el("th", {}, h)))),
-      el("tbody", {}, rows)));
+      el("tbody", {}, rows), totalRow(score)));
+}
+
+// base + the contributions = the value, in whole cents (what is shown adds up).
+function totalRow(score) {
+  const edges = score.contributions.edges;
+  const cents = edges.reduce((sum, { node: c }) => sum + Math.round(c.points * 100), 0);
+  const shownAll = edges.length === score.contributions.totalCount;
+  const label = shownAll
+    ? `base ${score.base} + contributions ${(cents / 100).toFixed(2)} = ${score.value.toFixed(2)}`
+    : `the first ${edges.length} of ${score.contributions.totalCount} contributions; value ${score.value.toFixed(2)}`;
+  return el("tfoot", {}, el("tr", { "data-testid": "score-total" },
+    el("td", { colspan: "4" }, label), points(cents / 100)));
 }
 
 async function openEntity(id) {
