@@ -134,8 +134,7 @@ def test_console_search_file_graph_and_paths(site: tuple[str, str], page: Page) 
     total = page.get_by_test_id("score-total")
     expect(total).to_contain_text(f"= {value}")
     words = total.inner_text().split()
-    base, parts = Decimal(words[1]), Decimal(words[4])
-    assert base + parts == Decimal(value), words
+    assert Decimal(words[1]) + Decimal(words[4]) == Decimal(value), words
     # Linkage with 2 hops from C8: P3, C2 (1 hop); C1, C7, C6, P1 (2 hops), drawn on a canvas.
     expect(page.get_by_test_id("graph")).to_have_attribute("data-nodes", "7")
     expect(page.locator("#graph canvas").first).to_be_visible()
