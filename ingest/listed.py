@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from graph.identifiers import IdentifierError, parse_id_number, parse_uscc
+from graph.identifiers import IdentifierError, compact, parse_id_number, parse_uscc
 from graph.parties import IdType, parse_person_id, person_id_of
 from graph.rows import RowError
 from ingest.tables import optional
@@ -41,10 +41,6 @@ def document(row: Mapping[str, Any]) -> IdType:
     return found
 
 
-def _compact(number: str) -> str:
-    return number.upper().replace(" ", "").replace("-", "")
-
-
 @dataclass(frozen=True)
 class Party:
     """Who a published row is about, as the row gives it."""
@@ -61,7 +57,7 @@ class Party:
         layouts do not give)."""
         if self.number is None or "*" in self.number:
             return None
-        compact = _compact(self.number)
+        number = compact(self.number)
         if self.person and self.id_type is not IdType.RESIDENT_ID:
             if self.id_type is IdType.PASSPORT:
                 return None
@@ -70,15 +66,15 @@ class Party:
             except IdentifierError as exc:
                 raise RowError(self.column, str(exc)) from None
         try:
-            if len(compact) == 18 and not self.person:
-                return parse_uscc(compact).code
-            if len(compact) == 18:
-                return parse_id_number(compact)
+            if len(number) == 18 and not self.person:
+                return parse_uscc(number).code
+            if len(number) == 18:
+                return parse_id_number(number)
         except IdentifierError as exc:
             raise RowError(self.column, str(exc)) from None
         if self.person:
             raise RowError(self.column, f"is not an identity number: {self.number!r}")
-        if len(compact) == 9:
+        if len(number) == 9:
             return None  # an organisation code: matched with the name
         raise RowError(self.column, f"is neither a USCC nor an organisation code: {self.number!r}")
 
@@ -87,7 +83,7 @@ class Party:
         same document, and every character the mask leaves."""
         if self.number is None:
             return False
-        shown = _compact(self.number)
+        shown = compact(self.number)
         if not self.person:
             if ":" in key:
                 return False  # a company registered abroad has neither a USCC nor its code

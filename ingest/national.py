@@ -65,7 +65,7 @@ from typing import Any
 import orjson
 
 from graph.driver import Graph
-from graph.identifiers import IdentifierError, parse_id_number
+from graph.identifiers import IdentifierError, compact, parse_id_number
 from graph.repositories import matching
 from graph.rows import RowError
 from ingest.listed import Party, document, unmatched
@@ -264,16 +264,16 @@ def _looks_personal(number: str | None, column: str) -> bool:
         return False
     if number is None:
         return False
-    compact = number.upper().replace(" ", "").replace("-", "")
-    if len(compact) == 9:
+    shown = compact(number)
+    if len(shown) == 9:
         return False
-    if len(compact) == 18 and "*" not in compact:
+    if len(shown) == 18 and "*" not in shown:
         try:
-            parse_id_number(compact)
+            parse_id_number(shown)
             return True
         except IdentifierError:
             return False
-    return "*" in compact or len(compact) == 15
+    return "*" in shown or len(shown) == 15
 
 
 CONVERTERS: dict[NationalFormat, Callable[[Mapping[str, Any], str], tuple[Party, Row]]] = {
