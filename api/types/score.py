@@ -114,9 +114,6 @@ class ScoreType:
     value: float = strawberry.field(
         description="The score in cents: base + the contributions' `points`, exactly."
     )
-    exact_value: float = strawberry.field(
-        description="base + the contributions' `exactPoints`, unrounded."
-    )
     base: int
     level: str
     scheme: SchemeType
@@ -129,15 +126,11 @@ class ScoreType:
     consequences: list[ConsequenceState]
     result: strawberry.Private[engine.Score]
     scheme_model: strawberry.Private[Scheme]
-    shown: strawberry.Private[list[Decimal]]
 
     @classmethod
     def of(cls, score: engine.Score, scheme: Scheme, computed_at: datetime) -> ScoreType:
-        exact = [c.points for c in score.contributions]
         return cls(
             value=score.value,
-            exact_value=float(rounding.exact_sum(score.base, exact)),
-            shown=rounding.shown(score.value, score.base, exact),
             base=score.base,
             level=score.level,
             scheme=SchemeType.of(scheme),
@@ -159,6 +152,11 @@ class ScoreType:
             scheme_model=scheme,
         )
 
+    @strawberry.field(description="base + the contributions' `exactPoints`, unrounded.")
+    def exact_value(self) -> float:
+        exact = [c.points for c in self.result.contributions]
+        return float(rounding.exact_sum(self.base, exact))
+
     @strawberry.field(description="The contributions, a page at a time.")
     def contributions(
         self, first: int | None = 20, after: str | None = None
@@ -167,10 +165,12 @@ class ScoreType:
         start = parse_offset(after)
         everything = self.result.contributions
         rules = {rule.id: rule for rule in self.scheme_model.rules}
+        # Apportioned over every contribution, so that the pages add up, only when asked for.
+        shown = rounding.shown(self.value, self.base, [c.points for c in everything])
         nodes = [
-            _contribution(c, shown, rules.get(c.rule_id or ""), self.scheme_model)
-            for c, shown in zip(
-                everything[start : start + size], self.shown[start : start + size], strict=True
+            _contribution(c, cents, rules.get(c.rule_id or ""), self.scheme_model)
+            for c, cents in zip(
+                everything[start : start + size], shown[start : start + size], strict=True
             )
         ]
         return ContributionConnection.page(nodes, start=start, total=len(everything))
