@@ -1,4 +1,4 @@
-"""The Starlette application: ``/graphql``, ``/healthz`` and ``/readyz``.
+"""The Starlette application: ``/graphql``, ``/reports/<id>.pdf``, ``/healthz`` and ``/readyz``.
 
 The lifespan owns the one driver of the process: it connects (failing fast when the backend is not
 there), applies pending migrations when ``CREDGRAPH_MIGRATE_ON_START`` is on, and closes the driver
@@ -24,6 +24,7 @@ from starlette.types import Scope
 
 from api.limits import WorkerLimits
 from api.middleware import around_graphql
+from api.reports import ReportView
 from api.view import CredgraphGraphQL
 from config.settings import Settings
 from graph.driver import Graph
@@ -88,6 +89,12 @@ def create_app(settings: Settings) -> Starlette:
             "/graphql", around_graphql(graphql, settings, graphql.limits), methods=["GET", "POST"]
         ),
         WebSocketRoute("/graphql", graphql),
+        # A credit file to attach, read and refused exactly as the file is through /graphql.
+        Route(
+            "/reports/{id}.{format}",
+            around_graphql(ReportView(graphql), settings, graphql.limits),
+            methods=["GET"],
+        ),
         Route("/", console_page(settings), methods=["GET"]),
         Mount("/console", app=ConsoleFiles(directory=settings.console_dir, check_dir=False)),
         Route("/healthz", healthz, methods=["GET"]),

@@ -74,6 +74,12 @@ class Context:
     # the direct answer, whose request is one operation on a context of its own (every loader
     # entry it makes serves that document alone); None reads every property.
     projection: Projection | None = None
+    # Scores computed for this request (``api.types.score.explained``): a file's score and its
+    # records' standings read one evaluation. HTTP only: a WebSocket's context outlives events.
+    scores: dict[tuple[str, str, str, str], Any] = field(default_factory=dict)
+    # Set by a report (``api.reports``): the reads are logged by the report's own entry.
+    defer_reads: bool = False
+    report_notes: set[str] = field(default_factory=set)  # what a report tells about its content
 
     @property
     def schemes(self) -> Schemes:

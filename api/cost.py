@@ -67,6 +67,8 @@ FIELD_COSTS: Mapping[str, int] = {
     "auditVerification": 200,
     "auditStateVerification": 1000,
     "scoreHistory": 5,
+    # A record's standing is its subject's score, computed once a request for all its records.
+    "standing": 5,
     "records": 2,
     "publicity": 5,
     "blacklist": 5,

@@ -49,6 +49,8 @@ ATTRIBUTES: dict[str, dict[str, frozenset[str]]] = {
         "penalty": frozenset({"penalty"}),
         "status": frozenset({"status"}),
         "subject": frozenset({"subjectKey"}),
+        "codeTitle": frozenset({"code"}),
+        "standing": frozenset({"recordId", "subjectKey"}),
         "expiresOn": frozenset({"recordId", "code", "category", "polarity", "severity"})
         | frozenset({"decidedOn", "status", "subjectKey"}),
     },

@@ -169,7 +169,7 @@ class Pipeline(MaskErrors):
         if isinstance(result, (GraphQLExecutionResult, ExecutionResult)):
             self._process_result(result)
         ours = context.context
-        if isinstance(ours, Context):
+        if isinstance(ours, Context) and not ours.defer_reads:
             await flush_reads(ours)
 
     def on_parse(self) -> Iterator[None]:

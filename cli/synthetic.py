@@ -359,7 +359,7 @@ def records(spec: Spec, kind: str, i: int, subject: str, place: str) -> Iterator
             case = f"({decided.year}){place[:1]}{subject[2:6]}执{rng.randrange(1, 9999)}号"
         else:
             case = f"{place[:2]}{code.authority[:2]}罚〔{decided.year}〕{rng.randrange(1, 999)}号"
-        title = code.title.split("(")[-1].rstrip(")")
+        title = code.title_zh
         row: dict[str, Any] = {
             "type": "record",
             "record_id": f"{kind[0].upper()}{spec.seed}-{i}-{n}",

@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     migrate_on_start: bool = Field(True, validation_alias="CREDGRAPH_MIGRATE_ON_START")
     schemes_dir: Path = Field(SCHEMES_DIR, validation_alias="CREDGRAPH_SCHEMES_DIR")
     console_dir: Path = Field(CONSOLE_DIR, validation_alias="CREDGRAPH_CONSOLE_DIR")
+    # The TrueType font (.ttf or .ttc) a PDF report's Chinese is set in; by default the first of
+    # Debian's CJK fonts found (``fonts-wqy-zenhei``, which ``make run`` installs).
+    report_font: Path | None = Field(None, validation_alias="CREDGRAPH_REPORT_FONT")
     allow_writes: bool | None = Field(None, validation_alias="CREDGRAPH_ALLOW_WRITES")
     access_log: bool | None = Field(None, validation_alias="CREDGRAPH_ACCESS_LOG")
     request_timeout: float = Field(30.0, validation_alias="CREDGRAPH_REQUEST_TIMEOUT", gt=0)

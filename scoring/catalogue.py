@@ -18,7 +18,8 @@ class RecordCode:
     """One kind of record: a code with its usual area, polarity, severity and issuer."""
 
     code: str
-    title: str
+    title: str  # in English
+    title_zh: str  # in Chinese, as the registries name it
     category: str
     polarity: str
     severity: str

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import itertools
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from scoring import vocabulary as words
+from scoring.catalogue import load_catalogue
 
 SCHEMES_DIR = Path(__file__).with_name("schemes")
 DEFAULT_VALIDITY = {"minor": 3, "general": 12, "serious": 36}  # months
@@ -40,6 +41,8 @@ class Level:
     name: str
     min: int | None  # None: no lower bound
     max: int | None  # None: no upper bound
+    meaning: str = ""  # what the level says about the subject, in English
+    meaning_zh: str = ""  # and in Chinese
 
     def holds(self, value: float) -> bool:
         return (self.min is None or value >= self.min) and (self.max is None or value <= self.max)
@@ -57,7 +60,8 @@ class Rule:
     polarity: str | None = None
     validity_months: int | None = None
     blacklist: bool = False
-    title: str | None = None
+    title: str | None = None  # in English; by default the catalogue's title of its code
+    title_zh: str | None = None  # in Chinese, likewise
 
 
 @dataclass(frozen=True)
@@ -67,6 +71,9 @@ class Consequence:
     levels: tuple[str, ...] = ()
     blacklisted: bool = False
     description: str = ""
+    title: str = ""  # a short name, in English (by default the name, in words)
+    title_zh: str = ""  # and in Chinese
+    description_zh: str = ""
 
 
 @dataclass(frozen=True)
@@ -138,12 +145,14 @@ _TOP = {
     "id", "version", "title", "subjects", "base", "levels", "rules", "validity", "caps",
     "blacklist", "consequences", "propagation", "disputes", "restoration",
 }  # fmt: skip
-_LEVEL = {"name", "min", "max"}
+_LEVEL = {"name", "min", "max", "meaning", "meaning_zh"}
 _RULE = {
     "id", "code", "category", "severity", "polarity", "points", "validity_months", "blacklist",
-    "title",
+    "title", "title_zh",
 }  # fmt: skip
-_CONSEQUENCE = {"name", "kind", "levels", "blacklisted", "description"}
+_CONSEQUENCE = {
+    "name", "kind", "levels", "blacklisted", "description", "title", "title_zh", "description_zh",
+}  # fmt: skip
 _PROPAGATION = {"decay", "max_hops", "edges"}
 _EDGE = {"rel", "direction", "weight", "by_stake"}
 
@@ -250,6 +259,8 @@ def _levels(r: _Reader, raw: list[Any]) -> tuple[Level, ...]:
             name=r.get(table, where, "name", str),
             min=r.get(table, where, "min", int, None),
             max=r.get(table, where, "max", int, None),
+            meaning=r.get(table, where, "meaning", str, ""),
+            meaning_zh=r.get(table, where, "meaning_zh", str, ""),
         )
         if level.min is not None and level.max is not None and level.min > level.max:
             raise r.fail(where, f"min {level.min} is above max {level.max}")
@@ -279,6 +290,7 @@ def _levels(r: _Reader, raw: list[Any]) -> tuple[Level, ...]:
 
 
 def _rules(r: _Reader, raw: list[Any]) -> tuple[Rule, ...]:
+    catalogue = load_catalogue()
     rules = []
     seen: set[str] = set()
     codes: set[str] = set()
@@ -295,7 +307,13 @@ def _rules(r: _Reader, raw: list[Any]) -> tuple[Rule, ...]:
             validity_months=r.get(table, where, "validity_months", int, None),
             blacklist=r.get(table, where, "blacklist", bool, False),
             title=r.get(table, where, "title", str, None),
+            title_zh=r.get(table, where, "title_zh", str, None),
         )
+        if rule.code is not None and (known := catalogue.get(rule.code)) is not None:
+            # A rule for a code is titled as the code, unless it says otherwise.
+            rule = replace(
+                rule, title=rule.title or known.title, title_zh=rule.title_zh or known.title_zh
+            )
         if rule.category is not None:
             r.choice(rule.category, f"{where}.category", words.CATEGORIES)
         if rule.severity is not None:
@@ -339,6 +357,9 @@ def _consequences(r: _Reader, raw: Any, levels: set[str]) -> tuple[Consequence, 
             levels=tuple(r.get(table, where, "levels", list, [])),
             blacklisted=r.get(table, where, "blacklisted", bool, False),
             description=r.get(table, where, "description", str, ""),
+            title=r.get(table, where, "title", str, ""),
+            title_zh=r.get(table, where, "title_zh", str, ""),
+            description_zh=r.get(table, where, "description_zh", str, ""),
         )
         for j, name in enumerate(consequence.levels):
             if name not in levels:

@@ -232,3 +232,78 @@ def test_scores_record_expiry_and_schemes_listing(api: TestClient) -> None:
     assert [s["id"] for s in schemes] == ["enterprise", "individual"]
     assert schemes[1]["validity"] == {"minor": 3, "general": 12, "serious": 36}
     assert len(schemes[1]["rules"]) >= 40 and len(schemes[0]["rules"]) >= 30
+
+
+STANDINGS = """
+query($u: String, $n: String!) {
+  company(uscc: $u) { ...F }
+  person(idNumber: $n) { ...F }
+}
+fragment F on Entity {
+  score { value base contributions(first: 100) { edges { node {
+    kind recordId points exactPoints status expiresOn rule { id } } } } }
+  records(first: 100) { edges { node {
+    recordId code codeTitle { en zh }
+    standing { status points exactPoints countsUntil schemeVersion
+               rule { id titleText { en zh } } }
+  } } }
+}
+"""
+SCORING_STATUS = {"active": "COUNTING", "expired": "EXPIRED", "disputed": "DISPUTED"}
+
+
+@pytest.mark.parametrize("who", ["company", "person"])
+def test_scores_every_record_shows_the_points_rule_and_status_of_its_contribution(
+    api: TestClient, who: str
+) -> None:
+    entity = data(api, STANDINGS, u=C1, n=P1)[who]
+    own = {
+        e["node"]["recordId"]: e["node"]
+        for e in entity["score"]["contributions"]["edges"]
+        if e["node"]["kind"] == "RECORD"
+    }
+    records = [e["node"] for e in entity["records"]["edges"]]
+    assert {r["recordId"] for r in records} == set(own) and len(records) >= 2
+    for record in records:
+        standing, part = record["standing"], own[record["recordId"]]
+        assert standing["points"] == part["points"]
+        assert standing["exactPoints"] == part["exactPoints"]
+        assert standing["status"] == SCORING_STATUS[part["status"]]
+        assert standing["countsUntil"] == part["expiresOn"]
+        assert standing["rule"]["id"] == part["rule"]["id"]
+        assert standing["schemeVersion"] == "2026.2"
+        # Titles in both languages, kept with the catalogue: a code's rule is titled as the code.
+        title = standing["rule"]["titleText"]
+        assert title == record["codeTitle"] and title["en"] != title["zh"]
+        assert all("\u4e00" <= ch <= "\u9fff" for ch in title["zh"].replace("（", "")[:2])
+    # The records' points add up with the propagated ones to the score shown.
+    counted = sum(Decimal(str(r["standing"]["points"])) for r in records)
+    others = sum(
+        Decimal(str(e["node"]["points"]))
+        for e in entity["score"]["contributions"]["edges"]
+        if e["node"]["kind"] != "RECORD"
+    )
+    assert Decimal(entity["score"]["base"]) + counted + others == Decimal(
+        str(entity["score"]["value"])
+    )
+    if who == "person":
+        statuses = {r["recordId"]: r["standing"]["status"] for r in records}
+        assert statuses["S-OLD"] == "EXPIRED" and statuses["S-P1"] == "COUNTING"
+        old = next(r for r in records if r["recordId"] == "S-OLD")
+        assert old["standing"]["points"] == 0 and old["standing"]["countsUntil"] == "2025-04-01"
+        assert old["codeTitle"]["zh"] == "闯红灯"
+
+
+def test_scores_levels_and_consequences_are_explained_in_both_languages(api: TestClient) -> None:
+    schemes = data(
+        api,
+        """{ schemes { id levels { name meaning { en zh } }
+             consequences { name titleText { en zh } descriptionText { en zh } } } }""",
+    )["schemes"]
+    for scheme in schemes:
+        for level in scheme["levels"]:
+            assert level["meaning"]["en"] and level["meaning"]["zh"] != level["meaning"]["en"]
+        for c in scheme["consequences"]:
+            assert c["titleText"]["zh"] and c["descriptionText"]["zh"] != c["descriptionText"]["en"]
+    score = data(api, SCORE, u=C1, n=id_number(999), asOf=AS_OF)["company"]["score"]
+    assert {c["name"] for c in score["consequences"] if c["inForce"]} >= {"public_subsidies"}

@@ -72,14 +72,19 @@ class Session:
             appender=self.appender,
         )
 
-    async def audited_read(self, operation: str, args: Any, subjects: Sequence[str]) -> None:
+    async def audited_read(
+        self, operation: str, args: Any, subjects: Sequence[str]
+    ) -> audit.Entry | None:
         """Append a read entry naming ``subjects``: an act that writes nothing but its entry
-        (grouped with the worker's other reads in one statement when there is an appender)."""
+        (grouped with the worker's other reads in one statement when there is an appender,
+        which gives the entry back)."""
         if self.appender is not None:
-            await self.appender.read(Read(self.caller.actor, operation, args, tuple(subjects)))
-            return
+            return await self.appender.read(
+                Read(self.caller.actor, operation, args, tuple(subjects))
+            )
 
         async def nothing(graph: Graph) -> None:
             return None
 
         await self.audited(operation, args, lambda _: subjects, nothing, kind="read")
+        return None

@@ -36,13 +36,7 @@ async def decide_eligibility(
     wanted, result = decision.consequence, decision.score
     return Eligibility(
         allowed=decision.allowed,
-        consequence=SchemeConsequence(
-            name=wanted.name,
-            kind=wanted.kind,
-            levels=list(wanted.levels),
-            blacklisted=wanted.blacklisted,
-            description=wanted.description,
-        ),
+        consequence=SchemeConsequence.of(wanted),
         in_force=decision.in_force,
         level=result.level,
         blacklisted=result.blacklisted,

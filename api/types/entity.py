@@ -73,15 +73,12 @@ class EntityType(relay.Node):
     async def score(
         self, info: Info, scheme: str | None = None, as_of: date | None = None
     ) -> Annotated[ScoreType, strawberry.lazy("api.types.score")]:
-        from api.types.score import ScoreType
-        from usecases.scores import score_of
+        from api.types.score import ScoreType, explained
 
         chosen = info.context.schemes.choose(self.entity_kind(), scheme)
         day = as_of or date.today()
-        result = await score_of(
-            info.context.graph, self.record_subject(), self.entity_kind(), chosen, day
-        )
-        return ScoreType.of(result, chosen, datetime.now(UTC))
+        found = await explained(info, self.record_subject(), self.entity_kind(), chosen, day)
+        return ScoreType.of(found.score, chosen, datetime.now(UTC), found.shown)
 
     @strawberry.field(
         description="The entity's records, newest first. All filters are optional; "

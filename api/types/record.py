@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
+from enum import Enum
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
@@ -13,11 +14,50 @@ from api.context import Info
 from api.permissions import Inherited, RecordField, fields_need
 from api.types.enums import Category, Polarity, RecordStatus, Severity
 from api.types.pagination import Connection, page_size, parse_offset
+from api.types.scheme import LocalizedText, SchemeRule
 from graph import models
 from graph.repositories.records import RecordFilter
 
 if TYPE_CHECKING:
     from api.types.entity import EntityType
+
+
+@strawberry.enum(
+    description="Whether a record counts in its subject's score today, and if not, why not."
+)
+class ScoringStatus(Enum):
+    COUNTING = "active"
+    EXPIRED = "expired"
+    DISPUTED = strawberry.enum_value(
+        "disputed", description="Under dispute, and the scheme suspends disputed records."
+    )
+    REMOVED = strawberry.enum_value("removed", description="Removed after a dispute.")
+    RESTORED = strawberry.enum_value(
+        "restored", description="Ended early by credit restoration (信用修复)."
+    )
+    UNSCORED = strawberry.enum_value("unscored", description="No rule of the scheme scores it.")
+
+
+@fields_need(Inherited)
+@strawberry.type(
+    description="What a record does to its subject's score today: the same figures as its "
+    "contribution in the subject's `score` (the one with the same `recordId`)."
+)
+class RecordStanding:
+    status: ScoringStatus
+    points: float = strawberry.field(
+        description="The points it adds or takes today, in cents, as the score's contribution "
+        "shows them (0 when it does not count)."
+    )
+    exact_points: float = strawberry.field(description="The points unrounded.")
+    rule: SchemeRule | None = strawberry.field(
+        description="The rule that scores it, with its title and scheme version."
+    )
+    scheme_version: str
+    counts_until: date | None = strawberry.field(
+        description="The day it stops counting (for EXPIRED: the day it stopped); null when "
+        "no rule scores it."
+    )
 
 
 @fields_need(RecordField)
@@ -39,6 +79,9 @@ class RecordType(relay.Node):
     description: str | None = strawberry.field(description="The cause, as published.")
     penalty: str | None = strawberry.field(description="The penalty or measure imposed.")
     status: RecordStatus
+    code_title: LocalizedText = strawberry.field(
+        description="What the code means, in both languages (the code catalogue's title)."
+    )
     model: strawberry.Private[models.Record]
     # True when the field that returned this record already decided the caller may read it.
     cleared: strawberry.Private[bool] = False
@@ -59,6 +102,7 @@ class RecordType(relay.Node):
             description=r.description,
             penalty=r.penalty,
             status=r.status,
+            code_title=code_title(r.code),
             model=r,
         )
 
@@ -95,6 +139,41 @@ class RecordType(relay.Node):
         )
         rule = chosen.rule_for(m.code, m.category, m.severity, m.polarity)
         return expires_on(fact, rule, chosen)
+
+    @strawberry.field(
+        description="What the record does to its subject's score today under a scheme (by "
+        "default the one for the subject's kind): its points, rule and status, exactly as its "
+        "contribution in the subject's score."
+    )
+    async def standing(self, info: Info, scheme: str | None = None) -> RecordStanding | None:
+        from api.types.score import explained
+
+        subject = await info.context.loaders.entity.load(self.model.subject_key)
+        if subject is None:
+            return None
+        chosen = info.context.schemes.choose(subject.kind, scheme)
+        found = await explained(info, subject.key, subject.kind, chosen, date.today())
+        own = found.own(self.record_id)
+        if own is None:
+            return None
+        contribution, shown = own
+        rule = next((r for r in chosen.rules if r.id == contribution.rule_id), None)
+        return RecordStanding(
+            status=ScoringStatus(contribution.status),
+            points=float(shown),
+            exact_points=contribution.points,
+            rule=SchemeRule.of(rule, chosen) if rule is not None else None,
+            scheme_version=contribution.scheme_version,
+            counts_until=contribution.expires_on,
+        )
+
+
+def code_title(code: str) -> LocalizedText:
+    """A record code's title from the catalogue (the code itself for one it does not know)."""
+    from scoring.catalogue import load_catalogue
+
+    known = load_catalogue().get(code)
+    return LocalizedText.of(known.title, known.title_zh) if known else LocalizedText.of(code, code)
 
 
 @fields_need(Inherited)

@@ -9,11 +9,37 @@ from scoring import scheme as model
 
 
 @fields_need(Open)
+@strawberry.type(
+    description="A text in the registry's two languages, kept with the catalogue and the schemes."
+)
+class LocalizedText:
+    en: str = strawberry.field(description="In English.")
+    zh: str = strawberry.field(description="In Chinese (简体中文).")
+
+    @classmethod
+    def of(cls, en: str | None, zh: str | None) -> LocalizedText:
+        """Either language stands in for the other when only one is given."""
+        return cls(en=en or zh or "", zh=zh or en or "")
+
+
+@fields_need(Open)
 @strawberry.type(description="A band of points and the level it gives.")
 class SchemeLevel:
     name: str
     min: int | None = strawberry.field(description="Lowest value in the band; null: no bound.")
     max: int | None = strawberry.field(description="Highest value in the band; null: no bound.")
+    meaning: LocalizedText = strawberry.field(
+        description="What the level says about the subject, and what usually follows from it."
+    )
+
+    @classmethod
+    def of(cls, level: model.Level) -> SchemeLevel:
+        return cls(
+            name=level.name,
+            min=level.min,
+            max=level.max,
+            meaning=LocalizedText.of(level.meaning, level.meaning_zh),
+        )
 
 
 @fields_need(Open)
@@ -29,7 +55,10 @@ class SchemeRule:
         description="How long a record counts; null: by the record's severity (Scheme.validity)."
     )
     blacklist: bool = strawberry.field(description="An active record of this rule blacklists.")
-    title: str | None
+    title: str | None = strawberry.field(description="The rule's title in English.")
+    title_text: LocalizedText = strawberry.field(
+        description="The rule's title in both languages (a code's rule is titled as the code)."
+    )
 
     @classmethod
     def of(cls, rule: model.Rule, scheme: model.Scheme) -> SchemeRule:
@@ -44,6 +73,7 @@ class SchemeRule:
             or (scheme.validity[rule.severity] if rule.severity else None),
             blacklist=rule.blacklist,
             title=rule.title,
+            title_text=LocalizedText.of(rule.title or rule.id, rule.title_zh or rule.id),
         )
 
 
@@ -54,7 +84,23 @@ class SchemeConsequence:
     kind: str = strawberry.field(description="restriction or privilege")
     levels: list[str] = strawberry.field(description="The levels that set it.")
     blacklisted: bool = strawberry.field(description="Whether the blacklist sets it.")
-    description: str
+    description: str = strawberry.field(description="What it means for the subject, in English.")
+    title_text: LocalizedText = strawberry.field(description="Its short name in both languages.")
+    description_text: LocalizedText = strawberry.field(
+        description="What it means for the subject, in both languages."
+    )
+
+    @classmethod
+    def of(cls, c: model.Consequence) -> SchemeConsequence:
+        return cls(
+            name=c.name,
+            kind=c.kind,
+            levels=list(c.levels),
+            blacklisted=c.blacklisted,
+            description=c.description,
+            title_text=consequence_title(c),
+            description_text=LocalizedText.of(c.description, c.description_zh),
+        )
 
 
 @fields_need(Open)
@@ -108,20 +154,11 @@ class SchemeType:
             title=s.title,
             subjects=list(s.subjects),
             base=s.base,
-            levels=[SchemeLevel(name=lv.name, min=lv.min, max=lv.max) for lv in s.levels],
+            levels=[SchemeLevel.of(lv) for lv in s.levels],
             validity=SchemeValidity(**s.validity),
             rules=[SchemeRule.of(rule, s) for rule in s.rules],
             blacklist_levels=list(s.blacklist_levels),
-            consequences=[
-                SchemeConsequence(
-                    name=c.name,
-                    kind=c.kind,
-                    levels=list(c.levels),
-                    blacklisted=c.blacklisted,
-                    description=c.description,
-                )
-                for c in s.consequences
-            ],
+            consequences=[SchemeConsequence.of(c) for c in s.consequences],
             propagation=SchemePropagation(
                 decay=s.propagation.decay,
                 max_hops=s.propagation.max_hops,
@@ -134,3 +171,9 @@ class SchemeType:
             ),
             max_positive=s.max_positive,
         )
+
+
+def consequence_title(c: model.Consequence) -> LocalizedText:
+    """A consequence's short name; its ``name`` in words when the scheme gives none."""
+    fallback = c.name.replace("_", " ")
+    return LocalizedText.of(c.title or fallback, c.title_zh or c.title or fallback)

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
+from starlette.websockets import WebSocket
 
 from api.context import Info
 from api.permissions import Inherited, fields_need
 from api.types.pagination import Connection, page_size, parse_offset
 from api.types.record import RecordType
-from api.types.scheme import SchemeRule, SchemeType
+from api.types.scheme import LocalizedText, SchemeRule, SchemeType, consequence_title
+from graph.models import EntityKind
 from scoring import engine, rounding
 from scoring.scheme import Scheme
 
@@ -106,6 +110,10 @@ class ConsequenceState:
     in_force: bool
     reasons: list[str] = strawberry.field(description="What sets it (a level, the blacklist).")
     description: str
+    title_text: LocalizedText = strawberry.field(description="Its short name in both languages.")
+    description_text: LocalizedText = strawberry.field(
+        description="What it means for the subject, in both languages."
+    )
 
 
 @fields_need(Inherited)
@@ -127,8 +135,17 @@ class ScoreType:
     result: strawberry.Private[engine.Score]
     scheme_model: strawberry.Private[Scheme]
 
+    shown_points: strawberry.Private[tuple[Decimal, ...] | None] = None
+
     @classmethod
-    def of(cls, score: engine.Score, scheme: Scheme, computed_at: datetime) -> ScoreType:
+    def of(
+        cls,
+        score: engine.Score,
+        scheme: Scheme,
+        computed_at: datetime,
+        shown: tuple[Decimal, ...] | None = None,
+    ) -> ScoreType:
+        defined = {c.name: c for c in scheme.consequences}
         return cls(
             value=score.value,
             base=score.base,
@@ -145,11 +162,16 @@ class ScoreType:
                     in_force=c.in_force,
                     reasons=list(c.reasons),
                     description=c.description,
+                    title_text=consequence_title(defined[c.name]),
+                    description_text=LocalizedText.of(
+                        defined[c.name].description, defined[c.name].description_zh
+                    ),
                 )
                 for c in score.consequences
             ],
             result=score,
             scheme_model=scheme,
+            shown_points=shown,
         )
 
     @strawberry.field(description="base + the contributions' `exactPoints`, unrounded.")
@@ -166,7 +188,9 @@ class ScoreType:
         everything = self.result.contributions
         rules = {rule.id: rule for rule in self.scheme_model.rules}
         # Apportioned over every contribution, so that the pages add up, only when asked for.
-        shown = rounding.shown(self.value, self.base, [c.points for c in everything])
+        shown = self.shown_points or rounding.shown(
+            self.value, self.base, [c.points for c in everything]
+        )
         nodes = [
             _contribution(c, cents, rules.get(c.rule_id or ""), self.scheme_model)
             for c, cents in zip(
@@ -174,6 +198,42 @@ class ScoreType:
             )
         ]
         return ContributionConnection.page(nodes, start=start, total=len(everything))
+
+
+@dataclass(frozen=True)
+class Explained:
+    """A subject's score as this request computed it, with the points each contribution shows."""
+
+    score: engine.Score
+    scheme: Scheme
+    shown: tuple[Decimal, ...]
+
+    def own(self, record_id: str) -> tuple[engine.Contribution, Decimal] | None:
+        """The contribution of one of the subject's own records, and its points as shown."""
+        for c, cents in zip(self.score.contributions, self.shown, strict=True):
+            if c.kind is engine.ContributionKind.RECORD and c.record_id == record_id:
+                return c, cents
+        return None
+
+
+async def explained(info: Info, key: str, kind: EntityKind, scheme: Scheme, day: date) -> Explained:
+    """``key``'s score under ``scheme`` on ``day``, computed once per HTTP request: the file's
+    score and the standing of each of its records are the same evaluation, so they agree."""
+    from usecases.scores import score_of
+
+    async def compute() -> Explained:
+        score = await score_of(info.context.graph, key, kind, scheme, day)
+        parts = [c.points for c in score.contributions]
+        return Explained(score, scheme, tuple(rounding.shown(score.value, score.base, parts)))
+
+    if isinstance(info.context.request, WebSocket):  # a connection's context outlives events
+        return await compute()
+    cache = info.context.scores
+    slot = (key, scheme.id, scheme.version, day.isoformat())
+    if slot not in cache:
+        cache[slot] = asyncio.ensure_future(compute())
+    found: Explained = await cache[slot]
+    return found
 
 
 def _contribution(
