@@ -187,7 +187,7 @@ def test_the_pdf_holds_the_name_every_record_id_and_the_total(env: dict[str, Any
             assert record_id in flat, (record_id, flat)
         made = report(env, "investigator", "company")
         score = made["score"]
-        summed = sum(Decimal(str(c["points"])) for c in score["contributions"])
+        summed = sum((Decimal(str(c["points"])) for c in score["contributions"]), Decimal(0))
         value = Decimal(str(score["value"])).quantize(Decimal("0.01"))
         assert f"{score['base']} + {summed.quantize(Decimal('0.01'))} = {value}" in flat, flat
         assert total_word in flat
