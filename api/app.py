@@ -91,7 +91,7 @@ def create_app(settings: Settings) -> Starlette:
         WebSocketRoute("/graphql", graphql),
         # A credit file to attach, read and refused exactly as the file is through /graphql.
         Route(
-            "/reports/{id}.{format}",
+            "/reports/{id:path}.{format}",
             around_graphql(ReportView(graphql), settings, graphql.limits),
             methods=["GET"],
         ),

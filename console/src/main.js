@@ -1,69 +1,14 @@
-// The credgraph investigator console. It talks only to the public GraphQL API at /graphql.
+// The credgraph investigator console. It talks only to the public GraphQL API at /graphql (and
+// fetches the reports a file exports from /reports).
 import cytoscape from "cytoscape";
+import { $, el, gql, guarded, levelBadge, setStatus, LEVEL_COLOURS, UNSCORED } from "./dom.js";
+import { documentText, loadFile, renderFile } from "./file.js";
+import { t, tOr, language, setLanguage, translatePage } from "./messages.js";
 
-const LEVEL_COLOURS = {
-  AAA: "#0b6e4f", AA: "#178a5c", A: "#3aa76d", B: "#d4a017", C: "#e07b24", D: "#b42318",
+const state = {
+  current: null, notes: new Set(), filters: {}, cy: null, expanded: new Set(),
+  results: null, graphExtra: null, paths: null,
 };
-const UNSCORED = "#8a94a6";
-const $ = (id) => document.getElementById(id);
-const state = { current: null, cy: null, expanded: new Set(), note: "" };
-
-// ---------- GraphQL ----------
-// partial: keep the data when some fields were refused to the caller's role (a person named in a
-// company's score, for the public); the refusals are shown as a note instead of failing.
-async function gql(query, variables = {}, { partial = false } = {}) {
-  const headers = { "Content-Type": "application/json" };
-  const key = localStorage.getItem("credgraph.key");
-  if (key) headers.Authorization = `Bearer ${key}`;
-  const response = await fetch("/graphql", {
-    method: "POST", headers, body: JSON.stringify({ query, variables }),
-  });
-  let body;
-  try { body = await response.json(); } catch { body = null; }
-  if (!response.ok) {
-    throw new Error((body && (body.reason || body.error)) || `the server answered ${response.status}`);
-  }
-  if (body.errors && body.errors.length) {
-    const refusedOnly = body.errors.every((e) => e.message.includes("needs the role"));
-    if (!(partial && body.data && refusedOnly)) throw new Error(body.errors.map((e) => e.message).join("; "));
-    state.note = "Some linked people are not shown to your role.";
-  }
-  return body.data;
-}
-
-function setStatus(message) { $("status").textContent = message || ""; }
-
-async function guarded(work) {
-  setStatus("");
-  try { await work(); } catch (error) { setStatus(error.message); }
-}
-
-// ---------- DOM helpers (text only: nothing from the API is parsed as HTML) ----------
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attrs)) {
-    if (value === null || value === undefined || value === false) continue;
-    if (name === "class") node.className = value;
-    else if (name === "style") node.setAttribute("style", value);
-    else if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
-    else node.setAttribute(name, value === true ? "" : value);
-  }
-  for (const child of children.flat(Infinity)) {
-    if (child === null || child === undefined || child === false) continue;
-    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
-  }
-  return node;
-}
-
-function levelBadge(level) {
-  return el("span", { class: "level", style: `background:${LEVEL_COLOURS[level] || UNSCORED}` }, level || "—");
-}
-
-// Points and values in cents: the API's contributions add up to its value exactly.
-function points(value) {
-  const text = value > 0 ? `+${value.toFixed(2)}` : value.toFixed(2);
-  return el("td", { class: `points ${value < 0 ? "neg" : value > 0 ? "pos" : ""}` }, text);
-}
 
 // ---------- Search ----------
 const SEARCH = `query($q: String!) {
@@ -75,12 +20,12 @@ const SEARCH = `query($q: String!) {
   }
 }`;
 
-async function search(text) {
-  const data = await gql(SEARCH, { q: text });
+function renderResults() {
   const list = $("results");
   list.replaceChildren();
-  const edges = data.search.edges;
-  if (!edges.length) list.append(el("li", { class: "hint" }, "Nothing found."));
+  if (!state.results) return;
+  const edges = state.results.search.edges;
+  if (!edges.length) list.append(el("li", { class: "hint" }, t("results.none")));
   for (const { node } of edges) {
     const e = node.entity;
     const code = e.__typename === "Company" ? e.key : documentText(e);
@@ -89,125 +34,33 @@ async function search(text) {
       onclick: () => guarded(() => openEntity(e.id)),
       onkeydown: (ev) => { if (ev.key === "Enter") guarded(() => openEntity(e.id)); },
     }, el("div", {}, e.name), el("div", { class: "meta" },
-      `${e.__typename === "Company" ? "Company" : "Person"} · ${code} · matched on ${node.matchedOn.toLowerCase()}`)));
+      `${t(`kind.${e.__typename}`)} · ${code} · ${t("results.matched", { what: tOr(`matched.${node.matchedOn}`, node.matchedOn.toLowerCase()) })}`)));
   }
-  return edges;
+}
+
+async function search(text) {
+  state.results = await gql(SEARCH, { q: text });
+  renderResults();
+  return state.results.search.edges;
 }
 
 // ---------- Credit file ----------
-const RECORD_FIELDS = `totalCount edges { node { recordId code category severity decidedOn status
-  authority caseNumber description penalty expiresOn } }`;
-const FILE = `query($id: ID!) { node(id: $id) { __typename id
-  ... on Company { name key uscc usccValid jurisdiction registryNumber registrationNumber address phone
-                   status foundedOn registrationAuthority organisationType region legalRepresentativeName }
-  ... on Person { name idNumber idType nationality profession }
-  ... on Entity {
-    good: records(polarity: GOOD, first: 50) { ${RECORD_FIELDS} }
-    warnings: records(polarity: WARNING, first: 50) { ${RECORD_FIELDS} }
-    score {
-      value base level blacklisted blacklistReasons asOf scheme { id version }
-      consequences { name kind inForce reasons description }
-      contributions(first: 100) { totalCount edges { node {
-        kind points status recordId weight rule { id }
-        source { name } path { rel direction entity { name } } } } }
-    }
-  }
-} }`;
-
-// The documents a person may be identified by (IdType), as the file names them.
-const DOCUMENTS = {
-  RESIDENT_ID: "Identity number", HK_MACAO_PERMIT: "HK/Macao residence permit",
-  TAIWAN_PERMIT: "Taiwan residence permit", MAINLAND_TRAVEL_PERMIT: "Mainland travel permit",
-  PASSPORT: "Passport", FOREIGN_PERMANENT_RESIDENT: "Permanent residence card",
-};
-
-function documentText(person) {
-  if (person.idType === "RESIDENT_ID") return person.idNumber;
-  const country = person.nationality ? ` (${person.nationality})` : "";
-  return `${DOCUMENTS[person.idType] || person.idType}${country} ${person.idNumber}`;
+function showFile() {
+  if (!state.current) return;
+  renderFile(state.current, state.notes, { open: (id) => guarded(() => openEntity(id)), guarded, filters: state.filters });
 }
 
-function companyCode(entity) {
-  if (entity.uscc) return [["USCC", entity.uscc + (entity.usccValid ? "" : " (check character wrong)")]];
-  return [["Jurisdiction", entity.jurisdiction], ["Registry no.", entity.registryNumber]];
-}
-
-function identity(entity) {
-  const rows = entity.__typename === "Company"
-    ? [...companyCode(entity),
-       ["Registration no.", entity.registrationNumber], ["Status", entity.status],
-       ["Founded", entity.foundedOn], ["Type", entity.organisationType], ["Region", entity.region],
-       ["Address", entity.address], ["Phone", entity.phone], ["Registered by", entity.registrationAuthority],
-       ["Legal representative", entity.legalRepresentativeName]]
-    : [[DOCUMENTS[entity.idType] || "Document", entity.idNumber],
-       ["Nationality", entity.nationality], ["Profession", entity.profession]];
-  return el("div", { class: "identity" }, el("dl", {},
-    rows.filter(([, v]) => v).map(([k, v]) => [el("dt", {}, k), el("dd", {}, v)])));
-}
-
-function recordList(title, connection, testid) {
-  const items = connection.edges.map(({ node: r }) => el("li", { "data-testid": "record" },
-    el("strong", {}, r.code), ` · ${r.severity.toLowerCase()} · ${r.decidedOn} · ${r.status.toLowerCase()}`,
-    el("div", { class: "meta" }, [r.authority, r.caseNumber].filter(Boolean).join(" · ")),
-    r.description ? el("div", {}, r.description) : null,
-    el("div", { class: "meta" }, [r.penalty && `penalty: ${r.penalty}`,
-      r.expiresOn && `counts until ${r.expiresOn}`].filter(Boolean).join(" · "))));
-  return el("div", { "data-testid": testid },
-    el("h3", {}, `${title} (${connection.totalCount})`),
-    items.length ? el("ol", { class: "records" }, items) : el("p", { class: "hint" }, "None."));
-}
-
-function scoreBlock(score) {
-  const rows = score.contributions.edges.map(({ node: c }) => el("tr", { "data-testid": "contribution" },
-    el("td", {}, c.kind.toLowerCase()),
-    el("td", {}, c.recordId || "", c.kind === "PROPAGATED" ? ` from ${c.source ? c.source.name : "a linked person"}` : "",
-      c.path.length ? el("div", { class: "meta" },
-        c.path.map((s) => `${s.rel} (${s.direction}) → ${s.entity ? s.entity.name : "?"}`).join(" · ")) : null),
-    el("td", {}, c.rule ? c.rule.id : ""), el("td", {}, c.status), points(c.points)));
-  const inForce = score.consequences.filter((c) => c.inForce);
-  return el("div", { "data-testid": "score" },
-    el("h3", {}, "Score"),
-    el("div", { class: "score-line" }, levelBadge(score.level),
-      el("strong", { "data-testid": "score-value" }, score.value.toFixed(2)), ` of base ${score.base}`,
-      el("span", { class: "meta" }, `${score.scheme.id} ${score.scheme.version} · as of ${score.asOf}`),
-      score.blacklisted ? el("span", { class: "blacklisted", "data-testid": "blacklisted" }, "on the blacklist") : null),
-    score.blacklistReasons.length ? el("p", { class: "meta" }, `Blacklisted for: ${score.blacklistReasons.join("; ")}`) : null,
-    el("h3", {}, "Consequences in force"),
-    inForce.length
-      ? el("ul", { class: "consequences" }, inForce.map((c) => el("li", { class: c.kind, title: c.reasons.join("; ") },
-        `${c.kind === "restriction" ? "✕" : "✓"} ${c.name.replaceAll("_", " ")}`)))
-      : el("p", { class: "hint" }, "None."),
-    el("h3", {}, `Contributions (${score.contributions.totalCount})`),
-    el("table", {}, el("thead", {}, el("tr", {}, ["kind", "record", "rule", "status", "points"].map((h) => el("th", {}, h)))),
-      el("tbody", {}, rows), totalRow(score)));
-}
-
-// base + the contributions = the value, in whole cents (what is shown adds up).
-function totalRow(score) {
-  const edges = score.contributions.edges;
-  const cents = edges.reduce((sum, { node: c }) => sum + Math.round(c.points * 100), 0);
-  const shownAll = edges.length === score.contributions.totalCount;
-  const label = shownAll
-    ? `base ${score.base} + contributions ${(cents / 100).toFixed(2)} = ${score.value.toFixed(2)}`
-    : `the first ${edges.length} of ${score.contributions.totalCount} contributions; value ${score.value.toFixed(2)}`;
-  return el("tfoot", {}, el("tr", { "data-testid": "score-total" },
-    el("td", { colspan: "4" }, label), points(cents / 100)));
-}
-
-async function openEntity(id) {
-  state.note = "";
-  const data = await gql(FILE, { id }, { partial: true });
-  const entity = data.node;
-  if (!entity) throw new Error("This entity is no longer in the registry.");
+// push: the browser's history gets an entry for the file (Back returns to the one before).
+async function openEntity(id, { push = true } = {}) {
+  const notes = new Set();
+  const entity = await loadFile(id, notes);
+  const changed = !state.current || state.current.id !== entity.id;
   state.current = entity;
-  $("file").replaceChildren(
-    el("h2", { "data-testid": "file-name" }, entity.name),
-    el("div", { class: "meta" }, entity.__typename === "Company" ? "Company" : "Person"),
-    ...[identity(entity),
-      state.note && el("p", { class: "hint", "data-testid": "file-note" }, state.note),
-      scoreBlock(entity.score),
-      recordList("Warning records", entity.warnings, "warning-records"),
-      recordList("Good records", entity.good, "good-records")].filter(Boolean));
+  state.notes = notes;
+  if (changed) state.filters = {};
+  showFile();
+  const url = `?entity=${encodeURIComponent(id)}`;
+  if (push && location.search !== url) history.pushState({ entity: id }, "", url);
   await drawLinkage(id, true);
 }
 
@@ -254,8 +107,7 @@ function ensureGraph() {
 }
 
 function edgeLabel(e) {
-  const short = { LEGAL_REPRESENTATIVE_OF: "legal rep", SHAREHOLDER_OF: "shareholder", OFFICER_OF: "officer", BRANCH_OF: "branch" };
-  let label = short[e.type] || e.type;
+  let label = tOr(`rel.${e.type}`, e.type);
   if (e.stake) label += ` ${Math.round(e.stake * 1000) / 10}%`;
   if (e.role) label += ` (${e.role})`;
   return label;
@@ -272,7 +124,7 @@ function merge(linkage) {
     for (const e of linkage.edges) {
       const id = `${e.startId}|${e.type}|${e.endId}`;
       if (cy.getElementById(id).empty()) {
-        cy.add({ group: "edges", data: { id, source: e.startId, target: e.endId, label: edgeLabel(e), type: e.type } });
+        cy.add({ group: "edges", data: { id, source: e.startId, target: e.endId, label: edgeLabel(e), type: e.type, stake: e.stake, role: e.role } });
       }
     }
   });
@@ -283,9 +135,12 @@ function layout() {
   cy.layout({ name: "cose", animate: false, nodeRepulsion: 9000, idealEdgeLength: 70, randomize: false, fit: true, padding: 20 }).run();
 }
 
+// extra: [message key, params] of what the last action did, kept to be shown in either language.
 function describeGraph(extra) {
   const cy = ensureGraph();
-  $("graph-info").textContent = `${cy.nodes().length} entities, ${cy.edges().length} links${extra ? ` · ${extra}` : ""}`;
+  if (extra !== undefined) state.graphExtra = extra;
+  const more = state.graphExtra ? ` · ${t(state.graphExtra[0], state.graphExtra[1])}` : "";
+  $("graph-info").textContent = `${t("graph.info", { nodes: cy.nodes().length, links: cy.edges().length })}${more}`;
 }
 
 async function drawLinkage(id, fresh) {
@@ -298,7 +153,7 @@ async function drawLinkage(id, fresh) {
   cy.nodes().removeClass("root");
   cy.getElementById(id).addClass("root");
   layout();
-  describeGraph(data.linkage.truncated ? "truncated at 200" : "");
+  describeGraph(data.linkage.truncated ? ["graph.truncated", {}] : null);
   $("graph").dataset.nodes = String(cy.nodes().length);
 }
 
@@ -308,13 +163,13 @@ async function expand(id) {
   merge(data.linkage);
   state.expanded.add(id);
   layout();
-  describeGraph(`expanded ${data.linkage.nodes.length - 1} around a node`);
+  describeGraph(["graph.expanded", { count: data.linkage.nodes.length - 1 }]);
   $("graph").dataset.nodes = String(ensureGraph().nodes().length);
 }
 
 function legend() {
   $("legend").replaceChildren(...Object.entries(LEVEL_COLOURS).map(([level, colour]) =>
-    el("span", { style: `background:${colour}` }, level)), el("span", { style: `background:${UNSCORED}` }, "not scored"));
+    el("span", { style: `background:${colour}` }, level)), el("span", { style: `background:${UNSCORED}` }, t("graph.notScored")));
 }
 
 // ---------- Path finder ----------
@@ -326,24 +181,16 @@ const PATHS = `query($from: ID!, $to: ID!, $hops: Int!) {
   }
 }`;
 
-async function findPaths(targetText) {
-  if (!state.current) throw new Error("Open an entity first: paths start from the open entity.");
-  const found = await gql(SEARCH, { q: targetText });
-  if (!found.search.edges.length) throw new Error(`No entity matches “${targetText}”.`);
-  const target = found.search.edges[0].node.entity;
-  const data = await gql(PATHS, { from: state.current.id, to: target.id, hops: Number($("path-hops").value) });
+function renderPaths() {
   const list = $("paths");
   list.replaceChildren();
+  if (!state.paths) return;
+  const { target, hops, found } = state.paths;
   const cy = ensureGraph();
-  cy.elements().removeClass("on-path");
-  if (!data.riskPaths.length) {
-    list.append(el("li", { class: "hint", "data-testid": "no-path" }, `No path to ${target.name} within ${$("path-hops").value} links.`));
+  if (!found.length) {
+    list.append(el("li", { class: "hint", "data-testid": "no-path" }, t("paths.none", { name: target.name, hops })));
     return;
   }
-  for (const path of data.riskPaths) {
-    merge({ nodes: path.nodes, edges: path.edges.map((e) => e.relationship), hubs: [] });
-  }
-  layout();
   const highlight = (path) => {
     cy.elements().removeClass("on-path");
     for (const n of path.nodes) cy.getElementById(n.id).addClass("on-path");
@@ -352,20 +199,53 @@ async function findPaths(targetText) {
       cy.getElementById(`${r.startId}|${r.type}|${r.endId}`).addClass("on-path");
     }
   };
-  data.riskPaths.forEach((path, index) => {
+  found.forEach((path) => {
     const steps = [];
     path.nodes.forEach((n, i) => {
       steps.push(el("span", {}, levelBadge(n.standing && n.standing.level), " ", n.entity.name));
       if (i < path.edges.length) {
         const e = path.edges[i];
-        steps.push(el("span", { class: "meta" }, e.direction === "FORWARD" ? ` —${e.type}→ ` : ` ←${e.type}— `));
+        const rel = tOr(`rel.${e.type}`, e.type);
+        steps.push(el("span", { class: "meta" }, e.direction === "FORWARD" ? ` —${rel}→ ` : ` ←${rel}— `));
       }
     });
     list.append(el("li", { "data-testid": "path", onclick: () => highlight(path) },
-      el("div", {}, `${path.length} links · risk ${path.risk.toFixed(2)}`), el("div", { class: "path-steps" }, steps)));
-    if (index === 0) highlight(path);
+      el("div", {}, t("paths.item", { length: path.length, risk: path.risk.toFixed(2) })), el("div", { class: "path-steps" }, steps)));
   });
-  describeGraph(`${data.riskPaths.length} paths to ${target.name}`);
+}
+
+async function findPaths(targetText) {
+  if (!state.current) throw new Error(t("paths.openFirst"));
+  const found = await gql(SEARCH, { q: targetText });
+  if (!found.search.edges.length) throw new Error(t("paths.noMatch", { text: targetText }));
+  const target = found.search.edges[0].node.entity;
+  const hops = $("path-hops").value;
+  const data = await gql(PATHS, { from: state.current.id, to: target.id, hops: Number(hops) });
+  const cy = ensureGraph();
+  cy.elements().removeClass("on-path");
+  state.paths = { target, hops, found: data.riskPaths };
+  for (const path of data.riskPaths) {
+    merge({ nodes: path.nodes, edges: path.edges.map((e) => e.relationship), hubs: [] });
+  }
+  if (data.riskPaths.length) layout();
+  renderPaths();
+  const first = $("paths").querySelector("[data-testid=path]");
+  if (first) first.click();
+  if (data.riskPaths.length) describeGraph(["paths.found", { count: data.riskPaths.length, name: target.name }]);
+}
+
+// ---------- Language ----------
+function applyLanguage() {
+  translatePage();
+  $("lang").value = language();
+  legend();
+  renderResults();
+  showFile();
+  renderPaths();
+  if (state.cy) {
+    state.cy.edges().forEach((edge) => edge.data("label", edgeLabel(edge.data())));
+    describeGraph();
+  }
 }
 
 // ---------- Wiring ----------
@@ -385,9 +265,16 @@ $("api-key").addEventListener("input", () => {
   const key = $("api-key").value.trim();
   if (key) localStorage.setItem("credgraph.key", key); else localStorage.removeItem("credgraph.key");
 });
-legend();
+$("lang").addEventListener("change", () => { setLanguage($("lang").value); applyLanguage(); });
+// Back and Forward move between the files opened here.
+window.addEventListener("popstate", () => {
+  const id = new URLSearchParams(location.search).get("entity");
+  if (id) guarded(() => openEntity(id, { push: false }));
+  else { state.current = null; $("file").replaceChildren(el("p", { class: "hint" }, t("file.hint"))); setStatus(""); }
+});
+applyLanguage();
 const wanted = new URLSearchParams(location.search).get("entity");
-if (wanted) guarded(() => openEntity(wanted));
+if (wanted) guarded(() => openEntity(wanted, { push: false }));
 // A handle for tests and for poking around in the browser's developer tools.
 window.credgraph = { graph: () => state.cy, openEntity, findPaths };
 document.body.dataset.ready = "true";
