@@ -7,14 +7,14 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import httpx
 import pytest
 import uvicorn
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 from rich.console import Console
 from rich.progress import Progress
 
@@ -40,17 +40,23 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture(scope="module")
-def page() -> Iterator[Page]:
+def browser() -> Iterator[Browser]:
     # Playwright's sync API runs its own event loop: it is started and stopped inside this
     # module, so the asyncio tests that come after it run as usual.
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
-            context = browser.new_context(viewport={"width": 1280, "height": 900})
-            yield context.new_page()
-            context.close()
+            yield launched
         finally:
-            browser.close()
+            launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    # English: the browser prefers it (a test below prefers Chinese).
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
+    yield context.new_page()
+    context.close()
 
 
 @pytest.fixture(scope="module")
@@ -62,15 +68,15 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
 
         migrate(settings)
         import_rows(settings, rows(), tmp_path_factory.mktemp("console-rows"))
-        with Progress(console=Console(quiet=True)) as progress:
-            asyncio.run(
-                score_all(
-                    settings.graph_config(),
-                    load_schemes(settings.schemes_dir),
-                    date.today(),
-                    progress,
+        # Two passes: the scores of a year ago (before C8's judgment) and today's, so that
+        # the file has a history to draw.
+        for day in (date.today() - timedelta(days=365), date.today()):
+            with Progress(console=Console(quiet=True)) as progress:
+                asyncio.run(
+                    score_all(
+                        settings.graph_config(), load_schemes(settings.schemes_dir), day, progress
+                    )
                 )
-            )
         key = api_key(settings, "investigator", name="console test")
         port = free_port()
         web = uvicorn.Server(
@@ -122,10 +128,9 @@ def test_console_search_file_graph_and_paths(site: tuple[str, str], page: Page) 
     page.get_by_test_id("api-key").fill(key)
     results.first.click()
     expect(page.locator("#status")).to_have_text("")
-    warnings = page.get_by_test_id("warning-records")
-    expect(warnings).to_contain_text("Warning records (1)")
-    expect(warnings).to_contain_text("JUDGMENT_DEFAULT")
-    expect(page.get_by_test_id("good-records")).to_contain_text("Good records (0)")
+    records = page.get_by_test_id("records")
+    expect(records).to_contain_text("Records (1 of 1)")
+    expect(records).to_contain_text("Court judgment not complied with")  # JUDGMENT_DEFAULT
     expect(page.get_by_test_id("score")).to_contain_text("enterprise")
     expect(page.get_by_test_id("blacklisted")).to_be_visible()  # a judgment not complied with
     expect(page.get_by_test_id("contribution").first).to_contain_text("INV-C8")
@@ -142,6 +147,9 @@ def test_console_search_file_graph_and_paths(site: tuple[str, str], page: Page) 
     shot(page, "2-file-and-graph")
 
     # A click on C1 expands it: its shareholders C3 and C4 join the drawing.
+    page.locator("#graph").scroll_into_view_if_needed()
+    # Cytoscape learns of a scroll on its next frames (it keeps where its canvas is).
+    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
     box = page.locator("#graph").bounding_box()
     assert box is not None
     where = page.evaluate(
@@ -165,3 +173,213 @@ def test_console_search_file_graph_and_paths(site: tuple[str, str], page: Page) 
     page.locator("#path-hops").select_option("2")
     page.get_by_test_id("find-paths").click()
     expect(page.get_by_test_id("no-path")).to_contain_text("No path to 张604 within 2 links")
+
+
+C8_NAME, C1_NAME, P3_NAME = "北京测试608科技有限公司", "北京测试601科技有限公司", "张603"
+
+
+def signed_in(browser: Browser, base: str, key: str, width: int, locale: str = "en-US") -> Page:
+    """A page at ``width`` px whose browser prefers ``locale``, with the investigator's key."""
+    context = browser.new_context(viewport={"width": width, "height": 900}, locale=locale)
+    page = context.new_page()
+    page.goto(base + "/")
+    page.evaluate("key => localStorage.setItem('credgraph.key', key)", key)
+    page.reload()
+    expect(page.locator("body")).to_have_attribute("data-ready", "true")
+    return page
+
+
+def open_by_search(page: Page, text: str, name: str) -> None:
+    page.get_by_test_id("search").fill(text)
+    page.get_by_test_id("search").press("Enter")
+    page.get_by_test_id("result").filter(has_text=name).first.click()
+    expect(page.get_by_test_id("file-name")).to_have_text(name)
+
+
+# Whether an element is on screen and on top at its centre: scrolled into view, inside the
+# viewport, and the element found there is it or inside it (not another pane over it).
+VISIBLE_ON_TOP = """(node) => {
+  node.scrollIntoView({ block: "center", inline: "center" });
+  const r = node.getBoundingClientRect();
+  const inside = r.width > 0 && r.height > 0 && r.left >= 0 && r.top >= 0
+    && r.right <= window.innerWidth && r.bottom <= window.innerHeight;
+  const top = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+  return { inside, onTop: !!top && (top === node || node.contains(top)), text: node.innerText,
+           right: r.right, width: window.innerWidth };
+}"""
+
+
+@pytest.mark.parametrize("width", [1024, 1440, 1920])
+def test_console_every_point_is_visible_at_each_width(
+    site: tuple[str, str], browser: Browser, width: int
+) -> None:
+    base, key = site
+    page = signed_in(browser, base, key, width)
+    open_by_search(page, "北京测试608", C8_NAME)
+    cells = page.get_by_test_id("contribution-points")
+    expect(cells.first).to_be_visible()
+    assert cells.count() >= 1
+    seen = [cells.nth(i).evaluate(VISIBLE_ON_TOP) for i in range(cells.count())]
+    seen += [
+        page.get_by_test_id("record-points").nth(i).evaluate(VISIBLE_ON_TOP)
+        for i in range(page.get_by_test_id("record-points").count())
+    ]
+    seen.append(page.get_by_test_id("score-total").locator("td.points").evaluate(VISIBLE_ON_TOP))
+    for cell in seen:
+        assert cell["inside"] and cell["onTop"], (width, cell)
+        assert cell["text"].strip() not in ("", "-")
+    # No pane is wider than the page: nothing to scroll sideways.
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=str(ARTIFACTS / f"console-4-file-{width}.png"), full_page=True)
+    page.context.close()
+
+
+def test_console_records_are_tied_to_their_points_and_filterable(
+    site: tuple[str, str], browser: Browser
+) -> None:
+    base, key = site
+    page = signed_in(browser, base, key, 1440)
+    open_by_search(page, "北京测试602", "北京测试602科技有限公司")
+    records = page.get_by_test_id("record")
+    expect(records.first).to_be_visible()
+    # Each record's points and status are its contribution's.
+    contributions = {}
+    for i in range(page.get_by_test_id("contribution").count()):
+        row = page.get_by_test_id("contribution").nth(i)
+        cells = row.locator("td").all_inner_texts()
+        if cells[0] == "own record":
+            contributions[cells[1].split()[0]] = (cells[3], cells[4])
+    assert contributions, "the company has own records"
+    for i in range(records.count()):
+        record = records.nth(i)
+        record_id = record.get_attribute("data-record-id") or ""
+        status, points = contributions[record_id]
+        assert record.get_by_test_id("record-points").inner_text() == points
+        assert (
+            record.get_by_test_id("record-standing")
+            .inner_text()
+            .startswith(status.split(" on ")[0])
+        ), (record_id, status)
+        expect(record.get_by_test_id("record-standing")).to_contain_text("E-")  # the rule's id
+    total = records.count()
+    page.get_by_test_id("filter-polarity").select_option("GOOD")
+    expect(page.get_by_test_id("records")).to_contain_text(f"Records (0 of {total})")
+    page.get_by_test_id("filter-polarity").select_option("")
+    page.get_by_test_id("filter-category").select_option("ADMINISTRATIVE")
+    expect(page.get_by_test_id("record")).to_have_count(total)
+    page.get_by_test_id("filter-status").select_option("REMOVED")
+    expect(page.get_by_test_id("record")).to_have_count(0)
+    # The bands: every level of the scheme with its meaning, the current one marked.
+    bands = page.get_by_test_id("band")
+    expect(bands).to_have_count(4)
+    expect(page.locator("[data-testid=band][aria-current=true]")).to_contain_text("current level")
+    page.context.close()
+
+
+def test_console_history_companies_and_back_and_forward(
+    site: tuple[str, str], browser: Browser
+) -> None:
+    base, key = site
+    page = signed_in(browser, base, key, 1440)
+    open_by_search(page, "北京测试608", C8_NAME)
+    # Two stored scores: a year ago (base) and today (after the judgment): a chart of two points.
+    chart = page.get_by_test_id("history-chart")
+    expect(chart).to_be_visible()
+    expect(chart.locator("circle")).to_have_count(2)
+    first_url = page.url
+    assert "?entity=" in first_url
+    # A person's file lists the companies they represent, hold or serve.
+    open_by_search(page, P3_NAME, P3_NAME)
+    companies = page.get_by_test_id("company-row")
+    expect(companies).to_have_count(3)
+    expect(page.get_by_test_id("companies")).to_contain_text("shareholder")
+    expect(page.get_by_test_id("companies")).to_contain_text("30.0%")
+    expect(page.get_by_test_id("companies")).to_contain_text("officer (supervisor)")
+    page.screenshot(path=str(ARTIFACTS / "console-5-person.png"), full_page=True)
+    second_url = page.url
+    # A company link opens its file: a third entry in the browser's history.
+    page.get_by_role("link", name=C1_NAME).click()
+    expect(page.get_by_test_id("file-name")).to_have_text(C1_NAME)
+    page.go_back()
+    expect(page.get_by_test_id("file-name")).to_have_text(P3_NAME)
+    assert page.url == second_url
+    page.go_back()
+    expect(page.get_by_test_id("file-name")).to_have_text(C8_NAME)
+    assert page.url == first_url
+    page.go_forward()
+    expect(page.get_by_test_id("file-name")).to_have_text(P3_NAME)
+    # A file's URL opens it in a fresh page.
+    fresh = page.context.new_page()
+    fresh.goto(second_url)
+    expect(fresh.get_by_test_id("file-name")).to_have_text(P3_NAME)
+    page.context.close()
+
+
+def test_console_speaks_chinese_when_asked_and_remembers(
+    site: tuple[str, str], browser: Browser
+) -> None:
+    base, key = site
+    # A browser that prefers Chinese gets Chinese.
+    page = signed_in(browser, base, key, 1440, locale="zh-CN")
+    assert page.evaluate("document.documentElement.lang") == "zh-CN"
+    expect(page.get_by_role("button", name="检索")).to_be_visible()
+    open_by_search(page, "北京测试608", C8_NAME)
+    expect(page.get_by_test_id("score")).to_contain_text("信用评分")
+    expect(page.get_by_test_id("records")).to_contain_text("失信被执行人")  # the code's title
+    expect(page.get_by_test_id("contribution").first).to_contain_text("本主体记录")
+    expect(page.get_by_test_id("bands")).to_contain_text("高风险")  # level D's meaning
+    page.screenshot(path=str(ARTIFACTS / "console-6-chinese.png"), full_page=True)
+    # The switch changes every label, the open file's too, and is remembered.
+    page.get_by_test_id("lang").select_option("en")
+    expect(page.get_by_test_id("score")).to_contain_text("Score")
+    expect(page.get_by_test_id("records")).to_contain_text("Court judgment not complied with")
+    expect(page.get_by_role("button", name="Search")).to_be_visible()
+    assert page.evaluate("document.documentElement.lang") == "en"
+    page.reload()
+    expect(page.get_by_test_id("file-name")).to_have_text(C8_NAME)  # the URL keeps the file
+    expect(page.get_by_test_id("score")).to_contain_text("Score")
+    assert page.get_by_test_id("lang").input_value() == "en"
+    page.context.close()
+
+
+def test_console_message_catalogue_is_complete_in_both_languages(
+    site: tuple[str, str], browser: Browser
+) -> None:
+    base, key = site
+    page = signed_in(browser, base, key, 1024)
+    # Every label of the page translated: no element keeps a data-i18n key as its text.
+    for lang in ("zh", "en"):
+        page.get_by_test_id("lang").select_option(lang)
+        texts = page.eval_on_selector_all(
+            "[data-i18n]", "nodes => nodes.map(n => [n.dataset.i18n, n.textContent])"
+        )
+        assert texts and all(text and text != name for name, text in texts), texts
+    page.context.close()
+
+
+def test_console_exports_the_report_and_prints_the_file_alone(
+    site: tuple[str, str], browser: Browser
+) -> None:
+    base, key = site
+    page = signed_in(browser, base, key, 1440)
+    open_by_search(page, "北京测试608", C8_NAME)
+    with page.expect_download() as download:
+        page.get_by_test_id("export-pdf").click()
+    saved = download.value
+    assert saved.suggested_filename.startswith(
+        "credit-report-"
+    ) and saved.suggested_filename.endswith(".pdf")
+    path = saved.path()
+    assert path is not None and Path(path).read_bytes().startswith(b"%PDF")
+    expect(page.locator("#status")).to_contain_text("Exported credit-report-")
+    with page.expect_download() as download:
+        page.get_by_test_id("export-csv").click()
+    assert download.value.suggested_filename.endswith(".csv")
+    # Printing shows the file alone: no search, no results, no graph, no buttons.
+    page.emulate_media(media="print")
+    for hidden in ("header", "#results-pane", "#graph-pane", "[data-testid=export-pdf]"):
+        expect(page.locator(hidden).first).to_be_hidden()
+    expect(page.get_by_test_id("score-total")).to_be_visible()
+    page.screenshot(path=str(ARTIFACTS / "console-7-print.png"), full_page=True)
+    page.context.close()

@@ -93,7 +93,7 @@ function contributionRow(c) {
     el("td", {}, t(`contribution.${c.kind}`)),
     el("td", { class: "wrap" }, c.recordId || "", from,
       c.path.length ? el("div", { class: "meta" },
-        c.path.map((s) => `${tOr(`rel.${s.rel}`, s.rel)} (${s.direction}) → ${s.entity ? s.entity.name : "?"}`).join(" · ")) : null),
+        c.path.map((s) => `${tOr(`rel.${s.rel}`, s.rel)} (${tOr(`dir.${s.direction}`, s.direction)}) → ${s.entity ? s.entity.name : "?"}`).join(" · ")) : null),
     el("td", { class: "wrap" }, ruleText(c.rule)),
     el("td", {}, status),
     pointsCell(c.points, { "data-testid": "contribution-points" }));
