@@ -17,7 +17,7 @@ NEO4J := backend/neo4j-launcher/target/credgraph-neo4j.jar
 # The benchmark's peer: @neo4j/graphql on Apollo Server, and autocannon, from the npm registry.
 PEER := bench/neo4j-graphql/node_modules/.package-lock.json
 
-.PHONY: run test lint types pytest bench profile clean-data console browser neo4j
+.PHONY: run test lint types pytest bench profile clean-data console browser fonts neo4j
 
 # (Re)install only when the project's dependencies changed since the last install.
 $(STAMP): pyproject.toml
@@ -52,7 +52,15 @@ browser:
 			chromium chromium-driver fonts-wqy-zenhei >/dev/null; \
 	fi
 
-run: $(STAMP) $(CONSOLE) $(if $(filter neo4j,$(CREDGRAPH_BACKEND)),$(NEO4J))
+# The CJK font PDF reports are set in (/reports/<id>.pdf); without it the rest still runs.
+fonts:
+	@if ! test -f /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc; then \
+		{ $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq \
+			fonts-wqy-zenhei >/dev/null; } || \
+		echo "make run: could not install fonts-wqy-zenhei; PDF reports will be refused until a CJK font is installed" >&2; \
+	fi
+
+run: $(STAMP) $(CONSOLE) fonts $(if $(filter neo4j,$(CREDGRAPH_BACKEND)),$(NEO4J))
 	$(BIN)/credgraph serve --demo-if-empty
 
 lint: $(STAMP)
