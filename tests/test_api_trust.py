@@ -98,9 +98,30 @@ def published(client: TestClient, keys: dict[str, dict[str, str]]) -> set[str]:
     return {e["node"]["recordId"] for e in feed["publicity"]["edges"]}
 
 
+STANDINGS = """query($n: String!) { person(idNumber: $n) {
+  score { contributions(first: 50) { edges { node { kind recordId points status } } } }
+  records(first: 50) { edges { node { recordId status standing { status points } } } } } }"""
+SCORING_STATUS = {"active": "COUNTING", "disputed": "DISPUTED", "removed": "REMOVED",
+                  "restored": "RESTORED", "expired": "EXPIRED"}  # fmt: skip
+
+
 def score(client: TestClient, keys: dict[str, dict[str, str]]) -> tuple[float, dict[str, Any]]:
     found = call(client, keys["subject"], SCORE, n=PERSON)["person"]["score"]
     parts = {e["node"]["recordId"]: e["node"] for e in found["contributions"]["edges"]}
+    # At every step of a dispute, each record's standing is its contribution's.
+    both = call(client, keys["subject"], STANDINGS, n=PERSON)["person"]
+    own = {
+        e["node"]["recordId"]: e["node"]
+        for e in both["score"]["contributions"]["edges"]
+        if e["node"]["kind"] == "RECORD"
+    }
+    for edge in both["records"]["edges"]:
+        record = edge["node"]
+        part = own[record["recordId"]]
+        assert record["standing"] == {
+            "status": SCORING_STATUS[part["status"]],
+            "points": part["points"],
+        }, (record, part)
     return found["value"], parts
 
 

@@ -32,6 +32,7 @@ from tests.factories import (
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
 C, P, Q = uscc(870), id_number(870), id_number(871)
+BIG = uscc(872)  # a company with more records than one page holds
 COMPANY_NAME, PERSON_NAME = "报告测试科技有限公司", "钱报告"
 
 
@@ -62,6 +63,18 @@ def rows() -> list[dict[str, Any]]:
             decided_on="2024-01-05",
         ),  # long expired
         record_row("RP-P1", P, decided_on="2026-06-01"),  # JUDGMENT_DEFAULT: reaches the company
+        company_row(872, name="报告多记录有限公司"),
+        *[
+            record_row(
+                f"RP-BIG-{n:03}",
+                BIG,
+                code="PRICE_VIOLATION",
+                category="commercial",
+                severity="minor",
+                decided_on=f"2026-{1 + n % 11:02}-{1 + n % 27:02}",
+            )
+            for n in range(130)
+        ],
         record_row(
             "RP-P2",
             P,
@@ -81,10 +94,14 @@ def env(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     with TestClient(create_app(settings)) as client:
         ids = client.post(
             "/graphql",
-            json={"query": f'{{ company(uscc: "{C}") {{ id }} person(idNumber: "{P}") {{ id }} }}'},
+            json={
+                "query": f'{{ company(uscc: "{C}") {{ id }} person(idNumber: "{P}") {{ id }} '
+                f'big: company(uscc: "{BIG}") {{ id }} }}'
+            },
             headers=bearer(keys["investigator"]),
         ).json()["data"]
         yield {
+            "big": ids["big"]["id"],
             "client": client,
             "keys": keys,
             "company": ids["company"]["id"],
@@ -262,3 +279,16 @@ def test_twenty_reports_at_once_each_logged_once_and_refused_by_role(env: dict[s
     assert len(set(entries)) == len(entries) == 10  # one entry each, none shared
     for seq in entries[:5]:
         assert audit_entry(env, seq)["operation"] == "report"
+
+
+def test_a_report_holds_every_record_and_contribution_past_one_page(env: dict[str, Any]) -> None:
+    made = report(env, "investigator", "big")
+    ids = sorted(r["recordId"] for r in made["records"])
+    assert ids == [f"RP-BIG-{n:03}" for n in range(130)]
+    contributions = made["score"]["contributions"]
+    assert len(contributions) == 130
+    total = Decimal(made["score"]["base"]) + sum(Decimal(str(c["points"])) for c in contributions)
+    assert total == Decimal(str(made["score"]["value"]))
+    # One read entry for the whole report, however many pages it read.
+    entry = audit_entry(env, made["report"]["auditEntry"])
+    assert entry["operation"] == "report" and entry["subjects"] == [BIG]
