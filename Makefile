@@ -27,7 +27,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 # The investigator console: npm packages from the lock file, bundled by esbuild.
-$(CONSOLE): console/package.json console/package-lock.json $(wildcard console/src/*)
+$(CONSOLE): console/package.json console/package-lock.json console/vendor.mjs $(wildcard console/src/*)
 	cd console && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build
 
 console: $(CONSOLE)
@@ -63,9 +63,11 @@ fonts:
 run: $(STAMP) $(CONSOLE) fonts $(if $(filter neo4j,$(CREDGRAPH_BACKEND)),$(NEO4J))
 	$(BIN)/credgraph serve --demo-if-empty
 
-lint: $(STAMP)
+# Python by ruff; the console by eslint and prettier (from its npm lock file).
+lint: $(STAMP) $(CONSOLE)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	cd console && npm run --silent lint
 
 types: $(STAMP)
 	$(BIN)/mypy

@@ -13,7 +13,7 @@ from typing import Any, cast
 import orjson
 from cross_web import HTTPException
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
@@ -27,6 +27,7 @@ from api import direct
 from api.context import Context
 from api.cost import BUDGET, refusal, request_cost
 from api.errors import RateLimited
+from api.graphiql import local_graphiql_html, missing_vendor_files
 from api.limits import WorkerLimits, retry_after
 from api.loaders import build_loaders
 from api.middleware.authentication import identify
@@ -83,6 +84,19 @@ class CredgraphGraphQL(GraphQL[Context, None]):
         if sub_response.status_code:
             response.status_code = sub_response.status_code
         return response
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        # GraphiQL from our own files (api.graphiql): never from a CDN, so it works offline.
+        html = local_graphiql_html()
+        missing = missing_vendor_files(self.settings.console_dir, html)
+        if missing:
+            return PlainTextResponse(
+                f"GraphiQL's files are not built ({', '.join(missing)} missing under "
+                f"{self.settings.console_dir / 'vendor'}): run `make console`. "
+                "POST GraphQL requests to /graphql meanwhile.",
+                status_code=503,
+            )
+        return HTMLResponse(html)
 
     async def get_sub_response(self, request: Request | WebSocket) -> Response:
         sub_response = await super().get_sub_response(request)

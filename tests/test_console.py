@@ -383,3 +383,40 @@ def test_console_exports_the_report_and_prints_the_file_alone(
     expect(page.get_by_test_id("score-total")).to_be_visible()
     page.screenshot(path=str(ARTIFACTS / "console-7-print.png"), full_page=True)
     page.context.close()
+
+
+def test_graphiql_references_no_host_but_our_own(site: tuple[str, str]) -> None:
+    import re
+
+    page = httpx.get(site[0] + "/graphql", headers={"accept": "text/html"})
+    assert page.status_code == 200 and "graphiql" in page.text.lower()
+    # Every script and style sheet is ours; the only absolute URL left is SVG's namespace.
+    loaded = re.findall(r"(?:src|href)=\"([^\"]+)\"", page.text)
+    loaded = [u for u in loaded if not u.startswith("data:")]  # the inline favicon
+    assert loaded and all(u.startswith("/console/vendor/") for u in loaded), loaded
+    hosts = set(re.findall(r"https?://([^/\"'\s]+)", page.text))
+    assert hosts <= {"www.w3.org"}, hosts
+    for url in loaded:
+        asset = httpx.get(site[0] + url)
+        assert asset.status_code == 200 and len(asset.content) > 500, url
+
+
+def test_graphiql_runs_a_query_without_internet(site: tuple[str, str], page: Page) -> None:
+    base, _ = site
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    failed: list[str] = []
+    page.on("requestfailed", lambda request: failed.append(request.url))
+    page.goto(base + "/graphql")
+    editor = page.locator(".graphiql-query-editor .CodeMirror").first
+    expect(editor).to_be_visible(timeout=15000)
+    page.evaluate(
+        """() => document.querySelector('.graphiql-query-editor .CodeMirror')
+              .CodeMirror.setValue('{ schemes { id version } }')"""
+    )
+    page.locator(".graphiql-execute-button").click()
+    expect(page.locator(".graphiql-response")).to_contain_text('"version"', timeout=15000)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "graphiql.png"))
+    assert not failed, failed
+    assert requested and all(u.startswith(base) or u.startswith("data:") for u in requested)

@@ -3,7 +3,12 @@ import { t } from "./messages.js";
 
 export const $ = (id) => document.getElementById(id);
 export const LEVEL_COLOURS = {
-  AAA: "#0b6e4f", AA: "#178a5c", A: "#3aa76d", B: "#d4a017", C: "#e07b24", D: "#b42318",
+  AAA: "#0b6e4f",
+  AA: "#178a5c",
+  A: "#3aa76d",
+  B: "#d4a017",
+  C: "#e07b24",
+  D: "#b42318",
 };
 export const UNSCORED = "#8a94a6";
 
@@ -23,7 +28,11 @@ export async function gql(query, variables = {}, { partial = false, notes = null
     body: JSON.stringify({ query, variables }),
   });
   let body;
-  try { body = await response.json(); } catch { body = null; }
+  try {
+    body = await response.json();
+  } catch {
+    body = null;
+  }
   if (!response.ok) {
     throw new Error((body && (body.reason || body.error)) || `the server answered ${response.status}`);
   }
@@ -35,11 +44,17 @@ export async function gql(query, variables = {}, { partial = false, notes = null
   return body.data;
 }
 
-export function setStatus(message) { $("status").textContent = message || ""; }
+export function setStatus(message) {
+  $("status").textContent = message || "";
+}
 
 export async function guarded(work) {
   setStatus("");
-  try { await work(); } catch (error) { setStatus(error.message); }
+  try {
+    await work();
+  } catch (error) {
+    setStatus(error.message);
+  }
 }
 
 // Text only: nothing from the API is parsed as HTML.
@@ -71,10 +86,15 @@ export function svg(tag, attrs = {}, ...children) {
 }
 
 export function levelBadge(level) {
-  return el("span", {
-    class: "level", style: `background:${LEVEL_COLOURS[level] || UNSCORED}`,
-    title: level ? t("level.name", { level }) : t("graph.notScored"),
-  }, level || "—");
+  return el(
+    "span",
+    {
+      class: "level",
+      style: `background:${LEVEL_COLOURS[level] || UNSCORED}`,
+      title: level ? t("level.name", { level }) : t("graph.notScored"),
+    },
+    level || "—",
+  );
 }
 
 // Points and values in cents: the API's contributions add up to its value exactly.
@@ -83,5 +103,9 @@ export function pointsText(value) {
 }
 
 export function pointsCell(value, attrs = {}) {
-  return el("td", { class: `points ${value < 0 ? "neg" : value > 0 ? "pos" : ""}`, ...attrs }, pointsText(value));
+  return el(
+    "td",
+    { class: `points ${value < 0 ? "neg" : value > 0 ? "pos" : ""}`, ...attrs },
+    pointsText(value),
+  );
 }

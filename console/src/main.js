@@ -6,8 +6,14 @@ import { documentText, loadFile, renderFile } from "./file.js";
 import { t, tOr, language, setLanguage, translatePage } from "./messages.js";
 
 const state = {
-  current: null, notes: new Set(), filters: {}, cy: null, expanded: new Set(),
-  results: null, graphExtra: null, paths: null,
+  current: null,
+  notes: new Set(),
+  filters: {},
+  cy: null,
+  expanded: new Set(),
+  results: null,
+  graphExtra: null,
+  paths: null,
 };
 
 // ---------- Search ----------
@@ -29,12 +35,26 @@ function renderResults() {
   for (const { node } of edges) {
     const e = node.entity;
     const code = e.__typename === "Company" ? e.key : documentText(e);
-    list.append(el("li", {
-      tabindex: "0", "data-testid": "result", "data-id": e.id,
-      onclick: () => guarded(() => openEntity(e.id)),
-      onkeydown: (ev) => { if (ev.key === "Enter") guarded(() => openEntity(e.id)); },
-    }, el("div", {}, e.name), el("div", { class: "meta" },
-      `${t(`kind.${e.__typename}`)} · ${code} · ${t("results.matched", { what: tOr(`matched.${node.matchedOn}`, node.matchedOn.toLowerCase()) })}`)));
+    list.append(
+      el(
+        "li",
+        {
+          tabindex: "0",
+          "data-testid": "result",
+          "data-id": e.id,
+          onclick: () => guarded(() => openEntity(e.id)),
+          onkeydown: (ev) => {
+            if (ev.key === "Enter") guarded(() => openEntity(e.id));
+          },
+        },
+        el("div", {}, e.name),
+        el(
+          "div",
+          { class: "meta" },
+          `${t(`kind.${e.__typename}`)} · ${code} · ${t("results.matched", { what: tOr(`matched.${node.matchedOn}`, node.matchedOn.toLowerCase()) })}`,
+        ),
+      ),
+    );
   }
 }
 
@@ -47,7 +67,11 @@ async function search(text) {
 // ---------- Credit file ----------
 function showFile() {
   if (!state.current) return;
-  renderFile(state.current, state.notes, { open: (id) => guarded(() => openEntity(id)), guarded, filters: state.filters });
+  renderFile(state.current, state.notes, {
+    open: (id) => guarded(() => openEntity(id)),
+    guarded,
+    filters: state.filters,
+  });
 }
 
 // push: the browser's history gets an entry for the file (Back returns to the one before).
@@ -74,8 +98,11 @@ const LINKAGE = `query($id: ID!, $hops: Int!) { linkage(id: $id, hops: $hops, li
 
 function nodeData(n) {
   return {
-    id: n.id, label: n.entity.name, kind: n.entity.__typename,
-    level: n.standing ? n.standing.level : "", colour: n.standing ? (LEVEL_COLOURS[n.standing.level] || UNSCORED) : UNSCORED,
+    id: n.id,
+    label: n.entity.name,
+    kind: n.entity.__typename,
+    level: n.standing ? n.standing.level : "",
+    colour: n.standing ? LEVEL_COLOURS[n.standing.level] || UNSCORED : UNSCORED,
     blacklisted: n.standing && n.standing.blacklisted ? "yes" : "no",
   };
 }
@@ -86,18 +113,47 @@ function ensureGraph() {
     container: $("graph"),
     wheelSensitivity: 0.3,
     style: [
-      { selector: "node", style: {
-        "background-color": "data(colour)", label: "data(label)", "font-size": 9, "text-wrap": "ellipsis",
-        "text-max-width": 90, "text-valign": "bottom", "text-margin-y": 3, width: 18, height: 18, color: "#1d2430" } },
+      {
+        selector: "node",
+        style: {
+          "background-color": "data(colour)",
+          label: "data(label)",
+          "font-size": 9,
+          "text-wrap": "ellipsis",
+          "text-max-width": 90,
+          "text-valign": "bottom",
+          "text-margin-y": 3,
+          width: 18,
+          height: 18,
+          color: "#1d2430",
+        },
+      },
       { selector: "node[kind = 'Person']", style: { shape: "ellipse" } },
       { selector: "node[kind = 'Company']", style: { shape: "round-rectangle", width: 22, height: 16 } },
       { selector: "node[blacklisted = 'yes']", style: { "border-width": 3, "border-color": "#3b0a0a" } },
-      { selector: "node.hub", style: { "border-width": 2, "border-style": "dashed", "border-color": "#555" } },
+      {
+        selector: "node.hub",
+        style: { "border-width": 2, "border-style": "dashed", "border-color": "#555" },
+      },
       { selector: "node.root", style: { width: 28, height: 28, "font-weight": "bold" } },
-      { selector: "edge", style: {
-        width: 1.5, "line-color": "#9aa6b8", "target-arrow-color": "#9aa6b8", "target-arrow-shape": "triangle",
-        "curve-style": "bezier", label: "data(label)", "font-size": 7, color: "#5b6576", "text-rotation": "autorotate" } },
-      { selector: ".on-path", style: { "line-color": "#b42318", "target-arrow-color": "#b42318", width: 3, "z-index": 10 } },
+      {
+        selector: "edge",
+        style: {
+          width: 1.5,
+          "line-color": "#9aa6b8",
+          "target-arrow-color": "#9aa6b8",
+          "target-arrow-shape": "triangle",
+          "curve-style": "bezier",
+          label: "data(label)",
+          "font-size": 7,
+          color: "#5b6576",
+          "text-rotation": "autorotate",
+        },
+      },
+      {
+        selector: ".on-path",
+        style: { "line-color": "#b42318", "target-arrow-color": "#b42318", width: 3, "z-index": 10 },
+      },
       { selector: "node.on-path", style: { "border-width": 3, "border-color": "#b42318" } },
     ],
   });
@@ -124,7 +180,18 @@ function merge(linkage) {
     for (const e of linkage.edges) {
       const id = `${e.startId}|${e.type}|${e.endId}`;
       if (cy.getElementById(id).empty()) {
-        cy.add({ group: "edges", data: { id, source: e.startId, target: e.endId, label: edgeLabel(e), type: e.type, stake: e.stake, role: e.role } });
+        cy.add({
+          group: "edges",
+          data: {
+            id,
+            source: e.startId,
+            target: e.endId,
+            label: edgeLabel(e),
+            type: e.type,
+            stake: e.stake,
+            role: e.role,
+          },
+        });
       }
     }
   });
@@ -132,7 +199,15 @@ function merge(linkage) {
 
 function layout() {
   const cy = ensureGraph();
-  cy.layout({ name: "cose", animate: false, nodeRepulsion: 9000, idealEdgeLength: 70, randomize: false, fit: true, padding: 20 }).run();
+  cy.layout({
+    name: "cose",
+    animate: false,
+    nodeRepulsion: 9000,
+    idealEdgeLength: 70,
+    randomize: false,
+    fit: true,
+    padding: 20,
+  }).run();
 }
 
 // extra: [message key, params] of what the last action did, kept to be shown in either language.
@@ -140,14 +215,18 @@ function describeGraph(extra) {
   const cy = ensureGraph();
   if (extra !== undefined) state.graphExtra = extra;
   const more = state.graphExtra ? ` · ${t(state.graphExtra[0], state.graphExtra[1])}` : "";
-  $("graph-info").textContent = `${t("graph.info", { nodes: cy.nodes().length, links: cy.edges().length })}${more}`;
+  $("graph-info").textContent =
+    `${t("graph.info", { nodes: cy.nodes().length, links: cy.edges().length })}${more}`;
 }
 
 async function drawLinkage(id, fresh) {
   const hops = Number($("hops").value);
   const data = await gql(LINKAGE, { id, hops });
   const cy = ensureGraph();
-  if (fresh) { cy.elements().remove(); state.expanded = new Set(); }
+  if (fresh) {
+    cy.elements().remove();
+    state.expanded = new Set();
+  }
   merge(data.linkage);
   state.expanded.add(id);
   cy.nodes().removeClass("root");
@@ -168,8 +247,12 @@ async function expand(id) {
 }
 
 function legend() {
-  $("legend").replaceChildren(...Object.entries(LEVEL_COLOURS).map(([level, colour]) =>
-    el("span", { style: `background:${colour}` }, level)), el("span", { style: `background:${UNSCORED}` }, t("graph.notScored")));
+  $("legend").replaceChildren(
+    ...Object.entries(LEVEL_COLOURS).map(([level, colour]) =>
+      el("span", { style: `background:${colour}` }, level),
+    ),
+    el("span", { style: `background:${UNSCORED}` }, t("graph.notScored")),
+  );
 }
 
 // ---------- Path finder ----------
@@ -188,7 +271,9 @@ function renderPaths() {
   const { target, hops, found } = state.paths;
   const cy = ensureGraph();
   if (!found.length) {
-    list.append(el("li", { class: "hint", "data-testid": "no-path" }, t("paths.none", { name: target.name, hops })));
+    list.append(
+      el("li", { class: "hint", "data-testid": "no-path" }, t("paths.none", { name: target.name, hops })),
+    );
     return;
   }
   const highlight = (path) => {
@@ -209,8 +294,14 @@ function renderPaths() {
         steps.push(el("span", { class: "meta" }, e.direction === "FORWARD" ? ` —${rel}→ ` : ` ←${rel}— `));
       }
     });
-    list.append(el("li", { "data-testid": "path", onclick: () => highlight(path) },
-      el("div", {}, t("paths.item", { length: path.length, risk: path.risk.toFixed(2) })), el("div", { class: "path-steps" }, steps)));
+    list.append(
+      el(
+        "li",
+        { "data-testid": "path", onclick: () => highlight(path) },
+        el("div", {}, t("paths.item", { length: path.length, risk: path.risk.toFixed(2) })),
+        el("div", { class: "path-steps" }, steps),
+      ),
+    );
   });
 }
 
@@ -231,7 +322,8 @@ async function findPaths(targetText) {
   renderPaths();
   const first = $("paths").querySelector("[data-testid=path]");
   if (first) first.click();
-  if (data.riskPaths.length) describeGraph(["paths.found", { count: data.riskPaths.length, name: target.name }]);
+  if (data.riskPaths.length)
+    describeGraph(["paths.found", { count: data.riskPaths.length, name: target.name }]);
 }
 
 // ---------- Language ----------
@@ -259,18 +351,28 @@ $("path-form").addEventListener("submit", (ev) => {
   const text = $("path-target").value.trim();
   if (text) guarded(() => findPaths(text));
 });
-$("hops").addEventListener("change", () => { if (state.current) guarded(() => drawLinkage(state.current.id, true)); });
+$("hops").addEventListener("change", () => {
+  if (state.current) guarded(() => drawLinkage(state.current.id, true));
+});
 $("api-key").value = localStorage.getItem("credgraph.key") || "";
 $("api-key").addEventListener("input", () => {
   const key = $("api-key").value.trim();
-  if (key) localStorage.setItem("credgraph.key", key); else localStorage.removeItem("credgraph.key");
+  if (key) localStorage.setItem("credgraph.key", key);
+  else localStorage.removeItem("credgraph.key");
 });
-$("lang").addEventListener("change", () => { setLanguage($("lang").value); applyLanguage(); });
+$("lang").addEventListener("change", () => {
+  setLanguage($("lang").value);
+  applyLanguage();
+});
 // Back and Forward move between the files opened here.
 window.addEventListener("popstate", () => {
   const id = new URLSearchParams(location.search).get("entity");
   if (id) guarded(() => openEntity(id, { push: false }));
-  else { state.current = null; $("file").replaceChildren(el("p", { class: "hint" }, t("file.hint"))); setStatus(""); }
+  else {
+    state.current = null;
+    $("file").replaceChildren(el("p", { class: "hint" }, t("file.hint")));
+    setStatus("");
+  }
 });
 applyLanguage();
 const wanted = new URLSearchParams(location.search).get("entity");

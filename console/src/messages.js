@@ -326,7 +326,8 @@ const STORED = "credgraph.lang";
 function initial() {
   const stored = localStorage.getItem(STORED);
   if (LANGUAGES.includes(stored)) return stored;
-  const preferred = navigator.languages && navigator.languages.length ? navigator.languages : [navigator.language || ""];
+  const preferred =
+    navigator.languages && navigator.languages.length ? navigator.languages : [navigator.language || ""];
   for (const tag of preferred) {
     const base = String(tag).toLowerCase().split("-")[0];
     if (LANGUAGES.includes(base)) return base;
@@ -336,7 +337,9 @@ function initial() {
 
 let current = initial();
 
-export function language() { return current; }
+export function language() {
+  return current;
+}
 
 export function setLanguage(lang) {
   if (!LANGUAGES.includes(lang)) return;
@@ -347,7 +350,7 @@ export function setLanguage(lang) {
 // A message with its {placeholders} filled; a missing key shows itself (and is easy to spot).
 export function t(key, params = {}) {
   const text = MESSAGES[current][key] ?? MESSAGES.en[key] ?? key;
-  return text.replace(/\{(\w+)\}/g, (_, name) => (params[name] ?? `{${name}}`));
+  return text.replace(/\{(\w+)\}/g, (_, name) => params[name] ?? `{${name}}`);
 }
 
 // A message when the catalogue has one (enum values), else the value itself.
@@ -366,8 +369,10 @@ export function translatePage(root = document) {
   document.documentElement.lang = current === "zh" ? "zh-CN" : "en";
   document.title = t("app.title");
   for (const node of root.querySelectorAll("[data-i18n]")) node.textContent = t(node.dataset.i18n);
-  for (const node of root.querySelectorAll("[data-i18n-placeholder]")) node.placeholder = t(node.dataset.i18nPlaceholder);
-  for (const node of root.querySelectorAll("[data-i18n-label]")) node.setAttribute("aria-label", t(node.dataset.i18nLabel));
+  for (const node of root.querySelectorAll("[data-i18n-placeholder]"))
+    node.placeholder = t(node.dataset.i18nPlaceholder);
+  for (const node of root.querySelectorAll("[data-i18n-label]"))
+    node.setAttribute("aria-label", t(node.dataset.i18nLabel));
 }
 
 // Every key of every language, for the test that the catalogue is complete.
