@@ -172,8 +172,10 @@ class Query:
             raise PublicError(f"query: at most {MAX_SEARCH_TEXT} characters")
         size = page_size(first)
         start = parse_offset(after)
+        excluded: list[SearchKind] = []
         if kind is SearchKind.ANY and not allowed(info, Can.LOOK_UP_PERSONS):
-            kind = SearchKind.COMPANY  # the public finds companies only
+            kind = SearchKind.COMPANY  # the public finds companies only, and is told so
+            excluded.append(SearchKind.PERSON)
         by_number = allowed(info, Can.SEE_ID_NUMBERS)  # SearchAccess refused a number otherwise
         graph = info.context.graph
         hits = await search.search(graph, text, kind, search.MAX_RESULTS, by_id_number=by_number)
@@ -187,9 +189,11 @@ class Query:
             )
             for hit, entity in window
         ]
-        return SearchResultConnection.page(
+        answer = SearchResultConnection.page(
             nodes, start=start, total=len(hits), has_next=start + size < len(hits)
         )
+        answer.excluded_kinds = excluded
+        return answer
 
     @strawberry.field(
         description="The entities whose current stored score under a scheme puts them on its "

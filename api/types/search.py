@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from api.permissions import Inherited, fields_need
-from api.types.enums import MatchedOn
+from api.types.enums import MatchedOn, SearchKind
 from api.types.pagination import Connection
 
 if TYPE_CHECKING:
@@ -30,4 +30,10 @@ class SearchResult:
 class SearchResultConnection(Connection[SearchResult]):
     total_count: int = strawberry.field(
         description="How many results the search found (at most 200 are ranked)."
+    )
+    excluded_kinds: list[SearchKind] = strawberry.field(
+        default_factory=list,
+        description="The kinds of entity this caller's role may not search (PERSON for the "
+        "public): they are left out of every answer, not missing from the registry. "
+        "Empty when nothing was left out.",
     )

@@ -1,7 +1,8 @@
 """Ranked search over the registry: codes, registration numbers, names and legal representatives.
 
 Tiers, best first: an exact code, registration or identity number; a USCC prefix; a company
-whose name holds the whole query; a company whose legal representative's name holds it; then
+whose name holds the whole query (starts with it, for one character); a company whose legal
+representative's name holds it; then
 full-text matches on pairs of Chinese characters and fuzzy latin words, which is how a typo still
 finds its company (``lucene_query``: the same matches on both backends). Within a tier the
 full-text (BM25) score orders. A result's ``score`` is ``tier weight + BM25 / (1 + BM25)``, so it
@@ -127,6 +128,17 @@ def lucene_query(text: str, bigram_index: bool = False) -> str | None:
     return " ".join(terms) if terms else None
 
 
+def chinese_pairs(text: str) -> list[str]:
+    """The pairs of neighbouring Chinese characters in ``text``'s runs of them (none for a run of
+    one): what a name must hold to match it as a sequence."""
+    return [
+        run[i : i + 2]
+        for run in _TERMS.findall(text)
+        if not run.isascii()
+        for i in range(len(run) - 1)
+    ]
+
+
 def phrase_query(text: str) -> str | None:
     """A Lucene phrase of ``text``'s words in order, for an exact name: selective on both
     backends (one hit per holder of the name, where ``lucene_query``'s pairs OR'ed would match
@@ -186,6 +198,15 @@ async def search(
     if lucene is None:
         return _ranked(hits, limit)
     needle = query.lower()
+    # What the index matched must hold one of the query's pairs of Chinese characters: ArcadeDB
+    # takes a phrase for its characters in any order (刘艳 would find 刘娟艳), Neo4j does not.
+    pairs = chinese_pairs(query)
+
+    def sequence(text: str | None) -> bool:
+        return not pairs or any(p in (text or "") for p in pairs)
+
+    # One character is a prefix: 沈 ranks the names that start with it (a surname) first.
+    holds = (lambda n: n.startswith(needle)) if len(needle) == 1 else (lambda n: needle in n)
     weigh = 1.0 if ranks_by_relevance(query) else 0.0
     person_index = graph.fulltext_index(PERSON_NAME_INDEX)
     params = {"q": lucene, "limit": limit}
@@ -193,17 +214,23 @@ async def search(
         index = graph.fulltext_index(COMPANY_NAME_INDEX)
         found = await _columns(graph, SEARCH_NAMES, {**params, "index": index})
         for key, name, bm25 in _zip(found, "keys", "names", "scores"):
-            tier = 4 if needle in (name or "").lower() else 2
+            if not sequence(name):
+                continue
+            tier = 4 if holds((name or "").lower()) else 2
             offer(SearchHit(company, key, name or "", _score(tier, weigh * bm25), MatchedOn.NAME))
         found = await _columns(graph, SEARCH_BY_REPRESENTATIVE, {**params, "index": person_index})
         for key, name, via, bm25 in _zip(found, "keys", "names", "vias", "scores"):
-            tier = 3 if needle in (via or "").lower() else 1
+            if not sequence(via):
+                continue
+            tier = 3 if holds((via or "").lower()) else 1
             matched = MatchedOn.LEGAL_REPRESENTATIVE
             offer(SearchHit(company, key, name or "", _score(tier, weigh * bm25), matched, via=via))
     if persons:
         found = await _columns(graph, SEARCH_NAMES, {**params, "index": person_index})
         for key, name, bm25 in _zip(found, "keys", "names", "scores"):
-            tier = 4 if needle in (name or "").lower() else 2
+            if not sequence(name):
+                continue
+            tier = 4 if holds((name or "").lower()) else 2
             offer(SearchHit(person, key, name or "", _score(tier, weigh * bm25), MatchedOn.NAME))
     return _ranked(hits, limit)
 
