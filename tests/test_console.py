@@ -5,11 +5,13 @@ Screenshots go to tests/artifacts/ for a person to look at."""
 from __future__ import annotations
 
 import asyncio
+import re
 import threading
 from collections.abc import Iterator
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -23,7 +25,7 @@ from cli.score_command import score_all
 from scoring.scheme import load_schemes
 from tests.conftest import free_port, make_server, settings_for
 from tests.factories import api_key, import_rows, migrate, wait_until_ready
-from tests.test_api_investigation import rows
+from tests.test_api_investigation import C, rows
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 # Debian's Chromium, offline: Playwright never downloads a browser here (see ../shared/BROWSER.md).
@@ -116,6 +118,8 @@ def test_console_search_file_graph_and_paths(site: tuple[str, str], page: Page) 
     page.get_by_test_id("search").press("Enter")
     results = page.get_by_test_id("result")
     expect(results.first).to_contain_text("北京测试608科技有限公司")
+    # The public is told that people are left out, not shown an answer that looks complete.
+    expect(page.get_by_test_id("excluded")).to_contain_text("People are not searchable")
     shot(page, "1-search")
 
     # Without a key the public sees the company's file, but its linkage is refused.
@@ -124,7 +128,7 @@ def test_console_search_file_graph_and_paths(site: tuple[str, str], page: Page) 
     expect(page.locator("#status")).to_contain_text("linkage: needs the role investigator")
     expect(page.locator("#file")).not_to_contain_text("null")
     shot(page, "1b-public-file")
-    page.get_by_text("API key").click()
+    page.get_by_text("API key", exact=True).click()
     page.get_by_test_id("api-key").fill(key)
     results.first.click()
     expect(page.locator("#status")).to_have_text("")
@@ -160,19 +164,31 @@ def test_console_search_file_graph_and_paths(site: tuple[str, str], page: Page) 
     page.mouse.click(box["x"] + where["x"], box["y"] + where["y"])
     expect(page.get_by_test_id("graph")).to_have_attribute("data-nodes", "9")
 
-    # Find the paths from C8 to P2 (P2 holds C3, which holds C1, whose legal rep is P1 ...).
-    page.get_by_test_id("path-target").fill("张602")
+    # Find the paths from C8 to P2 (P2 holds C3, which holds C1, whose legal rep is P1 ...),
+    # P2 chosen from the suggestions.
+    choose_target(page, "张602", "张602")
     page.get_by_test_id("find-paths").click()
     paths = page.get_by_test_id("path")
     expect(paths.first).to_contain_text("张602")
     expect(paths.first).to_contain_text("北京测试608科技有限公司")
     expect(paths.first).to_contain_text("4 links")
+    expect(page.get_by_test_id("paths-head")).to_contain_text(f"from {C8_NAME} to 张602")
     shot(page, "3-paths")
 
-    page.get_by_test_id("path-target").fill("张604")
+    choose_target(page, "张604", "张604")
     page.locator("#path-hops").select_option("2")
     page.get_by_test_id("find-paths").click()
-    expect(page.get_by_test_id("no-path")).to_contain_text("No path to 张604 within 2 links")
+    expect(page.get_by_test_id("no-path")).to_have_text(
+        f"No path from {C8_NAME} to 张604 within 2 links."
+    )
+    expect(paths).to_have_count(0)
+
+
+def choose_target(page: Page, text: str, name: str) -> None:
+    """Types ``text`` into the path finder and picks ``name`` from its suggestions."""
+    page.get_by_test_id("path-target").fill(text)
+    page.get_by_test_id("target-option").filter(has_text=name).first.click()
+    expect(page.get_by_test_id("target-chosen")).to_have_text(f"Chosen: {name}")
 
 
 C8_NAME, C1_NAME, P3_NAME = "北京测试608科技有限公司", "北京测试601科技有限公司", "张603"
@@ -420,3 +436,256 @@ def test_graphiql_runs_a_query_without_internet(site: tuple[str, str], page: Pag
     page.screenshot(path=str(ARTIFACTS / "graphiql.png"))
     assert not failed, failed
     assert requested and all(u.startswith(base) or u.startswith("data:") for u in requested)
+
+
+def api_data(base: str, key: str, query: str, **variables: object) -> dict[str, Any]:
+    """What the API itself answers, to hold the console's screen against."""
+    body = httpx.post(
+        base + "/graphql",
+        json={"query": query, "variables": variables},
+        headers={"Authorization": f"Bearer {key}"},
+        timeout=30,
+    ).json()
+    assert "errors" not in body, body
+    found: dict[str, Any] = body["data"]
+    return found
+
+
+def test_console_search_results_say_why_and_page_on(
+    site: tuple[str, str], browser: Browser
+) -> None:
+    base, key = site
+    page = signed_in(browser, base, key, 1440)
+    search = page.get_by_test_id("search")
+    search.fill("张601")
+    search.press("Enter")
+    results = page.get_by_test_id("result")
+    expect(results.first).to_contain_text("张601")
+    # The companies 张601 represents are there, and say through whom they matched.
+    for name in (C1_NAME, "北京测试602科技有限公司"):
+        company = results.filter(has_text=name)
+        expect(company.get_by_test_id("result-why")).to_have_text("via legal representative 张601")
+    total = api_data(base, key, '{ search(query: "张601") { totalCount } }')["search"]
+    expect(page.get_by_test_id("results-count")).to_have_text(f"{total['totalCount']} results")
+    # Every result shows its level (or that it has none): a badge.
+    assert results.count() == results.locator(".level").count()
+    # Keyboard: from the search box, Tab reaches the first result, Enter opens it.
+    search.focus()
+    for _ in range(8):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.dataset.testid") == "result":
+            break
+    assert page.evaluate("document.activeElement.dataset.testid") == "result"
+    page.keyboard.press("Enter")
+    expect(page.get_by_test_id("file-name")).to_have_text("张601")
+    # The kind filter, and pages past the first twenty.
+    page.get_by_test_id("search-kind").select_option("PERSON")
+    search.fill("张")
+    search.press("Enter")
+    people = api_data(base, key, '{ search(query: "张", kind: PERSON) { totalCount } }')
+    count = people["search"]["totalCount"]
+    assert count > 40
+    expect(page.get_by_test_id("results-count")).to_have_text(f"{count} results")
+    expect(results).to_have_count(20)
+    kinds = page.locator("[data-testid=result] .meta:not(.why)").all_inner_texts()
+    assert len(kinds) == 20 and all(k.startswith("Person · ") for k in kinds), kinds
+    page.get_by_test_id("more-results").click()
+    expect(results).to_have_count(40)
+    assert page.evaluate("document.activeElement.dataset.testid") == "result"
+    page.screenshot(path=str(ARTIFACTS / "console-8-search.png"))
+    page.context.close()
+
+
+def test_console_path_finder_never_guesses(site: tuple[str, str], browser: Browser) -> None:
+    base, key = site
+    page = signed_in(browser, base, key, 1440)
+    open_by_search(page, "北京测试608", C8_NAME)
+    target = page.get_by_test_id("path-target")
+    # A made-up name: told so, and nothing to search paths to.
+    target.fill("不存在的公司XYZ")
+    expect(page.get_by_test_id("no-target")).to_have_text("No entity matches “不存在的公司XYZ”.")
+    expect(page.get_by_test_id("find-paths")).to_be_disabled()
+    target.press("Enter")
+    expect(page.locator("#status")).to_contain_text("No entity matches “不存在的公司XYZ”.")
+    expect(page.get_by_test_id("path")).to_have_count(0)
+    # Chosen with the keyboard from the suggestions.
+    target.fill("张602")
+    expect(page.get_by_test_id("target-option").first).to_contain_text("张602")
+    target.press("ArrowDown")
+    expect(target).to_have_attribute("aria-activedescendant", "target-option-0")
+    target.press("Enter")
+    expect(page.get_by_test_id("target-chosen")).to_have_text("Chosen: 张602")
+    page.get_by_test_id("find-paths").click()
+    head = page.get_by_test_id("paths-head")
+    expect(head).to_contain_text(f"from {C8_NAME} to 张602 within 4 links")
+    first = page.get_by_test_id("path").first
+    hops = first.get_by_test_id("hop").all_inner_texts()
+    assert any("shareholder 50%" in h for h in hops), hops  # C3 holds half of C1
+    assert any("shareholder 60%" in h for h in hops), hops  # P2 holds 60% of C3
+    # The risk, party by party, adds up to the figure shown.
+    title = first.locator(".path-title").inner_text()
+    risk = float(title.rsplit(" ", 1)[1])
+    words = first.get_by_test_id("risk-words").inner_text()
+    assert f"{C8_NAME} is blacklisted (+1.00)" in words
+    parts = [float(x) for x in re.findall(r"\(\+([0-9.]+)\)", words)]
+    assert abs(sum(parts) - risk) < 0.01 * len(parts) + 0.005, (words, risk)
+    # The path stays in its level colours when highlighted: a ring, not a red bar.
+    styles = page.evaluate(
+        """() => window.credgraph.graph().nodes('.on-path').map(n =>
+             [n.data('colour'), n.style('background-color'), n.width(), n.data('kind')])"""
+    )
+    assert styles
+    for colour, background, width, _kind in styles:
+        assert width >= 18, styles
+        assert background.replace(" ", "") == _rgb(colour), styles
+    page.screenshot(path=str(ARTIFACTS / "console-9-path-finder.png"), full_page=True)
+    # By code: C2's USCC names it exactly.
+    target.fill(C[2])
+    target.press("Enter")
+    expect(page.get_by_test_id("target-chosen")).to_have_text("Chosen: 北京测试602科技有限公司")
+    expect(head).to_contain_text(f"from {C8_NAME} to 北京测试602科技有限公司")
+    # Another entity opened: the old answer is gone rather than mislabelled.
+    open_by_search(page, "北京测试601", C1_NAME)
+    expect(page.locator("#paths-head")).to_be_hidden()
+    expect(page.get_by_test_id("path")).to_have_count(0)
+    page.context.close()
+
+
+def _rgb(hex_colour: str) -> str:
+    value = hex_colour.lstrip("#")
+    r, g, b = (int(value[i : i + 2], 16) for i in (0, 2, 4))
+    return f"rgb({r},{g},{b})"
+
+
+@pytest.mark.parametrize("width", [1024, 1920])
+def test_console_graph_tools(site: tuple[str, str], browser: Browser, width: int) -> None:
+    base, key = site
+    page = signed_in(browser, base, key, width)
+    open_by_search(page, "北京测试608", C8_NAME)
+    graph = page.get_by_test_id("graph")
+    expect(graph).to_have_attribute("data-nodes", "7")
+    info = page.get_by_test_id("graph-info")
+    expect(info).to_contain_text("7 entities")
+    # The legend: shapes, borders, and both level scales as the installed schemes have them.
+    schemes = api_data(base, key, "{ schemes { id subjects levels { name } } }")["schemes"]
+    scales = page.get_by_test_id("legend-scale")
+    expect(scales).to_have_count(len(schemes))
+    for scheme, row in zip(schemes, scales.all_inner_texts(), strict=True):
+        assert scheme["id"] in row and all(lv["name"] in row for lv in scheme["levels"]), row
+    legend = page.get_by_test_id("legend")
+    for words in ("Company (square)", "Person (circle)", "Blacklisted", "Hub"):
+        expect(legend).to_contain_text(words)
+    # Zoom: the labels keep their size on screen.
+    before = page.evaluate("() => window.credgraph.graph().zoom()")
+    page.get_by_test_id("zoom-in").click()
+    after = page.evaluate("() => window.credgraph.graph().zoom()")
+    assert after == pytest.approx(before * 1.25, rel=0.01)
+    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+    on_screen = page.evaluate(
+        """() => { const cy = window.credgraph.graph();
+                   return parseFloat(cy.nodes()[0].style('font-size')) * cy.zoom(); }"""
+    )
+    assert on_screen == pytest.approx(12, rel=0.05)
+    page.get_by_test_id("fit").click()
+    assert page.evaluate("() => window.credgraph.graph().zoom()") <= 1.6
+    # Expanding says what it did: new entities, nothing new, or already done.
+    ids = page.evaluate(
+        """() => Object.fromEntries(window.credgraph.graph().nodes().map(n => [n.data('label'), n.id()]))"""
+    )
+    page.evaluate("id => window.credgraph.expand(id)", ids[C1_NAME])
+    expect(info).to_contain_text(f"2 entities added around {C1_NAME}")
+    expect(graph).to_have_attribute("data-nodes", "9")
+    page.evaluate("id => window.credgraph.expand(id)", ids[C1_NAME])
+    expect(info).to_contain_text(f"{C1_NAME} is already expanded")
+    page.evaluate("id => window.credgraph.expand(id)", ids["张601"])
+    expect(info).to_contain_text("张601 has no links beyond those drawn")
+    # Filters by relationship type hide those links (and who is left without one).
+    page.get_by_test_id("rel-OFFICER_OF").uncheck()
+    expect(info).to_contain_text("hidden by the filter")
+    hidden = page.evaluate(
+        """() => window.credgraph.graph().edges('[type = "OFFICER_OF"]')
+                 .map(e => e.style('display'))"""
+    )
+    assert hidden and set(hidden) == {"none"}
+    page.get_by_test_id("rel-OFFICER_OF").check()
+    expect(info).not_to_contain_text("hidden by the filter")
+    page.screenshot(path=str(ARTIFACTS / f"console-10-graph-{width}.png"))
+    # Full screen, and back.
+    page.get_by_test_id("fullscreen").click()
+    page.wait_for_function(
+        "() => document.fullscreenElement && document.fullscreenElement.id === 'graph-box'"
+    )
+    box = graph.bounding_box()
+    assert box is not None and box["height"] > 500 and box["width"] > width * 0.9
+    # Laid out again for the room, every entity inside it.
+    page.wait_for_timeout(300)
+    inside = page.evaluate(
+        """() => { const cy = window.credgraph.graph(); const bb = cy.elements().renderedBoundingBox();
+                   return bb.x1 >= 0 && bb.y1 >= 0 && bb.x2 <= cy.width() && bb.y2 <= cy.height(); }"""
+    )
+    assert inside
+    page.screenshot(path=str(ARTIFACTS / f"console-11-graph-fullscreen-{width}.png"))
+    page.get_by_test_id("fullscreen").click()
+    page.wait_for_function("() => !document.fullscreenElement")
+    # PNG export.
+    with page.expect_download() as download:
+        page.get_by_test_id("export-png").click()
+    saved = download.value
+    assert saved.suggested_filename == f"credgraph-linkage-{C8_NAME}.png"
+    path = saved.path()
+    assert path is not None and Path(path).read_bytes().startswith(b"\x89PNG")
+    page.context.close()
+
+
+COMMON = "query($a: ID!, $b: ID!) { commonLinks(a: $a, b: $b) { kind } }"
+OWNERS = """query($uscc: String!) { ultimateOwners(uscc: $uscc, minStake: 0.01) {
+  effectiveStake owner { name } } }"""
+SCAN = "query($id: ID!) { riskScan(id: $id, hops: 3) { node { entity { name } } } }"
+
+
+def test_console_common_links_owners_and_risk_scan(site: tuple[str, str], browser: Browser) -> None:
+    base, key = site
+    page = signed_in(browser, base, key, 1440)
+    open_by_search(page, "北京测试601", C1_NAME)
+    c1 = page.get_by_test_id("file").get_attribute("data-id")
+    choose_target(page, "北京测试602", "北京测试602科技有限公司")
+    page.get_by_test_id("common-links").click()
+    links = page.get_by_test_id("common-link")
+    expect(page.get_by_test_id("common-head")).to_contain_text(
+        f"connect {C1_NAME} and 北京测试602科技有限公司"
+    )
+    c2 = api_data(
+        base, key, '{ search(query: "北京测试602") { edges { node { entity { id } } } } }'
+    )
+    expected = api_data(
+        base, key, COMMON, a=c1, b=c2["search"]["edges"][0]["node"]["entity"]["id"]
+    )["commonLinks"]
+    expect(links).to_have_count(len(expected))
+    text = " ".join(links.all_inner_texts())
+    for words in ("Shared party: 张601", "Same registered address", "Same phone"):
+        assert words in text, text
+    # Ultimate owners, as the API computes them.
+    page.get_by_test_id("owners-min").select_option("0.01")
+    page.get_by_test_id("owners").click()
+    owners = api_data(base, key, OWNERS, uscc=C[1])["ultimateOwners"]
+    rows = page.get_by_test_id("owner")
+    expect(rows).to_have_count(len(owners))
+    for owner, row in zip(owners, rows.all_inner_texts(), strict=True):
+        stake = round(owner["effectiveStake"] * 100, 1)
+        assert owner["owner"]["name"] in row and f"effective stake {stake:g}%" in row, row
+    page.locator("#investigate").screenshot(path=str(ARTIFACTS / "console-12-owners.png"))
+    # A risk scan of three links around.
+    page.get_by_test_id("scan-hops").select_option("3")
+    page.get_by_test_id("risk-scan").click()
+    hits = api_data(base, key, SCAN, id=c1)["riskScan"]
+    assert hits
+    scanned = page.get_by_test_id("scan-hit")
+    expect(scanned).to_have_count(len(hits))
+    for hit, row in zip(hits, scanned.all_inner_texts(), strict=True):
+        assert hit["node"]["entity"]["name"] in row
+    expect(page.get_by_test_id("scan-head")).to_contain_text(f"within 3 links of {C1_NAME}")
+    page.locator("#investigate").screenshot(path=str(ARTIFACTS / "console-13-risk-scan.png"))
+    # In Chinese, the answer's heading too.
+    page.get_by_test_id("lang").select_option("zh")
+    expect(page.get_by_test_id("scan-head")).to_contain_text("个风险主体")
+    page.context.close()

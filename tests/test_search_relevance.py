@@ -197,3 +197,17 @@ def test_the_public_is_told_people_are_left_out(api: TestClient) -> None:
     assert any(
         e["node"]["entity"]["__typename"] == "Person" for e in full["data"]["search"]["edges"]
     )
+
+
+@pytest.mark.parametrize("made_up", ["不存在的公司XYZ", "不存在的有限公司", "司马佑"])
+def test_a_made_up_name_finds_nothing(api: TestClient, made_up: str) -> None:
+    # Words every company name has (有限公司) are no match for a name nobody holds.
+    assert answer(api, made_up) == []
+
+
+@pytest.mark.parametrize("index", [3, 11])
+def test_one_wrong_character_still_finds_the_name(api: TestClient, index: int) -> None:
+    name = sorted(n for n, _ in COMPANIES.values())[index]
+    typo = name[:3] + ("错" if name[3] != "错" else "误") + name[4:]
+    hits = answer(api, typo, "COMPANY")
+    assert hits[0][1] == name or ("Company", name, None) in hits[:3], (typo, hits[:5])

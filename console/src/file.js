@@ -14,31 +14,7 @@ import {
   UNSCORED,
 } from "./dom.js";
 import { t, tOr, pick, language } from "./messages.js";
-
-const TEXT = "{ en zh }";
-const COMPANY_BRIEF = `id name key latest: scoreHistory(first: 1) { edges { node { level } } }`;
-export const FILE = `query($id: ID!) { node(id: $id) { __typename id
-  ... on Company { name key uscc usccValid jurisdiction registryNumber registrationNumber address phone
-                   status foundedOn registrationAuthority organisationType region legalRepresentativeName }
-  ... on Person { name idNumber idType nationality profession
-    representedCompanies { ${COMPANY_BRIEF} }
-    holdings { stake company { ${COMPANY_BRIEF} } }
-    offices { role company { ${COMPANY_BRIEF} } } }
-  ... on Entity {
-    records(first: 100) { totalCount edges { node { recordId code codeTitle ${TEXT} polarity category
-      severity decidedOn status authority caseNumber description penalty
-      standing { status points countsUntil rule { id titleText ${TEXT} } } } } }
-    score {
-      value base level blacklisted blacklistReasons asOf
-      scheme { id version title levels { name min max meaning ${TEXT} } }
-      consequences { name kind inForce reasons titleText ${TEXT} descriptionText ${TEXT} }
-      contributions(first: 100) { totalCount edges { node {
-        kind points status recordId weight expiresOn rule { id titleText ${TEXT} }
-        source { name } path { rel direction entity { name } } } } }
-    }
-    scoreHistory(first: 60) { edges { node { value level asOf } } }
-  }
-} }`;
+import { FILE } from "./documents.js";
 
 // ---------- identity ----------
 function documentText(person) {
@@ -571,6 +547,7 @@ export function renderFile(entity, notes, { open, guarded, filters }) {
       },
       t(key),
     );
+  $("file").dataset.id = entity.id;
   $("file").replaceChildren(
     el(
       "div",

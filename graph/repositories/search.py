@@ -198,12 +198,15 @@ async def search(
     if lucene is None:
         return _ranked(hits, limit)
     needle = query.lower()
-    # What the index matched must hold one of the query's pairs of Chinese characters: ArcadeDB
-    # takes a phrase for its characters in any order (刘艳 would find 刘娟艳), Neo4j does not.
-    pairs = chinese_pairs(query)
+    # What the index matched must hold the query's pairs of Chinese characters but those one
+    # wrong character breaks (at most two), and at least one: ArcadeDB takes a phrase for its
+    # characters in any order (刘艳 would find 刘娟艳), and a pair alone is often a common word
+    # (不存在的公司 would find every 公司).
+    pairs = set(chinese_pairs(query))
+    needed = max(1, len(pairs) - 2)
 
     def sequence(text: str | None) -> bool:
-        return not pairs or any(p in (text or "") for p in pairs)
+        return not pairs or sum(p in (text or "") for p in pairs) >= needed
 
     # One character is a prefix: 沈 ranks the names that start with it (a surname) first.
     holds = (lambda n: n.startswith(needle)) if len(needle) == 1 else (lambda n: needle in n)
