@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 from starlette.testclient import TestClient
 
@@ -81,3 +82,18 @@ def test_app_readyz_reports_pending_migrations(fresh_server: LocalServer) -> Non
         assert body.status_code == 503
         assert body.json()["status"] == "not_migrated"
         assert "V0001__registry_constraints.cypher" in body.json()["reason"]
+
+
+def test_app_graphiql_without_a_built_console_says_how_to_build_it(
+    graph_server: LocalServer, tmp_path: Path
+) -> None:
+    settings = settings_for(graph_server, env="development").model_copy(
+        update={"console_dir": tmp_path}
+    )
+    with TestClient(create_app(settings)) as client:
+        page = client.get("/graphql", headers={"accept": "text/html"})
+        assert page.status_code == 503
+        assert "make console" in page.text and "graphiql/graphiql.min.js" in page.text
+        # The API itself is unaffected.
+        posted = client.post("/graphql", json={"query": "{ __typename }"})
+        assert posted.json() == {"data": {"__typename": "Query"}}

@@ -689,3 +689,44 @@ def test_console_common_links_owners_and_risk_scan(site: tuple[str, str], browse
     page.get_by_test_id("lang").select_option("zh")
     expect(page.get_by_test_id("scan-head")).to_contain_text("个风险主体")
     page.context.close()
+
+
+NAMELESS = """() => [...document.querySelectorAll('button, input, select, [tabindex], [role=option]')]
+  .filter(n => n.offsetParent !== null || n.closest('#graph-box'))
+  .filter(n => !((n.getAttribute('aria-label') || '').trim()
+                 || (n.labels && n.labels.length && n.labels[0].textContent.trim())
+                 || (n.textContent || '').trim() || (n.title || '').trim()))
+  .map(n => n.outerHTML.slice(0, 120))"""
+
+
+def test_console_controls_are_named_and_in_reading_order(
+    site: tuple[str, str], browser: Browser
+) -> None:
+    base, key = site
+    page = signed_in(browser, base, key, 1440)
+    open_by_search(page, "北京测试608", C8_NAME)
+    page.get_by_test_id("path-target").fill("张60")
+    expect(page.get_by_test_id("target-option").first).to_be_visible()
+    for lang in ("en", "zh"):
+        page.get_by_test_id("lang").select_option(lang)
+        assert page.evaluate(NAMELESS) == [], lang
+    # Keyboard order is the page's order: nothing jumps the queue with a positive tabindex.
+    assert (
+        page.evaluate(
+            'document.querySelectorAll(\'[tabindex]:not([tabindex="0"]):not([tabindex="-1"])\').length'
+        )
+        == 0
+    )
+    # Tab walks from the search box through the results into the file, then the graph's tools.
+    page.get_by_test_id("search").focus()
+    seen = []
+    for _ in range(60):
+        page.keyboard.press("Tab")
+        seen.append(
+            page.evaluate(
+                "document.activeElement.closest('section') ? document.activeElement.closest('section').id : 'header'"
+            )
+        )
+    order = [s for i, s in enumerate(seen) if i == 0 or s != seen[i - 1]]
+    assert order.index("results-pane") < order.index("file-pane") < order.index("graph-pane"), order
+    page.context.close()
