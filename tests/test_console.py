@@ -664,6 +664,8 @@ def test_console_common_links_owners_and_risk_scan(site: tuple[str, str], browse
     text = " ".join(links.all_inner_texts())
     for words in ("Shared party: 张601", "Same registered address", "Same phone"):
         assert words in text, text
+    page.locator("#path-form").scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "console-12a-common-links.png"))
     # Ultimate owners, as the API computes them.
     page.get_by_test_id("owners-min").select_option("0.01")
     page.get_by_test_id("owners").click()
