@@ -6,6 +6,7 @@ integrity hashes stay: the browser refuses a copy that differs from what the CDN
 from __future__ import annotations
 
 import re
+from functools import cache
 from pathlib import Path
 
 from strawberry.http.ides import get_graphql_ide_html
@@ -14,18 +15,15 @@ CDN = re.compile(r"https://unpkg\.com/(@?[^@\s\"']+)@[^/\s\"']+/([^\s\"']+)")
 VENDOR = "/console/vendor"
 
 
-def local_graphiql_html() -> str:
-    """Strawberry's GraphiQL page, loading every script and style sheet from ``/console/vendor``."""
+@cache
+def local_graphiql() -> tuple[str, tuple[str, ...]]:
+    """Strawberry's GraphiQL page loading every script and style sheet from ``/console/vendor``,
+    and the paths under that folder it loads (made once: the template never changes)."""
     page = get_graphql_ide_html("graphiql")
-    return CDN.sub(lambda m: f"{VENDOR}/{m.group(1)}/{m.group(2)}", page)
+    files = tuple(f"{name}/{path}" for name, path in CDN.findall(page))
+    return CDN.sub(lambda m: f"{VENDOR}/{m.group(1)}/{m.group(2)}", page), files
 
 
-def vendor_files(html: str) -> list[str]:
-    """The paths under the console's ``vendor`` folder that ``html`` loads."""
-    prefix = f'="{VENDOR}/'
-    return [part.split('"', 1)[0] for part in html.split(prefix)[1:]]
-
-
-def missing_vendor_files(console_dir: Path, html: str) -> list[str]:
-    """The files ``html`` loads that the console build has not put in place."""
-    return [f for f in vendor_files(html) if not (console_dir / "vendor" / f).is_file()]
+def missing_vendor_files(console_dir: Path) -> list[str]:
+    """The files the page loads that the console build has not put in place."""
+    return [f for f in local_graphiql()[1] if not (console_dir / "vendor" / f).is_file()]

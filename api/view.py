@@ -27,7 +27,7 @@ from api import direct
 from api.context import Context
 from api.cost import BUDGET, refusal, request_cost
 from api.errors import RateLimited
-from api.graphiql import local_graphiql_html, missing_vendor_files
+from api.graphiql import local_graphiql, missing_vendor_files
 from api.limits import WorkerLimits, retry_after
 from api.loaders import build_loaders
 from api.middleware.authentication import identify
@@ -87,8 +87,7 @@ class CredgraphGraphQL(GraphQL[Context, None]):
 
     async def render_graphql_ide(self, request: Request) -> Response:
         # GraphiQL from our own files (api.graphiql): never from a CDN, so it works offline.
-        html = local_graphiql_html()
-        missing = missing_vendor_files(self.settings.console_dir, html)
+        missing = missing_vendor_files(self.settings.console_dir)
         if missing:
             return PlainTextResponse(
                 f"GraphiQL's files are not built ({', '.join(missing)} missing under "
@@ -96,7 +95,7 @@ class CredgraphGraphQL(GraphQL[Context, None]):
                 "POST GraphQL requests to /graphql meanwhile.",
                 status_code=503,
             )
-        return HTMLResponse(html)
+        return HTMLResponse(local_graphiql()[0])
 
     async def get_sub_response(self, request: Request | WebSocket) -> Response:
         sub_response = await super().get_sub_response(request)

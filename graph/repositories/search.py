@@ -124,19 +124,18 @@ def lucene_query(text: str, bigram_index: bool = False) -> str | None:
         elif len(term) == 1:
             terms.append(f"*{term}*" if bigram_index else term)
         else:
-            terms += [f'"{term[i : i + 2]}"' for i in range(len(term) - 1)]
+            terms += [f'"{pair}"' for pair in _pairs(term)]
     return " ".join(terms) if terms else None
 
 
 def chinese_pairs(text: str) -> list[str]:
     """The pairs of neighbouring Chinese characters in ``text``'s runs of them (none for a run of
     one): what a name must hold to match it as a sequence."""
-    return [
-        run[i : i + 2]
-        for run in _TERMS.findall(text)
-        if not run.isascii()
-        for i in range(len(run) - 1)
-    ]
+    return [pair for run in _TERMS.findall(text) if not run.isascii() for pair in _pairs(run)]
+
+
+def _pairs(run: str) -> list[str]:
+    return [run[i : i + 2] for i in range(len(run) - 1)]
 
 
 def phrase_query(text: str) -> str | None:
