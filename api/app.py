@@ -86,7 +86,9 @@ def create_app(settings: Settings) -> Starlette:
     # /graphql first: the router tries the routes in order, on every request.
     routes = [
         Route(
-            "/graphql", around_graphql(graphql, settings, graphql.limits), methods=["GET", "POST"]
+            "/graphql",
+            around_graphql(graphql, settings, graphql.limits, graphql.trusted),
+            methods=["GET", "POST"],
         ),
         WebSocketRoute("/graphql", graphql),
         # A credit file to attach, read and refused exactly as the file is through /graphql.

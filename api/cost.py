@@ -45,6 +45,7 @@ from graphql import (
 )
 from strawberry.types import ExecutionContext
 
+from api.codes import ErrorCode
 from api.errors import PublicError
 
 BUDGET = 20_000
@@ -78,6 +79,8 @@ PAGE_ARGUMENTS = ("first", "limit")
 
 class CostExceeded(PublicError):
     """The operation, or the batch, would cost more than the budget."""
+
+    code = ErrorCode.COST_EXCEEDED
 
 
 def refusal(cost: int, what: str = "operation") -> CostExceeded:
@@ -114,7 +117,7 @@ def admit(
     context serves every operation on it: each is charged."""
     cost = operation_cost(schema, document, operation_name, variables)
     if cost > BUDGET:
-        raise GraphQLError(str(refusal(cost)))
+        raise GraphQLError(str(refusal(cost)), extensions={"code": ErrorCode.COST_EXCEEDED.value})
     charge = getattr(ours, "charge", None)
     if charge is not None and not ours.cost_charged:
         charge(cost)  # RateLimited past the caller's budget a minute

@@ -20,6 +20,7 @@ from api.permissions import Inherited, WritesOn, fields_need, needs, record_subj
 from api.resolvers import disputes as dispute_resolvers
 from api.resolvers import watching
 from api.resolvers.watching import WatchEntry
+from api.types.args import EntityId
 from api.types.company import CompanyType
 from api.types.entity import EntityType
 from api.types.enums import Category, CompanyStatus, IdType, Polarity, RelType, Severity
@@ -33,10 +34,21 @@ SOURCE = "api"
 
 
 @fields_need(Inherited)
+@strawberry.type(description="One input field at fault and what is wrong with it.")
+class FieldProblem:
+    field: str = strawberry.field(description="The input field (camelCase).")
+    message: str = strawberry.field(description="What is wrong with it.")
+
+
+@fields_need(Inherited)
 @strawberry.type(description="The input was refused; nothing was written.")
 class InvalidInput:
-    field: str = strawberry.field(description="The input field at fault (camelCase).")
+    field: str = strawberry.field(description="The first input field at fault (camelCase).")
     message: str = strawberry.field(description="What is wrong with it.")
+    problems: list[FieldProblem] = strawberry.field(
+        description="Every input field at fault, the first one included, so that a form can "
+        "mark them all at once."
+    )
 
 
 def _camel(field: str) -> str:
@@ -74,13 +86,21 @@ class UpsertCompanyInput:
         description="The number in that jurisdiction's registry, for a company registered "
         "outside CN (instead of `uscc`).",
     )
-    registration_number: str | None = None
-    address: str | None = None
-    phone: str | None = None
-    status: CompanyStatus | None = None
-    founded_on: date | None = None
-    registration_authority: str | None = None
-    source: str | None = None
+    registration_number: str | None = strawberry.field(
+        default=None, description="The business registration number (注册号), 6-30 characters."
+    )
+    address: str | None = strawberry.field(default=None, description="The registered address.")
+    phone: str | None = strawberry.field(default=None, description="The registered phone.")
+    status: CompanyStatus | None = strawberry.field(
+        default=None, description="The registration status (ACTIVE when left out)."
+    )
+    founded_on: date | None = strawberry.field(default=None, description="The founding day.")
+    registration_authority: str | None = strawberry.field(
+        default=None, description="The authority that registered the company."
+    )
+    source: str | None = strawberry.field(
+        default=None, description="Where the registry learned of it (`api` when left out)."
+    )
 
 
 @strawberry.input(description="A person as the import format has it.")
@@ -93,8 +113,10 @@ class UpsertPersonInput:
     nationality: str | None = strawberry.field(
         default=None, description="A passport's issuing country, ISO 3166-1 alpha-2."
     )
-    profession: str | None = None
-    source: str | None = None
+    profession: str | None = strawberry.field(default=None, description="The profession.")
+    source: str | None = strawberry.field(
+        default=None, description="Where the registry learned of it (`api` when left out)."
+    )
 
 
 @strawberry.input(
@@ -102,14 +124,24 @@ class UpsertPersonInput:
     "identity number or `<id type>:<number>`)."
 )
 class LinkEntitiesInput:
-    rel: RelType
-    from_: str = strawberry.field(name="from")
+    rel: RelType = strawberry.field(description="The relationship type.")
+    from_: str = strawberry.field(
+        name="from", description="The key of the person or company at the start."
+    )
     to: str = strawberry.field(description="The key of the company at the end.")
-    stake: float | None = strawberry.field(default=None, description="For SHAREHOLDER_OF.")
-    role: str | None = strawberry.field(default=None, description="For OFFICER_OF.")
-    since: date | None = None
-    until: date | None = None
-    source: str | None = None
+    stake: float | None = strawberry.field(
+        default=None, description="For SHAREHOLDER_OF: the share held, in (0, 1]."
+    )
+    role: str | None = strawberry.field(
+        default=None, description="For OFFICER_OF: the office held (`officer` when left out)."
+    )
+    since: date | None = strawberry.field(default=None, description="When the link began.")
+    until: date | None = strawberry.field(
+        default=None, description="When it ended; null while it holds."
+    )
+    source: str | None = strawberry.field(
+        default=None, description="Where the registry learned of it (`api` when left out)."
+    )
 
 
 @strawberry.input(
@@ -117,67 +149,117 @@ class LinkEntitiesInput:
     "identity number or `<id type>:<number>`)."
 )
 class AddRecordInput:
-    subject: str
-    record_id: str
-    authority: str
-    category: Category
-    code: str
-    polarity: Polarity
-    severity: Severity
-    decided_on: date
-    case_number: str | None = None
-    description: str | None = None
-    penalty: str | None = None
-    source: str | None = None
+    subject: str = strawberry.field(description="The key of the person or company it is about.")
+    record_id: str = strawberry.field(
+        description="The issuer's id of the record, unique in the registry; the same id "
+        "amends the record."
+    )
+    authority: str = strawberry.field(description="The issuing authority.")
+    category: Category = strawberry.field(description="The area it belongs to.")
+    code: str = strawberry.field(
+        description="Its code in the record-code catalogue (`JUDGMENT_DEFAULT`, `TAX_ARREARS`)."
+    )
+    polarity: Polarity = strawberry.field(description="Good or warning, as the catalogue says.")
+    severity: Severity = strawberry.field(description="How grave it is.")
+    decided_on: date = strawberry.field(description="The day of the decision.")
+    case_number: str | None = strawberry.field(
+        default=None, description="The decision's case number (文书号)."
+    )
+    description: str | None = strawberry.field(default=None, description="What happened.")
+    penalty: str | None = strawberry.field(default=None, description="The penalty imposed.")
+    source: str | None = strawberry.field(
+        default=None, description="Where the registry learned of it (`api` when left out)."
+    )
 
 
 @fields_need(Inherited)
 @strawberry.type(description="The company as stored after the write.")
 class UpsertCompanySuccess:
-    company: CompanyType
+    company: CompanyType = strawberry.field(description="The company as stored.")
     created: bool = strawberry.field(description="True when the company was new.")
 
 
 @fields_need(Inherited)
 @strawberry.type(description="The person as stored after the write.")
 class UpsertPersonSuccess:
-    person: PersonType
-    created: bool
+    person: PersonType = strawberry.field(description="The person as stored.")
+    created: bool = strawberry.field(description="True when the person was new.")
 
 
 @fields_need(Inherited)
 @strawberry.type(description="The link as stored, with both ends.")
 class LinkEntitiesSuccess:
-    rel: RelType
-    from_: EntityType = strawberry.field(name="from")
-    to: CompanyType
-    created: bool
+    rel: RelType = strawberry.field(description="The relationship type.")
+    from_: EntityType = strawberry.field(
+        name="from", description="The person or company at the start."
+    )
+    to: CompanyType = strawberry.field(description="The company at the end.")
+    created: bool = strawberry.field(description="True when the link was new.")
 
 
 @fields_need(Inherited)
 @strawberry.type(description="The record as stored.")
 class AddRecordSuccess:
-    record: RecordType
-    created: bool
+    record: RecordType = strawberry.field(description="The record as stored.")
+    created: bool = strawberry.field(description="True when the record was new (not amended).")
     rescored: int = strawberry.field(
         description="Score snapshots that changed: the subject's and its neighbourhood's."
     )
 
 
 UpsertCompanyResult = Annotated[
-    UpsertCompanySuccess | InvalidInput, strawberry.union("UpsertCompanyResult")
+    UpsertCompanySuccess | InvalidInput,
+    strawberry.union(
+        "UpsertCompanyResult", description="The company written, or why the input was refused."
+    ),
 ]
 UpsertPersonResult = Annotated[
-    UpsertPersonSuccess | InvalidInput, strawberry.union("UpsertPersonResult")
+    UpsertPersonSuccess | InvalidInput,
+    strawberry.union(
+        "UpsertPersonResult", description="The person written, or why the input was refused."
+    ),
 ]
 LinkEntitiesResult = Annotated[
-    LinkEntitiesSuccess | InvalidInput, strawberry.union("LinkEntitiesResult")
+    LinkEntitiesSuccess | InvalidInput,
+    strawberry.union(
+        "LinkEntitiesResult", description="The link written, or why the input was refused."
+    ),
 ]
-AddRecordResult = Annotated[AddRecordSuccess | InvalidInput, strawberry.union("AddRecordResult")]
+AddRecordResult = Annotated[
+    AddRecordSuccess | InvalidInput,
+    strawberry.union(
+        "AddRecordResult", description="The record written, or why the input was refused."
+    ),
+]
+
+
+CompanyInputArg = Annotated[UpsertCompanyInput, strawberry.argument(description="The company.")]
+PersonInputArg = Annotated[UpsertPersonInput, strawberry.argument(description="The person.")]
+LinkInputArg = Annotated[LinkEntitiesInput, strawberry.argument(description="The link.")]
+RecordInputArg = Annotated[AddRecordInput, strawberry.argument(description="The record.")]
+OutcomeArg = Annotated[
+    dispute_resolvers.DisputeOutcome, strawberry.argument(description="The decision.")
+]
+ApproveArg = Annotated[
+    bool,
+    strawberry.argument(description="True grants the restoration; false refuses it."),
+]
+RecordIdArg = Annotated[str, strawberry.argument(description="The record's `recordId`.")]
+ReasonArg = Annotated[
+    str, strawberry.argument(description="Why, in the subject's words (kept with the dispute).")
+]
+DisputeIdArg = Annotated[strawberry.ID, strawberry.argument(description="The dispute's `id`.")]
+NoteArg = Annotated[
+    str, strawberry.argument(description="The registrar's reasons, shown to the subject.")
+]
 
 
 def refused(error: Refusal) -> InvalidInput:
-    return InvalidInput(field=_camel(error.field), message=error.reason)
+    return InvalidInput(
+        field=_camel(error.field),
+        message=error.reason,
+        problems=[FieldProblem(field=_camel(f), message=m) for f, m in error.problems],
+    )
 
 
 @strawberry.type(description="Writes to the registry.")
@@ -186,7 +268,11 @@ class Mutation:
         description="Create or update a company by its USCC.",
         permission_classes=[WritesOn, needs(Can.WRITE)],
     )
-    async def upsert_company(self, info: Info, input: UpsertCompanyInput) -> UpsertCompanyResult:
+    async def upsert_company(
+        self,
+        info: Info,
+        input: CompanyInputArg,
+    ) -> UpsertCompanyResult | None:
         try:
             done = await registry.upsert_company(info.context.session, _raw(input), SOURCE)
         except Refusal as error:
@@ -197,7 +283,11 @@ class Mutation:
         description="Create or update a person by their identity number.",
         permission_classes=[WritesOn, needs(Can.WRITE)],
     )
-    async def upsert_person(self, info: Info, input: UpsertPersonInput) -> UpsertPersonResult:
+    async def upsert_person(
+        self,
+        info: Info,
+        input: PersonInputArg,
+    ) -> UpsertPersonResult | None:
         try:
             done = await registry.upsert_person(info.context.session, _raw(input), SOURCE)
         except Refusal as error:
@@ -208,7 +298,11 @@ class Mutation:
         description="Link two entities that are both in the registry (never by name).",
         permission_classes=[WritesOn, needs(Can.WRITE)],
     )
-    async def link_entities(self, info: Info, input: LinkEntitiesInput) -> LinkEntitiesResult:
+    async def link_entities(
+        self,
+        info: Info,
+        input: LinkInputArg,
+    ) -> LinkEntitiesResult | None:
         try:
             done = await registry.link_entities(info.context.session, _raw(input), SOURCE)
         except Refusal as error:
@@ -227,7 +321,11 @@ class Mutation:
         description="Add (or amend) a record about a person or company in the registry.",
         permission_classes=[WritesOn, needs(Can.WRITE)],
     )
-    async def add_record(self, info: Info, input: AddRecordInput) -> AddRecordResult:
+    async def add_record(
+        self,
+        info: Info,
+        input: RecordInputArg,
+    ) -> AddRecordResult | None:
         try:
             done = await registry.add_record(info.context.session, _raw(input), SOURCE)
         except Refusal as error:
@@ -241,14 +339,14 @@ class Mutation:
         "changes and blacklist moves. Needs an API key; watching twice changes nothing.",
         permission_classes=[needs(Can.WATCH)],
     )
-    async def watch(self, info: Info, id: strawberry.ID) -> WatchEntry:
+    async def watch(self, info: Info, id: EntityId) -> WatchEntry | None:
         return await watching.watch(info, id)
 
     @strawberry.mutation(
         description="Stop watching an entity; false when it was not watched.",
         permission_classes=[needs(Can.WATCH)],
     )
-    async def unwatch(self, info: Info, id: strawberry.ID) -> bool:
+    async def unwatch(self, info: Info, id: EntityId) -> bool | None:
         return await watching.unwatch(info, id)
 
     @strawberry.mutation(
@@ -257,8 +355,8 @@ class Mutation:
         permission_classes=[record_subject(Can.DISPUTE)],
     )
     async def dispute_record(
-        self, info: Info, record_id: str, reason: str
-    ) -> dispute_resolvers.DisputeResult:
+        self, info: Info, record_id: RecordIdArg, reason: ReasonArg
+    ) -> dispute_resolvers.DisputeResult | None:
         return await dispute_resolvers.dispute_record(info, record_id, reason)
 
     @strawberry.mutation(
@@ -267,8 +365,14 @@ class Mutation:
         permission_classes=[needs(Can.RESOLVE_DISPUTES)],
     )
     async def resolve_dispute(
-        self, info: Info, id: strawberry.ID, outcome: dispute_resolvers.DisputeOutcome, note: str
-    ) -> dispute_resolvers.DisputeResult:
+        self,
+        info: Info,
+        id: DisputeIdArg,
+        outcome: Annotated[
+            dispute_resolvers.DisputeOutcome, strawberry.argument(description="The decision.")
+        ],
+        note: NoteArg,
+    ) -> dispute_resolvers.DisputeResult | None:
         return await dispute_resolvers.resolve_dispute(info, str(id), outcome, note)
 
     @strawberry.mutation(
@@ -277,8 +381,8 @@ class Mutation:
         permission_classes=[record_subject(Can.DISPUTE)],
     )
     async def request_restoration(
-        self, info: Info, record_id: str, reason: str
-    ) -> dispute_resolvers.DisputeResult:
+        self, info: Info, record_id: RecordIdArg, reason: ReasonArg
+    ) -> dispute_resolvers.DisputeResult | None:
         return await dispute_resolvers.request_restoration(info, record_id, reason)
 
     @strawberry.mutation(
@@ -287,6 +391,12 @@ class Mutation:
         permission_classes=[needs(Can.RESOLVE_DISPUTES)],
     )
     async def decide_restoration(
-        self, info: Info, id: strawberry.ID, approve: bool, note: str
-    ) -> dispute_resolvers.DisputeResult:
+        self,
+        info: Info,
+        id: DisputeIdArg,
+        approve: Annotated[
+            bool, strawberry.argument(description="True grants the restoration; false refuses it.")
+        ],
+        note: NoteArg,
+    ) -> dispute_resolvers.DisputeResult | None:
         return await dispute_resolvers.decide_restoration(info, str(id), approve, note)

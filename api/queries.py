@@ -26,9 +26,10 @@ from api.resolvers import disputes as dispute_resolvers
 from api.resolvers.eligibility import decide_eligibility
 from api.resolvers.lookups import find_person
 from api.resolvers.watching import WatchEntry
+from api.types.args import After, AsOf, EntityId, First, RelTypes, SchemeId
 from api.types.company import CompanyType
 from api.types.eligibility import Eligibility
-from api.types.enums import IdType, RelType, SearchKind
+from api.types.enums import IdType, SearchKind
 from api.types.investigation import CommonLink, Linkage, Ownership, RiskPath, RiskScanHit
 from api.types.nodes import MAX_NODES, entity_type, resolve_nodes
 from api.types.pagination import (
@@ -47,6 +48,8 @@ from graph.parties import company_key, person_key
 from graph.repositories import records, search, snapshots
 from graph.repositories.disputes import Kind as DisputeKind
 from graph.repositories.disputes import Status as DisputeStatus
+from scoring.vocabulary import ConsequenceCode
+from usecases import investigation as limits
 
 MAX_SEARCH_TEXT = search.MAX_QUERY
 
@@ -66,14 +69,27 @@ class Query:
         "lookup, a record not published a full file).",
         permission_classes=[Open],
     )
-    async def node(self, info: Info, id: strawberry.ID) -> relay.Node | None:
+    async def node(
+        self,
+        info: Info,
+        id: Annotated[
+            strawberry.ID, strawberry.argument(description="A global `id` this API gave out.")
+        ],
+    ) -> relay.Node | None:
         return (await resolve_nodes(info, [id]))[0]
 
     @strawberry.field(
         description="Objects by their global ids (at most 100), in order; null where none.",
         permission_classes=[Open],
     )
-    async def nodes(self, info: Info, ids: list[strawberry.ID]) -> list[relay.Node | None]:
+    async def nodes(
+        self,
+        info: Info,
+        ids: Annotated[
+            list[strawberry.ID],
+            strawberry.argument(description="Global ids this API gave out, at most 100."),
+        ],
+    ) -> list[relay.Node | None] | None:
         if len(ids) > MAX_NODES:
             raise PublicError(f"ids: at most {MAX_NODES} at once")
         return await resolve_nodes(info, ids)
@@ -93,8 +109,13 @@ class Query:
     async def company(
         self,
         info: Info,
-        uscc: str | None = None,
-        registration_number: str | None = None,
+        uscc: Annotated[
+            str | None, strawberry.argument(description="The 18-character USCC.")
+        ] = None,
+        registration_number: Annotated[
+            str | None,
+            strawberry.argument(description="The business registration number (注册号)."),
+        ] = None,
         key: Annotated[
             str | None,
             strawberry.argument(description="`HK:1234567`, `KY:MC-123456` or a USCC."),
@@ -126,7 +147,12 @@ class Query:
     async def person(
         self,
         info: Info,
-        id_number: str,
+        id_number: Annotated[
+            str,
+            strawberry.argument(
+                description="The document's number, or a person's key (`passport:US:E12345678`)."
+            ),
+        ],
         name: Annotated[
             str | None,
             strawberry.argument(description="The person's name as registered."),
@@ -160,11 +186,20 @@ class Query:
     async def search(
         self,
         info: Info,
-        query: str,
-        kind: SearchKind = SearchKind.ANY,
-        first: int | None = 20,
-        after: str | None = None,
-    ) -> SearchResultConnection:
+        query: Annotated[
+            str,
+            strawberry.argument(
+                description="What to look for: a name or part of one, a legal representative's "
+                "name, a USCC or its prefix, a registration number or an identity number; at "
+                "most 100 characters."
+            ),
+        ],
+        kind: Annotated[
+            SearchKind, strawberry.argument(description="Which entities to return.")
+        ] = SearchKind.ANY,
+        first: First = 20,
+        after: After = None,
+    ) -> SearchResultConnection | None:
         text = query.strip()
         if not text:
             raise PublicError("query: must not be empty")
@@ -201,8 +236,12 @@ class Query:
         permission_classes=[BlacklistAccess],
     )
     async def blacklist(
-        self, info: Info, scheme: str, first: int | None = 20, after: str | None = None
-    ) -> ScoreSnapshotConnection:
+        self,
+        info: Info,
+        scheme: Annotated[str, strawberry.argument(description="The scheme's id (`Scheme.id`).")],
+        first: First = 20,
+        after: After = None,
+    ) -> ScoreSnapshotConnection | None:
         installed = info.context.schemes
         if scheme not in installed:
             raise PublicError(f"scheme: no scheme {scheme!r}; installed: {', '.join(installed)}")
@@ -220,17 +259,20 @@ class Query:
 
     @strawberry.field(
         description="Whether an entity may have a privilege, or is under a restriction, "
-        "by a scheme's consequences (`deposit_free_rental`, `air_travel`, `bank_loan` ...).",
+        "by a scheme's consequences (`DEPOSIT_FREE_RENTAL`, `AIR_TRAVEL`, `BANK_LOAN` ...).",
         permission_classes=[EligibilityAccess],
     )
     async def eligibility(
         self,
         info: Info,
-        id: strawberry.ID,
-        consequence: str,
-        scheme: str | None = None,
-        as_of: date | None = None,
-    ) -> Eligibility:
+        id: EntityId,
+        consequence: Annotated[
+            ConsequenceCode,
+            strawberry.argument(description="The restriction or privilege asked about."),
+        ],
+        scheme: SchemeId = None,
+        as_of: AsOf = None,
+    ) -> Eligibility | None:
         return await decide_eligibility(info, id, consequence, scheme, as_of)
 
     @strawberry.field(
@@ -242,10 +284,13 @@ class Query:
     async def publicity(
         self,
         info: Info,
-        first: int | None = 20,
-        after: str | None = None,
-        since: date | None = None,
-    ) -> RecordConnection:
+        first: First = 20,
+        after: After = None,
+        since: Annotated[
+            date | None,
+            strawberry.argument(description="Only records decided on or after this day."),
+        ] = None,
+    ) -> RecordConnection | None:
         size = page_size(first)
         cursor = parse_keyset(after)
         found = await records.publicity(
@@ -272,12 +317,25 @@ class Query:
     async def risk_paths(
         self,
         info: Info,
-        from_: Annotated[strawberry.ID, strawberry.argument(name="from")],
-        to: strawberry.ID,
-        max_hops: int = 4,
-        rel_types: list[RelType] | None = None,
-        first: int = 5,
-    ) -> list[RiskPath]:
+        from_: Annotated[
+            strawberry.ID,
+            strawberry.argument(name="from", description="The global `id` of the start."),
+        ],
+        to: Annotated[
+            strawberry.ID, strawberry.argument(description="The global `id` of the end.")
+        ],
+        max_hops: Annotated[
+            int,
+            strawberry.argument(
+                description=f"The longest path to look for, 1 to {limits.MAX_PATH_HOPS} links."
+            ),
+        ] = 4,
+        rel_types: RelTypes = None,
+        first: Annotated[
+            int,
+            strawberry.argument(description=f"How many paths to return, 1 to {limits.MAX_PATHS}."),
+        ] = 5,
+    ) -> list[RiskPath] | None:
         return await investigation.risk_paths(info, from_, to, max_hops, rel_types, first)
 
     @strawberry.field(
@@ -288,11 +346,21 @@ class Query:
     async def linkage(
         self,
         info: Info,
-        id: strawberry.ID,
-        hops: int = 2,
-        rel_types: list[RelType] | None = None,
-        limit: int = 200,
-    ) -> Linkage:
+        id: EntityId,
+        hops: Annotated[
+            int,
+            strawberry.argument(
+                description=f"How many links out to go, 1 to {limits.MAX_LINKAGE_HOPS}."
+            ),
+        ] = 2,
+        rel_types: RelTypes = None,
+        limit: Annotated[
+            int,
+            strawberry.argument(
+                description=f"The most entities to return, 1 to {limits.MAX_LINKAGE_LIMIT}."
+            ),
+        ] = 200,
+    ) -> Linkage | None:
         return await investigation.linkage(info, id, hops, rel_types, limit)
 
     @strawberry.field(
@@ -301,8 +369,13 @@ class Query:
         permission_classes=[needs(Can.INVESTIGATE)],
     )
     async def common_links(
-        self, info: Info, a: strawberry.ID, b: strawberry.ID
-    ) -> list[CommonLink]:
+        self,
+        info: Info,
+        a: Annotated[strawberry.ID, strawberry.argument(description="One entity's global `id`.")],
+        b: Annotated[
+            strawberry.ID, strawberry.argument(description="The other entity's global `id`.")
+        ],
+    ) -> list[CommonLink] | None:
         return await investigation.common_links(info, a, b)
 
     @strawberry.field(
@@ -322,8 +395,13 @@ class Query:
                 "`<jurisdiction>:<registry number>` for a company registered elsewhere."
             ),
         ],
-        min_stake: float = 0.1,
-    ) -> list[Ownership]:
+        min_stake: Annotated[
+            float,
+            strawberry.argument(
+                description="The smallest effective stake to report, from 0 to 1 (0.1: 10%)."
+            ),
+        ] = 0.1,
+    ) -> list[Ownership] | None:
         return await investigation.ultimate_owners(info, uscc, min_stake)
 
     @strawberry.field(
@@ -332,15 +410,29 @@ class Query:
         permission_classes=[needs(Can.INVESTIGATE)],
     )
     async def risk_scan(
-        self, info: Info, id: strawberry.ID, hops: int = 2, first: int = 50
-    ) -> list[RiskScanHit]:
+        self,
+        info: Info,
+        id: EntityId,
+        hops: Annotated[
+            int,
+            strawberry.argument(
+                description=f"How many links out to scan, 1 to {limits.MAX_SCAN_HOPS}."
+            ),
+        ] = 2,
+        first: Annotated[
+            int,
+            strawberry.argument(
+                description=f"How many hits to return, 1 to {limits.MAX_SCAN_RESULTS}."
+            ),
+        ] = 50,
+    ) -> list[RiskScanHit] | None:
         return await investigation.risk_scan(info, id, hops, first)
 
     @strawberry.field(
         description="The entities the caller's API key watches, oldest watch first.",
         permission_classes=[needs(Can.WATCH)],
     )
-    async def watchlist(self, info: Info) -> list[WatchEntry]:
+    async def watchlist(self, info: Info) -> list[WatchEntry] | None:
         return await watching.watchlist(info)
 
     @strawberry.field(
@@ -352,12 +444,21 @@ class Query:
     async def disputes(
         self,
         info: Info,
-        status: DisputeStatus | None = None,
-        kind: DisputeKind | None = None,
-        overdue: bool = False,
-        first: int | None = 20,
-        after: str | None = None,
-    ) -> dispute_resolvers.DisputeConnection:
+        status: Annotated[
+            DisputeStatus | None,
+            strawberry.argument(description="Only disputes in this state; null: any."),
+        ] = None,
+        kind: Annotated[
+            DisputeKind | None,
+            strawberry.argument(description="Only disputes or only restoration requests."),
+        ] = None,
+        overdue: Annotated[
+            bool,
+            strawberry.argument(description="Only open ones past their due day."),
+        ] = False,
+        first: First = 20,
+        after: After = None,
+    ) -> dispute_resolvers.DisputeConnection | None:
         return await dispute_resolvers.dispute_list(info, status, kind, overdue, first, after)
 
     @strawberry.field(
@@ -369,10 +470,16 @@ class Query:
     async def audit_log(
         self,
         info: Info,
-        first: int | None = 50,
-        after: str | None = None,
-        subject: str | None = None,
-    ) -> auditing.AuditEntryConnection:
+        first: First = 50,
+        after: After = None,
+        subject: Annotated[
+            str | None,
+            strawberry.argument(
+                description="A USCC, identity number or party key: only the entries that "
+                "touched it."
+            ),
+        ] = None,
+    ) -> auditing.AuditEntryConnection | None:
         return await auditing.audit_log(info, first, after, subject)
 
     @strawberry.field(
@@ -380,7 +487,7 @@ class Query:
         "edited, missing or reordered entry is named.",
         permission_classes=[needs(Can.READ_AUDIT)],
     )
-    async def audit_verification(self, info: Info) -> auditing.AuditVerification:
+    async def audit_verification(self, info: Info) -> auditing.AuditVerification | None:
         return await auditing.verify_chain(info)
 
     @strawberry.field(
@@ -389,8 +496,8 @@ class Query:
         permission_classes=[needs(Can.READ_AUDIT)],
     )
     async def audit_state_verification(
-        self, info: Info, first: int | None = 100
-    ) -> auditing.AuditStateVerification:
+        self, info: Info, first: First = 100
+    ) -> auditing.AuditStateVerification | None:
         return await auditing.verify_state(info, first)
 
     @strawberry.field(
@@ -399,6 +506,6 @@ class Query:
         permission_classes=[needs(Can.SEE_WHO_LOOKED)],
     )
     async def who_looked_at_me(
-        self, info: Info, first: int | None = 50, after: str | None = None
-    ) -> list[auditing.FileRead]:
+        self, info: Info, first: First = 50, after: After = None
+    ) -> list[auditing.FileRead] | None:
         return await auditing.who_looked(info, first, after)

@@ -1,5 +1,6 @@
-"""``Refused``: an answer given before GraphQL runs, or instead of its result, as JSON with the
-reason (``{"error": ..., "reason": ...}``); and whose limits a caller uses."""
+"""``Refused``: an answer given before GraphQL runs, or instead of its result, as JSON with its
+code (``api.codes``), a short name and the reason (``{"code": ..., "error": ..., "reason": ...}``);
+and whose limits a caller uses."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.websockets import WebSocket
 
+from api.codes import ErrorCode, http_code
 from api.errors import RateLimited
 from usecases.session import Caller
 
@@ -42,11 +44,17 @@ class Refused(HTTPException):
         """Strawberry's own refusal, as ours."""
         if isinstance(exc, Refused):
             return exc
+        if exc.reason.startswith("Unknown operation named"):
+            return cls(exc.status_code, "operation_resolution_failure", exc.reason)
         return cls(exc.status_code, ERROR_NAMES.get(exc.status_code, "bad_request"), exc.reason)
+
+    @property
+    def code(self) -> ErrorCode:
+        return http_code(self.error, self.status_code)
 
     def response(self) -> JSONResponse:
         return JSONResponse(
-            {"error": self.error, "reason": self.reason},
+            {"code": self.code.value, "error": self.error, "reason": self.reason},
             status_code=self.status_code,
             headers=self.headers,
         )

@@ -13,6 +13,7 @@ from graphql import (
     DocumentNode,
     GraphQLError,
     GraphQLSchema,
+    OperationDefinitionNode,
     parse,
     specified_rules,
 )
@@ -25,6 +26,7 @@ from strawberry.schema.schema import validate_document
 from strawberry.types import ExecutionContext, ExecutionResult
 
 from api import compiled
+from api.codes import ErrorCode, stamp
 from api.context import Context
 from api.cost import check_cost
 from api.errors import should_mask_error
@@ -101,13 +103,34 @@ def hide_suggestions(context: ExecutionContext) -> None:
         context.pre_execution_errors = list(unique.values())
         if context.result is not None and context.result.errors:
             context.result.errors = list({e.message: e for e in context.result.errors}.values())
-    errors = list(context.pre_execution_errors or [])
-    if context.result is not None:
-        errors += list(context.result.errors or [])
-    for error in errors:
+    for error in _errors(context):
         error.message = _SUGGESTION.sub("", error.message)
         if error.args:
             error.args = (error.message, *error.args[1:])
+
+
+def _errors(context: ExecutionContext) -> list[GraphQLError]:
+    """Every error an operation answers with: before execution and during it."""
+    errors = list(context.pre_execution_errors or [])
+    if context.result is not None:
+        errors += list(context.result.errors or [])
+    return errors
+
+
+def operation_error(document: DocumentNode, name: str | None) -> GraphQLError | None:
+    """The request error of a document with several operations and no ``operationName``
+    (the specification's GetOperation: strawberry would run the first)."""
+    if name is not None:
+        return None
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if len(operations) <= 1:
+        return None
+    names = ", ".join(o.name.value if o.name else "(anonymous)" for o in operations)
+    return GraphQLError(
+        f"operationName: the document holds {len(operations)} operations ({names}); "
+        "say which one to run",
+        extensions={"code": ErrorCode.OPERATION_RESOLUTION_FAILURE.value, "field": "operationName"},
+    )
 
 
 def limit_rules(production: bool) -> tuple[type[ASTValidationRule], ...]:
@@ -165,6 +188,8 @@ class Pipeline(MaskErrors):
         yield
         if self.production:
             hide_suggestions(context)
+        for error in _errors(context):
+            stamp(error)
         result = context.result
         if isinstance(result, (GraphQLExecutionResult, ExecutionResult)):
             self._process_result(result)
@@ -172,9 +197,18 @@ class Pipeline(MaskErrors):
         if isinstance(ours, Context) and not ours.defer_reads:
             await flush_reads(ours)
 
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        masked = super().anonymise_error(error)
+        masked.extensions = {"code": ErrorCode.INTERNAL.value}
+        return masked
+
     def on_parse(self) -> Iterator[None]:
         context = self.execution_context
-        context.graphql_document = _parse(context.query, **context.parse_options)
+        try:
+            context.graphql_document = _parse(context.query, **context.parse_options)
+        except GraphQLError as error:
+            stamp(error)  # strawberry answers it after this pipeline's operation hook is done
+            raise
         yield
 
     def on_validate(self) -> Iterator[None]:
@@ -187,6 +221,10 @@ class Pipeline(MaskErrors):
             context.pre_execution_errors = validate_document(
                 schema, context.graphql_document, rules
             )
+        if not context.pre_execution_errors and context.graphql_document is not None:
+            chosen = operation_error(context.graphql_document, context._provided_operation_name)
+            if chosen is not None:
+                context.pre_execution_errors = [chosen]
         yield
 
     async def on_execute(self) -> AsyncIterator[None]:
@@ -211,7 +249,7 @@ def build_schema(*, production: bool = False, compiled: bool = True) -> strawber
         mutation=Mutation,
         subscription=Subscription,
         extensions=extensions,
-        types=[CompanyType, PersonType, RecordType],
+        types=[CompanyType, PersonType, RecordType, ErrorCode],
         # A client may send up to MAX_BATCH operations as one JSON list.
         config=StrawberryConfig(batching_config={"max_operations": MAX_BATCH}),
     )

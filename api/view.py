@@ -24,6 +24,7 @@ from strawberry.types.execution import PreExecutionError
 from strawberry.types.unset import UNSET, UnsetType
 
 from api import direct
+from api.codes import stamp
 from api.context import Context
 from api.cost import BUDGET, refusal, request_cost
 from api.errors import RateLimited
@@ -33,6 +34,7 @@ from api.loaders import build_loaders
 from api.middleware.authentication import identify
 from api.refusals import Refused, bucket, client_address
 from api.schema import build_schema
+from api.trusted import TrustedDocuments
 from api.websocket import LimitedTransportWS
 from config.settings import Settings
 from graph.driver import LimitedGraph
@@ -56,6 +58,12 @@ class CredgraphGraphQL(GraphQL[Context, None]):
         super().__init__(schema, **kwargs)
         self.settings = settings
         self.limits = limits
+        # Registered documents only, when set (api.trusted): HTTP by middleware, WebSocket here.
+        self.trusted = (
+            TrustedDocuments.load(settings.trusted_documents)
+            if settings.trusted_documents
+            else None
+        )
 
     def decode_json(self, data: str | bytes) -> object:
         decoded = orjson.loads(data)
@@ -161,6 +169,7 @@ class CredgraphGraphQL(GraphQL[Context, None]):
     ) -> GraphQLHTTPResponse:
         state = _state(request)
         for error in result.errors or ():
+            stamp(error)  # the pipeline stamped those it saw; this one is for those it did not
             original = error.original_error
             if isinstance(original, RateLimited):
                 raise Refused.limited(original)

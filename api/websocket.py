@@ -28,6 +28,7 @@ from api.cost import parsed
 from api.middleware.rate_limit import admit
 from api.middleware.timeout import timeout_reason
 from api.refusals import Refused, bucket, client_address
+from api.trusted import UntrustedDocument
 
 if TYPE_CHECKING:
     from api.view import CredgraphGraphQL
@@ -76,6 +77,14 @@ class LimitedTransportWS(BaseGraphQLTransportWSHandler[Context, None]):
         if not self.connection_acknowledged or message["id"] in self.operations:
             await super().handle_subscribe(message)  # strawberry closes the socket for these
             return
+        trusted = self.app.trusted
+        if trusted is not None:
+            try:
+                payload: Any = trusted.resolve(dict(message["payload"]))
+            except UntrustedDocument as exc:
+                await self._refuse(message["id"], str(exc), "DOCUMENT_NOT_TRUSTED")
+                return
+            message = {**message, "payload": payload}
         try:
             admit(self.app.limits, self.context.caller, client_address(self.context.request))
         except Refused as refused:

@@ -73,6 +73,9 @@ class Settings(BaseSettings):
     allow_writes: bool | None = Field(None, validation_alias="CREDGRAPH_ALLOW_WRITES")
     access_log: bool | None = Field(None, validation_alias="CREDGRAPH_ACCESS_LOG")
     request_timeout: float = Field(30.0, validation_alias="CREDGRAPH_REQUEST_TIMEOUT", gt=0)
+    # Trusted documents: manifests ({sha256: document}) of the operations clients publish,
+    # comma-separated; when set, /graphql runs only those (api/trusted.py).
+    trusted_documents: str | None = Field(None, validation_alias="CREDGRAPH_TRUSTED_DOCUMENTS")
     rate_limit: float = Field(600, validation_alias="CREDGRAPH_RATE_LIMIT", gt=0)
     public_rate_limit: float = Field(120, validation_alias="CREDGRAPH_PUBLIC_RATE_LIMIT", gt=0)
     bad_key_limit: float = Field(10, validation_alias="CREDGRAPH_BAD_KEY_LIMIT", gt=0)

@@ -5,7 +5,7 @@ rows with them)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
 from enum import StrEnum
 from typing import Any, TypeVar
@@ -36,6 +36,60 @@ class RowError(ValueError):
         super().__init__(f"{field}: {reason}")
         self.field = field
         self.reason = reason
+
+    @property
+    def problems(self) -> tuple[RowError, ...]:
+        """Every field at fault (this one alone, unless it is ``RowErrors``)."""
+        return (self,)
+
+
+class RowErrors(RowError):
+    """A row with several fields at fault: ``field`` and ``reason`` are the first one's, the
+    message and ``problems`` hold them all."""
+
+    def __init__(self, problems: list[RowError]) -> None:
+        super().__init__(problems[0].field, problems[0].reason)
+        self.args = ("; ".join(str(p) for p in problems),)
+        self.all = tuple(problems)
+
+    @property
+    def problems(self) -> tuple[RowError, ...]:
+        return self.all
+
+
+T = TypeVar("T")
+
+
+class Problems:
+    """Checks a row field by field and keeps going past a bad one, so that one answer names
+    every field at fault: ``check`` runs one field's check (None when it fails), ``done``
+    raises what was found."""
+
+    __slots__ = ("found",)
+
+    def __init__(self) -> None:
+        self.found: list[RowError] = []
+
+    def check(self, check: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """The check's value; on a ``RowError`` the problem is kept and the value is None
+        (typed as the check's: ``done`` raises before any such value is used)."""
+        try:
+            return check(*args, **kwargs)
+        except RowError as problem:
+            for each in problem.problems:
+                if all(each.field != seen.field for seen in self.found):
+                    self.found.append(each)
+            return None  # type: ignore[return-value]
+
+    def failed(self, *fields: str) -> bool:
+        """Whether any of these fields is at fault already (checks that need them skip)."""
+        return any(seen.field in fields for seen in self.found)
+
+    def done(self) -> None:
+        if len(self.found) == 1:
+            raise self.found[0]
+        if self.found:
+            raise RowErrors(self.found)
 
 
 def text_field(

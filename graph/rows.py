@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from graph.fields import MAX_TEXT, date_field, enum_field, required_field, text_field
+from graph.fields import MAX_TEXT, Problems, date_field, enum_field, required_field, text_field
 from graph.fields import RowError as RowError
 from graph.fields import check_text as check_text
 from graph.identifiers import IdentifierError, is_id_number, parse_id_number, parse_uscc
@@ -149,38 +149,52 @@ def _company_id(raw: Mapping[str, Any]) -> CompanyId:
         raise RowError("registry_number", str(exc)) from None
 
 
-def parse_company(raw: Mapping[str, Any], source: str | None = None) -> CompanyInput:
-    """Check a ``company`` row."""
-    company = _company_id(raw)
+def _registration_number(raw: Mapping[str, Any]) -> str | None:
     registration = text_field(raw, "registration_number", limit=30)
     if registration is not None and not _REGISTRATION.match(registration.upper()):
         raise RowError("registration_number", "must be 6-30 digits, capital letters or '-'")
+    return registration.upper() if registration else None
+
+
+def _phone(raw: Mapping[str, Any]) -> str | None:
     phone = text_field(raw, "phone", limit=25)
     if phone is not None and not _PHONE.match(phone):
         raise RowError("phone", f"is not a phone number: {phone!r}")
-    return CompanyInput(
-        uscc=company.key,
-        uscc_valid=company.valid,
-        name=required_field(raw, "name"),
-        registration_number=registration.upper() if registration else None,
-        address=text_field(raw, "address", limit=300),
-        phone=phone,
-        status=enum_field(raw, "status", CompanyStatus, CompanyStatus.ACTIVE),
-        founded_on=date_field(raw, "founded_on"),
-        registration_authority=text_field(raw, "registration_authority", limit=100),
-        source=text_field(raw, "source") or source,
+    return phone
+
+
+def parse_company(raw: Mapping[str, Any], source: str | None = None) -> CompanyInput:
+    """Check a ``company`` row (every field at fault named at once)."""
+    p = Problems()
+    company = p.check(_company_id, raw)
+    row = CompanyInput(
+        uscc=company.key if company else "",
+        uscc_valid=company.valid if company else False,
+        name=p.check(required_field, raw, "name"),
+        registration_number=p.check(_registration_number, raw),
+        address=p.check(text_field, raw, "address", limit=300),
+        phone=p.check(_phone, raw),
+        status=p.check(enum_field, raw, "status", CompanyStatus, CompanyStatus.ACTIVE),
+        founded_on=p.check(date_field, raw, "founded_on"),
+        registration_authority=p.check(text_field, raw, "registration_authority", limit=100),
+        source=p.check(text_field, raw, "source") or source,
     )
+    p.done()
+    return row
 
 
 def parse_person(raw: Mapping[str, Any], source: str | None = None) -> PersonInput:
     """Check a ``person`` row: ``id_number`` of the document ``id_type`` (resident_id when left
     out), and ``nationality`` for a passport."""
-    return PersonInput(
-        id_number=_person_id(raw),
-        name=required_field(raw, "name", limit=100),
-        profession=text_field(raw, "profession", limit=100),
-        source=text_field(raw, "source") or source,
+    p = Problems()
+    row = PersonInput(
+        id_number=p.check(_person_id, raw),
+        name=p.check(required_field, raw, "name", limit=100),
+        profession=p.check(text_field, raw, "profession", limit=100),
+        source=p.check(text_field, raw, "source") or source,
     )
+    p.done()
+    return row
 
 
 def _person_id(raw: Mapping[str, Any]) -> str:
@@ -213,23 +227,25 @@ def _person_id(raw: Mapping[str, Any]) -> str:
         raise RowError("id_number", message) from None
 
 
-def parse_link(raw: Mapping[str, Any], source: str | None = None) -> LinkInput:
-    """Check a ``link`` row: the relationship, both ends, stake, role and dates."""
+def _rel(raw: Mapping[str, Any]) -> RelType:
     rel_text = required_field(raw, "rel", limit=40).upper()
     try:
-        rel = RelType(rel_text)
+        return RelType(rel_text)
     except ValueError:
         allowed = "|".join(member.value for member in RelType)
         raise RowError("rel", f"must be one of {allowed}, got {rel_text!r}") from None
+
+
+def _from(raw: Mapping[str, Any], rel: RelType | None) -> tuple[str, EntityKind]:
+    """The start of a link of ``rel`` (of either kind when ``rel`` is unknown)."""
     if rel in (RelType.LEGAL_REPRESENTATIVE_OF, RelType.OFFICER_OF):
-        from_key, from_kind = _party_key(raw, "from", EntityKind.PERSON), EntityKind.PERSON
-    elif rel is RelType.BRANCH_OF:
-        from_key, from_kind = _party_key(raw, "from", EntityKind.COMPANY), EntityKind.COMPANY
-    else:
-        from_key, from_kind = _entity_key(raw, "from")
-    to_key = _party_key(raw, "to", EntityKind.COMPANY)
-    if from_key == to_key:
-        raise RowError("to", "a company cannot be linked to itself")
+        return _party_key(raw, "from", EntityKind.PERSON), EntityKind.PERSON
+    if rel is RelType.BRANCH_OF:
+        return _party_key(raw, "from", EntityKind.COMPANY), EntityKind.COMPANY
+    return _entity_key(raw, "from")
+
+
+def _stake(raw: Mapping[str, Any], rel: RelType | None) -> float | None:
     stake: float | None = None
     if raw.get("stake") not in (None, ""):
         try:
@@ -240,14 +256,30 @@ def parse_link(raw: Mapping[str, Any], source: str | None = None) -> LinkInput:
             raise RowError("stake", f"must be in (0, 1], got {stake}")
     if rel is RelType.SHAREHOLDER_OF and stake is None:
         raise RowError("stake", "is required for SHAREHOLDER_OF")
-    if rel is not RelType.SHAREHOLDER_OF and stake is not None:
+    if rel is not None and rel is not RelType.SHAREHOLDER_OF and stake is not None:
         raise RowError("stake", f"only SHAREHOLDER_OF links carry a stake, not {rel.value}")
-    role = text_field(raw, "role", limit=60)
-    if rel is RelType.OFFICER_OF and role is None:
+    return stake
+
+
+def parse_link(raw: Mapping[str, Any], source: str | None = None) -> LinkInput:
+    """Check a ``link`` row: the relationship, both ends, stake, role and dates (every field
+    at fault named at once)."""
+    p = Problems()
+    rel = p.check(_rel, raw)
+    start = p.check(_from, raw, rel)
+    to_key = p.check(_party_key, raw, "to", EntityKind.COMPANY)
+    if start is not None and start[0] == to_key:
+        p.check(_refuse, "to", "a company cannot be linked to itself")
+    stake = p.check(_stake, raw, rel)
+    role = p.check(text_field, raw, "role", limit=60)
+    if rel is RelType.OFFICER_OF and role is None and not p.failed("role"):
         role = "officer"
-    since, until = date_field(raw, "since"), date_field(raw, "until")
+    since, until = p.check(date_field, raw, "since"), p.check(date_field, raw, "until")
     if since and until and until < since:
-        raise RowError("until", f"{until.isoformat()} is before since {since.isoformat()}")
+        p.check(_refuse, "until", f"{until.isoformat()} is before since {since.isoformat()}")
+    row_source = p.check(text_field, raw, "source") or source
+    p.done()
+    from_key, from_kind = start
     return LinkInput(
         rel=rel,
         from_key=from_key,
@@ -257,45 +289,64 @@ def parse_link(raw: Mapping[str, Any], source: str | None = None) -> LinkInput:
         role=role,
         since=since,
         until=until,
-        source=text_field(raw, "source") or source,
+        source=row_source,
     )
 
 
-def parse_record(raw: Mapping[str, Any], source: str | None = None) -> RecordInput:
-    """Check a ``record`` row: its id, subject, issuer, classification and date."""
+def _refuse(field: str, reason: str) -> None:
+    """A problem found across fields, kept by ``Problems.check`` like any other."""
+    raise RowError(field, reason)
+
+
+def _record_id(raw: Mapping[str, Any]) -> str:
     record_id = required_field(raw, "record_id", limit=64)
     if not _RECORD_ID.match(record_id):
         raise RowError("record_id", "may hold letters, digits and _-:./ only")
+    return record_id
+
+
+def _code(raw: Mapping[str, Any]) -> tuple[str, str]:
+    """A record's code and the polarity the catalogue gives it."""
     code = required_field(raw, "code", limit=64).upper()
     if not _CODE.match(code):
         raise RowError("code", "must be upper-case letters, digits and underscores")
     known = load_catalogue().get(code)
     if known is None:
         raise RowError("code", f"{code} is not in the record-code catalogue")
+    return code, known.polarity
+
+
+def _polarity(raw: Mapping[str, Any], code: tuple[str, str] | None) -> Polarity:
     polarity = enum_field(raw, "polarity", Polarity)
-    if polarity.value != known.polarity:
+    if code is not None and polarity.value != code[1]:
         raise RowError(
             "polarity",
-            f"{code} is a {known.polarity} record in the catalogue, not {polarity.value}",
+            f"{code[0]} is a {code[1]} record in the catalogue, not {polarity.value}",
         )
-    decided_on = date_field(raw, "decided_on", required=True)
-    assert decided_on is not None
-    subject, subject_kind = _entity_key(raw, "subject")
-    return RecordInput(
+    return polarity
+
+
+def parse_record(raw: Mapping[str, Any], source: str | None = None) -> RecordInput:
+    """Check a ``record`` row: its id, subject, issuer, classification and date (every field
+    at fault named at once)."""
+    p = Problems()
+    record_id = p.check(_record_id, raw)
+    code = p.check(_code, raw)
+    subject = p.check(_entity_key, raw, "subject")
+    row = dict(
         record_id=record_id,
-        subject=subject,
-        subject_kind=subject_kind,
-        authority=required_field(raw, "authority", limit=100),
-        category=enum_field(raw, "category", Category),
-        code=code,
-        polarity=polarity,
-        severity=enum_field(raw, "severity", Severity),
-        decided_on=decided_on,
-        case_number=text_field(raw, "case_number", limit=100),
-        description=text_field(raw, "description", limit=MAX_TEXT, prose=True),
-        penalty=text_field(raw, "penalty", limit=500, prose=True),
-        source=text_field(raw, "source") or source,
+        authority=p.check(required_field, raw, "authority", limit=100),
+        category=p.check(enum_field, raw, "category", Category),
+        polarity=p.check(_polarity, raw, code),
+        severity=p.check(enum_field, raw, "severity", Severity),
+        decided_on=p.check(date_field, raw, "decided_on", required=True),
+        case_number=p.check(text_field, raw, "case_number", limit=100),
+        description=p.check(text_field, raw, "description", limit=MAX_TEXT, prose=True),
+        penalty=p.check(text_field, raw, "penalty", limit=500, prose=True),
+        source=p.check(text_field, raw, "source") or source,
     )
+    p.done()
+    return RecordInput(subject=subject[0], subject_kind=subject[1], code=code[0], **row)
 
 
 PARSERS: dict[str, Callable[..., Any]] = {

@@ -256,7 +256,7 @@ def _levels(r: _Reader, raw: list[Any]) -> tuple[Level, ...]:
         where = f"levels[{i}]"
         table = r.fields(where, item, _LEVEL)
         level = Level(
-            name=r.get(table, where, "name", str),
+            name=r.choice(table.get("name"), f"{where}.name", words.LEVELS),
             min=r.get(table, where, "min", int, None),
             max=r.get(table, where, "max", int, None),
             meaning=r.get(table, where, "meaning", str, ""),
@@ -352,7 +352,7 @@ def _consequences(r: _Reader, raw: Any, levels: set[str]) -> tuple[Consequence, 
         where = f"consequences[{i}]"
         table = r.fields(where, item, _CONSEQUENCE)
         consequence = Consequence(
-            name=r.get(table, where, "name", str),
+            name=r.choice(table.get("name"), f"{where}.name", words.CONSEQUENCES),
             kind=r.choice(table.get("kind"), f"{where}.kind", words.CONSEQUENCE_KINDS),
             levels=tuple(r.get(table, where, "levels", list, [])),
             blacklisted=r.get(table, where, "blacklisted", bool, False),

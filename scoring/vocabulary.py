@@ -41,7 +41,53 @@ CATEGORIES = tuple(c.value for c in Category)
 POLARITIES = tuple(p.value for p in Polarity)
 SEVERITIES = tuple(s.value for s in Severity)
 
+
+class LevelName(StrEnum):
+    """The levels a scheme's bands may give, best first (a scheme uses some or all of them)."""
+
+    AAA = "AAA"
+    AA = "AA"
+    A = "A"
+    B = "B"
+    C = "C"
+    D = "D"
+
+
+class Direction(StrEnum):
+    """Along a relationship's arrow (a's risk reaches b), or against it."""
+
+    FORWARD = "forward"
+    BACKWARD = "backward"
+
+
+class ConsequenceKind(StrEnum):
+    RESTRICTION = "restriction"
+    PRIVILEGE = "privilege"
+
+
+class ConsequenceCode(StrEnum):
+    """The restrictions and privileges schemes may attach to levels or to the blacklist: a
+    stable code each, so that a relying party can ask about one by name."""
+
+    AIR_TRAVEL = "air_travel"
+    HIGH_SPEED_RAIL = "high_speed_rail"
+    LUXURY_HOTELS = "luxury_hotels"
+    TRAVEL_ABROAD = "travel_abroad"
+    BANK_LOAN = "bank_loan"
+    GOVERNMENT_PROCUREMENT = "government_procurement"
+    PUBLIC_SUBSIDIES = "public_subsidies"
+    MARKET_ENTRY = "market_entry"
+    DEPOSIT_FREE_RENTAL = "deposit_free_rental"
+    HOTEL_DEPOSIT_WAIVER = "hotel_deposit_waiver"
+    FAST_TRACK_HOSPITAL = "fast_track_hospital"
+    BUSINESS_START_SUPPORT = "business_start_support"
+    SIMPLIFIED_APPROVAL = "simplified_approval"
+    TAX_FAST_TRACK = "tax_fast_track"
+
+
 SUBJECTS = ("person", "company")  # whom a scheme scores
 RELS = ("LEGAL_REPRESENTATIVE_OF", "SHAREHOLDER_OF", "OFFICER_OF", "BRANCH_OF")
-DIRECTIONS = ("forward", "backward")  # along the arrow (a's risk reaches b), or against it
-CONSEQUENCE_KINDS = ("restriction", "privilege")
+DIRECTIONS = tuple(d.value for d in Direction)
+CONSEQUENCE_KINDS = tuple(k.value for k in ConsequenceKind)
+LEVELS = tuple(level.value for level in LevelName)
+CONSEQUENCES = tuple(c.value for c in ConsequenceCode)

@@ -92,7 +92,7 @@ OPERATIONS: dict[str, str] = {
     "blacklist": '{ blacklist(scheme: "enterprise") { totalCount } }',
     "blacklist_persons": '{ blacklist(scheme: "individual") { totalCount } }',
     "schemes": "{ schemes { id } }",
-    "eligibility": '{ eligibility(id: "%(own)s", consequence: "air_travel") { allowed } }',
+    "eligibility": '{ eligibility(id: "%(own)s", consequence: AIR_TRAVEL) { allowed } }',
     "publicity": "{ publicity(first: 3) { edges { cursor } } }",
     "linkage": '{ linkage(id: "%(company)s") { truncated } }',
     "risk_paths": '{ riskPaths(from: "%(company)s", to: "%(company2)s") { length } }',
@@ -267,7 +267,8 @@ def test_refusal_names_the_roles_needed(
     client, headers, ids = world
     query = f'{{ linkage(id: "{ids["company"]}") {{ truncated }} }}'
     body = client.post("/graphql", json={"query": query}, headers=headers["relying_party"]).json()
-    assert body["data"] is None
+    assert body["data"] == {"linkage": None}  # the refusal nulls its field, not the answer
+    assert body["errors"][0]["extensions"] == {"code": "FORBIDDEN", "field": "linkage"}
     assert body["errors"][0]["message"] == (
         "linkage: needs the role investigator or registrar to trace paths, linkage, common "
         "links, ownership and risk scans; the caller's role is relying_party"
@@ -283,9 +284,9 @@ def test_who_looked_at_me_lists_audited_reads(
     query = "{ whoLookedAtMe { role who operation } }"
     own = client.post("/graphql", json={"query": query}, headers=headers["subject_own"]).json()
     readers = own["data"]["whoLookedAtMe"]
-    assert {"role": "relying_party", "who": "relying_party desk", "operation": "person"} in readers
+    assert {"role": "RELYING_PARTY", "who": "relying_party desk", "operation": "person"} in readers
     # The subject's own reads and a registrar's are not "someone looking".
-    assert all(r["role"] in ("relying_party", "investigator") for r in readers)
+    assert all(r["role"] in ("RELYING_PARTY", "INVESTIGATOR") for r in readers)
     other = client.post("/graphql", json={"query": query}, headers=headers["subject_other"]).json()
     assert all(
         r["operation"] != "person" or r["who"] != "本人" for r in other["data"]["whoLookedAtMe"]

@@ -136,7 +136,7 @@ def _newest_reads(client: TestClient, auditor: dict[str, str], since: int) -> li
     return [
         (e["node"]["kind"], e["node"]["operation"], e["node"]["subjects"])
         for e in body["data"]["auditLog"]["edges"]
-        if e["node"]["seq"] > since and e["node"]["kind"] == "read"
+        if e["node"]["seq"] > since and e["node"]["kind"] == "READ"
     ]
 
 
@@ -256,7 +256,7 @@ def test_the_plain_lookup_takes_the_plan_and_audits_each_read(world: dict[str, A
     reads = [
         e["node"]
         for e in body["data"]["auditLog"]["edges"]
-        if e["node"]["seq"] > since and e["node"]["kind"] == "read"
+        if e["node"]["seq"] > since and e["node"]["kind"] == "READ"
     ]
     assert len(reads) == len(people)
     assert all(r["operation"] == "company" and len(r["subjects"]) == 1 for r in reads)

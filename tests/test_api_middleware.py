@@ -58,6 +58,7 @@ def test_middleware_body_limit_answers_json_before_the_view(graph_server: LocalS
         answer = c.post("/graphql", json=HUGE)
         assert answer.status_code == 413
         assert answer.json() == {
+            "code": "BAD_REQUEST",
             "error": "too_large",
             "reason": f"the request body is larger than {MAX_BODY // 1024} KiB",
         }

@@ -204,8 +204,9 @@ def test_mutations_refused_when_writes_are_off(graph_server: LocalServer) -> Non
                 "variables": {"input": {"uscc": uscc(520), "name": "x"}},
             },
         ).json()
-    assert body["data"] is None
+    assert body["data"] == {"upsertCompany": None}
     assert body["errors"][0]["message"].startswith("writes are turned off")
+    assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
 
 
 @pytest.mark.parametrize(
@@ -303,7 +304,7 @@ def test_refused_writes_are_recorded_as_refusals(graph_server: LocalServer) -> N
     key_id = registrar["Authorization"].split("_")[1]
     mine = [e["node"] for e in log["data"]["auditLog"]["edges"] if e["node"]["keyId"] == key_id]
     assert mine == [
-        {"operation": "linkEntities", "kind": "refused", "keyId": key_id, "subjects": []}
+        {"operation": "linkEntities", "kind": "REFUSED", "keyId": key_id, "subjects": []}
     ]
 
 

@@ -265,7 +265,7 @@ def entries_of(client: TestClient, key: dict[str, str], auditor: dict[str, str])
     return [
         e["node"]
         for e in body["data"]["auditLog"]["edges"]
-        if e["node"]["keyId"] == key_id and e["node"]["kind"] == "read"
+        if e["node"]["keyId"] == key_id and e["node"]["kind"] == "READ"
     ]
 
 

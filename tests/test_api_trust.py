@@ -101,8 +101,6 @@ def published(client: TestClient, keys: dict[str, dict[str, str]]) -> set[str]:
 STANDINGS = """query($n: String!) { person(idNumber: $n) {
   score { contributions(first: 50) { edges { node { kind recordId points status } } } }
   records(first: 50) { edges { node { recordId status standing { status points } } } } } }"""
-SCORING_STATUS = {"active": "COUNTING", "disputed": "DISPUTED", "removed": "REMOVED",
-                  "restored": "RESTORED", "expired": "EXPIRED"}  # fmt: skip
 
 
 def score(client: TestClient, keys: dict[str, dict[str, str]]) -> tuple[float, dict[str, Any]]:
@@ -119,7 +117,7 @@ def score(client: TestClient, keys: dict[str, dict[str, str]]) -> tuple[float, d
         record = edge["node"]
         part = own[record["recordId"]]
         assert record["standing"] == {
-            "status": SCORING_STATUS[part["status"]],
+            "status": part["status"],
             "points": part["points"],
         }, (record, part)
     return found["value"], parts
@@ -134,13 +132,13 @@ def test_dispute_life_cycle_moves_the_score(
     call(client, keys["investigator"], watch, id=found["person"]["id"])
     before, parts = score(client, keys)
     judgment = parts["T-JUDG"]["points"]
-    assert judgment < 0 and parts["T-JUDG"]["status"] == "active"
+    assert judgment < 0 and parts["T-JUDG"]["status"] == "COUNTING"
 
     opened = call(client, keys["subject"], DISPUTE, r="T-JUDG", why="已履行判决")["disputeRecord"]
     assert opened["__typename"] == "Dispute" and opened["status"] == "OPEN"
     assert opened["record"]["status"] == "DISPUTED" and opened["overdue"] is False
     during, parts = score(client, keys)
-    assert parts["T-JUDG"] == {"recordId": "T-JUDG", "points": 0, "status": "disputed"}
+    assert parts["T-JUDG"] == {"recordId": "T-JUDG", "points": 0, "status": "DISPUTED"}
     assert during == before - judgment  # the judgment's points are suspended
     again = call(client, keys["subject"], DISPUTE, r="T-JUDG", why="again")["disputeRecord"]
     assert again == {"__typename": "DisputeRefused", "field": "recordId",
@@ -160,7 +158,7 @@ def test_dispute_life_cycle_moves_the_score(
     )["resolveDispute"]
     assert done["status"] == "REMOVED" and done["record"]["status"] == "REMOVED"
     after, parts = score(client, keys)
-    assert parts["T-JUDG"]["points"] == 0 and parts["T-JUDG"]["status"] == "removed"
+    assert parts["T-JUDG"]["points"] == 0 and parts["T-JUDG"]["status"] == "REMOVED"
     assert after == during
     # Removed: kept in the history (above), out of public view.
     assert "T-JUDG" not in published(client, keys)
@@ -181,7 +179,7 @@ def test_restoration_waits_for_the_minimum_then_a_registrar_decides(
     asked = call(client, keys["subject"], RESTORE, r="T-FARE", why="已补票")["requestRestoration"]
     assert asked["kind"] == "RESTORATION" and asked["status"] == "OPEN"
     before, parts = score(client, keys)
-    assert parts["T-FARE"]["status"] == "active"  # asking changes nothing yet
+    assert parts["T-FARE"]["status"] == "COUNTING"  # asking changes nothing yet
     decided = call(client, keys["registrar"], DECIDE, id=asked["id"], ok=True, note="核实")
     assert decided["decideRestoration"] == {
         "__typename": "Dispute",
@@ -189,7 +187,7 @@ def test_restoration_waits_for_the_minimum_then_a_registrar_decides(
         "record": {"status": "RESTORED"},
     }
     after, parts = score(client, keys)
-    assert parts["T-FARE"]["status"] == "restored" and parts["T-FARE"]["points"] == 0
+    assert parts["T-FARE"]["status"] == "RESTORED" and parts["T-FARE"]["points"] == 0
     assert after > before
     assert "T-FARE" not in published(client, keys)
 

@@ -249,4 +249,4 @@ def test_each_event_about_a_person_is_an_audited_read(
     masked = P1[:6] + "********" + P1[-4:]
     # One entry an event (each written before its event went out), naming the person only.
     assert 2 <= len(delivered) <= 3, delivered
-    assert all(e["kind"] == "read" and e["subjects"] == [masked] for e in delivered)
+    assert all(e["kind"] == "READ" and e["subjects"] == [masked] for e in delivered)

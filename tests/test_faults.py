@@ -67,6 +67,7 @@ def test_backend_killed_then_back(tmp_path: Path) -> None:
                 took = time.monotonic() - started
                 assert down.status_code == 503, down.text
                 assert down.json() == {
+                    "code": "UNAVAILABLE",
                     "error": "unavailable",
                     "reason": "the graph backend is unavailable; retry shortly",
                 }

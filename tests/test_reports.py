@@ -179,7 +179,7 @@ def test_the_json_report_holds_what_the_file_read_shows(env: dict[str, Any]) -> 
     meta = made["report"]
     assert meta["keyId"] and meta["role"] == "investigator" and meta["madeAt"].startswith("20")
     entry = audit_entry(env, meta["auditEntry"])
-    assert entry["operation"] == "report" and entry["kind"] == "read"
+    assert entry["operation"] == "report" and entry["kind"] == "READ"
     assert entry["keyId"] == meta["keyId"] and C in entry["subjects"]
 
 
@@ -237,7 +237,7 @@ def test_a_persons_report_is_refused_and_shown_as_the_file_is(env: dict[str, Any
     own = report(env, "subject", "person")
     assert own["entity"]["name"] == PERSON_NAME
     entry = audit_entry(env, own["report"]["auditEntry"])
-    assert entry["role"] == "subject" and entry["operation"] == "report"
+    assert entry["role"] == "SUBJECT" and entry["operation"] == "report"
     # A relying party reads the company's report; the people behind it stay hidden by name.
     company = report(env, "relying_party", "company")
     assert company["entity"]["name"] == COMPANY_NAME

@@ -78,5 +78,5 @@ async def test_eligibility_restriction_in_force_names_its_records(clean_graph: G
             session(clean_graph), B, EntityKind.COMPANY, "free_lunch", None, None
         )
     assert unknown.value.field == "consequence"
-    assert "enterprise has no 'free_lunch'" in unknown.value.reason
+    assert "enterprise has no FREE_LUNCH" in unknown.value.reason
     assert entities[B].kind is EntityKind.COMPANY

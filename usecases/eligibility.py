@@ -56,8 +56,11 @@ async def decide_eligibility(
     chosen = session.schemes.choose(kind, scheme)
     wanted = next((c for c in chosen.consequences if c.name == consequence), None)
     if wanted is None:
-        known = ", ".join(c.name for c in chosen.consequences)
-        raise BadArgument("consequence", f"{chosen.id} has no {consequence!r}; it has {known}")
+        # Named by their codes, as a client writes them (the GraphQL enum's names).
+        known = ", ".join(c.name.upper() for c in chosen.consequences)
+        raise BadArgument(
+            "consequence", f"{chosen.id} has no {consequence.upper()}; it has {known}"
+        )
     result = await score_of(session.graph, key, kind, chosen, as_of or date.today())
     state = next(c for c in result.consequences if c.name == consequence)
     allowed = not state.in_force if wanted.kind == "restriction" else state.in_force

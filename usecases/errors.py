@@ -13,10 +13,14 @@ from graph.errors import CredgraphError
 class UseCaseError(CredgraphError):
     """A use case declined; ``field`` names the argument at fault, ``reason`` says why."""
 
-    def __init__(self, field: str, reason: str) -> None:
+    def __init__(
+        self, field: str, reason: str, problems: list[tuple[str, str]] | None = None
+    ) -> None:
         super().__init__(f"{field}: {reason}")
         self.field = field
         self.reason = reason
+        # Every field at fault, the first being (field, reason): an input can have several.
+        self.problems = problems or [(field, reason)]
 
 
 class BadArgument(UseCaseError):

@@ -51,7 +51,8 @@ def _parsed(parse: Any, raw: Row, source: str) -> Any:
     try:
         return parse(raw, source)
     except RowError as exc:
-        raise Refusal(exc.field, exc.reason) from None
+        problems = [(p.field, p.reason) for p in exc.problems]
+        raise Refusal(exc.field, exc.reason, problems) from None
 
 
 async def _upsert(

@@ -30,7 +30,7 @@ REPORT = f"""query Report($id: ID!, $after: String) {{ node(id: $id) {{ __typena
   ... on Entity {{
     score {{ value base level blacklisted blacklistReasons asOf
       scheme {{ id version title levels {{ name min max meaning {TEXT} }} }}
-      consequences {{ name kind inForce reasons titleText {TEXT} descriptionText {TEXT} }}
+      consequences {{ code kind inForce reasons titleText {TEXT} descriptionText {TEXT} }}
       {CONTRIBUTIONS} }}
     {RECORDS}
   }} }} }}"""

@@ -87,18 +87,12 @@ FIELDS: dict[str, tuple[str, str]] = {
 }
 STATUSES: dict[str, tuple[str, str]] = {
     "COUNTING": ("计分中", "counting"),
-    "active": ("计分中", "counting"),
     "EXPIRED": ("已过期", "expired"),
-    "expired": ("已过期", "expired"),
     "DISPUTED": ("异议中", "disputed"),
-    "disputed": ("异议中", "disputed"),
     "REMOVED": ("已撤销", "removed"),
-    "removed": ("已撤销", "removed"),
     "RESTORED": ("已修复", "restored"),
-    "restored": ("已修复", "restored"),
     "UNSCORED": ("不计分", "unscored"),
-    "unscored": ("不计分", "unscored"),
-    "capped": ("封顶调整", "capped"),
+    "CAPPED": ("封顶调整", "capped"),
 }
 KINDS: dict[str, tuple[str, str]] = {
     "RECORD": ("本主体记录", "own record"),
@@ -206,7 +200,7 @@ def _csv(report: dict[str, Any], language: str) -> bytes:
             writer.writerow(
                 [
                     "consequence",
-                    c["name"],
+                    c["code"],
                     _text(c["titleText"], language),
                     "",
                     c["kind"],
@@ -346,7 +340,7 @@ def _pdf(report: dict[str, Any], language: str, font_path: Path | None) -> bytes
     story.append(p(L("consequences"), heading))
     in_force = [c for c in score["consequences"] if c["inForce"]]
     for c in in_force:
-        mark = L("restriction") if c["kind"] == "restriction" else L("privilege")
+        mark = L("restriction") if c["kind"] == "RESTRICTION" else L("privilege")
         story.append(
             p(f"{mark} {_text(c['titleText'], language)}: {_text(c['descriptionText'], language)}")
         )

@@ -4,27 +4,90 @@ subject, who read its file."""
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 import strawberry
 
 from api.context import Info
 from api.permissions import Inherited, fields_need
+from api.types.described import described
 from api.types.pagination import Connection, page_size, parse_number
 from graph.parties import mask_key
 from graph.repositories import audit, state
+from graph.repositories.keys import Role
 
-AuditedObject = strawberry.enum(
+AuditedObject = described(
     state.Tracked,
+    "A kind of object whose every write the audit chain seals.",
+    {
+        state.Tracked.COMPANY: "A company.",
+        state.Tracked.PERSON: "A person.",
+        state.Tracked.LINK: "A relationship between two entities.",
+        state.Tracked.RECORD: "A credit record.",
+        state.Tracked.SNAPSHOT: "A stored score.",
+        state.Tracked.DISPUTE: "A dispute or restoration request.",
+        state.Tracked.API_KEY: "An API key.",
+    },
     name="AuditedObject",
-    description="A kind of object whose every write the audit chain seals.",
 )
-StateChange = strawberry.enum(
+StateChange = described(
     state.Change,
+    "How an object departs from the audit chain.",
+    {
+        state.Change.UNAUDITED: "No audited write made it.",
+        state.Change.CHANGED: "Its content differs from what the last audited write stored.",
+        state.Change.DELETED: "An audited write stored it and it is gone.",
+        state.Change.DUPLICATE: "A second object under the key of another.",
+    },
     name="StateChange",
-    description="How an object departs from the audit chain: UNAUDITED (no audited write made "
-    "it), CHANGED (its content differs from what the last audited write stored), DELETED (an "
-    "audited write stored it and it is gone), DUPLICATE (a second object under the key of "
-    "another).",
+)
+
+
+class AuditActor(StrEnum):
+    """Who acted, as the audit log records it: an API caller's role, or the operator."""
+
+    PUBLIC = Role.PUBLIC.value
+    RELYING_PARTY = Role.RELYING_PARTY.value
+    INVESTIGATOR = Role.INVESTIGATOR.value
+    REGISTRAR = Role.REGISTRAR.value
+    AUDITOR = Role.AUDITOR.value
+    SUBJECT = Role.SUBJECT.value
+    OPERATOR = "operator"
+
+
+described(
+    AuditActor,
+    AuditActor.__doc__ or "",
+    {
+        AuditActor.PUBLIC: "A caller without a key.",
+        AuditActor.RELYING_PARTY: "A relying party's key.",
+        AuditActor.INVESTIGATOR: "An investigator's key.",
+        AuditActor.REGISTRAR: "A registrar's key.",
+        AuditActor.AUDITOR: "An auditor's key.",
+        AuditActor.SUBJECT: "A subject's key.",
+        AuditActor.OPERATOR: "A command run on the server: an import, a migration, key "
+        "management, the whole-graph rescoring.",
+    },
+)
+
+
+class AuditKind(StrEnum):
+    """What an audit entry records."""
+
+    WRITE = "write"
+    READ = "read"
+    REFUSED = "refused"
+
+
+described(
+    AuditKind,
+    AuditKind.__doc__ or "",
+    {
+        AuditKind.WRITE: "A write that committed.",
+        AuditKind.READ: "A sensitive read (a person's file, a report).",
+        AuditKind.REFUSED: "A write the registry refused (an unknown end, a record id of "
+        "another subject); nothing was written.",
+    },
 )
 
 
@@ -36,20 +99,21 @@ def _masked(key: str) -> str:
 @strawberry.type(description="One entry of the tamper-evident audit log.")
 class AuditEntry:
     seq: int = strawberry.field(description="Its place in the chain, from 1.")
-    at: datetime
+    at: datetime = strawberry.field(description="When the operation committed (UTC).")
     key_id: str | None = strawberry.field(description="The API key that acted (null: public).")
-    role: str
-    operation: str = strawberry.field(description="The GraphQL field that ran.")
-    kind: str = strawberry.field(
-        description="write, read, or refused (a write the registry refused: an unknown end, "
-        "a record id of another subject)."
+    role: AuditActor = strawberry.field(
+        description="Who acted: the caller's role, or the operator."
     )
+    operation: str = strawberry.field(description="The GraphQL field that ran.")
+    kind: AuditKind = strawberry.field(description="A write, a read, or a refused write.")
     args_digest: str = strawberry.field(description="SHA-256 of the arguments' canonical JSON.")
     subjects: list[str] = strawberry.field(
         description="The USCCs and identity numbers (masked) the operation touched."
     )
-    prev_hash: str
-    hash: str
+    prev_hash: str = strawberry.field(
+        description="The hash of the entry before it (the chain's link)."
+    )
+    hash: str = strawberry.field(description="SHA-256 over this entry's fields and `prevHash`.")
 
     @classmethod
     def of(cls, e: audit.Entry) -> AuditEntry:
@@ -57,9 +121,9 @@ class AuditEntry:
             seq=e.seq,
             at=datetime.fromisoformat(e.at),
             key_id=e.key_id,
-            role=e.role,
+            role=AuditActor(e.role),
             operation=e.operation,
-            kind=e.kind,
+            kind=AuditKind(e.kind),
             args_digest=e.args_digest,
             subjects=[_masked(s) for s in e.subjects],
             prev_hash=e.prev_hash,
@@ -80,20 +144,22 @@ class AuditEntryConnection(Connection[AuditEntry]):
 @strawberry.type(description="The audit chain checked from its first entry.")
 class AuditVerification:
     entries: int = strawberry.field(description="How many entries hold, in order, from the first.")
-    intact: bool
+    intact: bool = strawberry.field(description="True when every entry's hash and link check out.")
     broken_at: int | None = strawberry.field(description="The first broken entry's number.")
-    reason: str | None
+    reason: str | None = strawberry.field(
+        description="Where the chain breaks and how; null when intact."
+    )
 
 
 @fields_need(Inherited)
 @strawberry.type(description="An object whose stored content no audited write accounts for.")
 class StateDifference:
-    object: AuditedObject  # type: ignore[valid-type]
+    object: state.Tracked = strawberry.field(description="The kind of object.")
     key: str = strawberry.field(
         description="Its key (identity numbers masked): a USCC, an identity number, a record, "
         "snapshot, dispute or API key id, or for a link its type, ends and role joined by spaces."
     )
-    change: StateChange  # type: ignore[valid-type]
+    change: state.Change = strawberry.field(description="How it departs from the audit chain.")
     fields: list[str] = strawberry.field(
         description="The fields that differ (every field of an unaudited object; none of a "
         "deleted one). `@concerns`, `@issuers` and `@disputes` are what its edges say."
@@ -121,10 +187,10 @@ class AuditStateVerification:
 @fields_need(Inherited)
 @strawberry.type(description="Someone who read the subject's file.")
 class FileRead:
-    at: datetime
-    role: str = strawberry.field(description="relying_party or investigator.")
+    at: datetime = strawberry.field(description="When the file was read.")
+    role: AuditActor = strawberry.field(description="The reader's role.")
     who: str | None = strawberry.field(description="The name the reader's API key was issued to.")
-    operation: str
+    operation: str = strawberry.field(description="What was read (the GraphQL field, or `report`).")
 
 
 def _before(after: str | None) -> int:
@@ -191,7 +257,7 @@ async def who_looked(info: Info, first: int | None, after: str | None) -> list[F
     return [
         FileRead(
             at=datetime.fromisoformat(e.at),
-            role=e.role,
+            role=AuditActor(e.role),
             who=names.get(e.key_id or ""),
             operation=e.operation,
         )

@@ -13,6 +13,7 @@ import strawberry
 from api.access import Can, allowed
 from api.context import Info
 from api.permissions import Inherited, fields_need
+from api.types.described import described
 from api.types.pagination import Connection, page_size, parse_offset
 from graph.repositories import disputes
 from usecases import disputes as cases
@@ -28,38 +29,64 @@ LazyRecord = Annotated["RecordType", strawberry.lazy("api.types.record")]
 
 
 # The model's enums, registered as GraphQL enums (not declared a second time).
-strawberry.enum(
+described(
     disputes.Kind,
+    "A dispute of a record, or a request to end its publication early.",
+    {
+        disputes.Kind.DISPUTE: "The record is said to be wrong (异议).",
+        disputes.Kind.RESTORATION: "The conduct was corrected: end publication early (信用修复).",
+    },
     name="DisputeKind",
-    description="A dispute of a record, or a request to end its publication early.",
 )
-strawberry.enum(
+described(
     disputes.Status,
+    "Where a dispute or restoration request stands.",
+    {
+        disputes.Status.OPEN: "Waiting for a registrar's decision.",
+        disputes.Status.UPHELD: "Dispute decided: the record stands as it was.",
+        disputes.Status.AMENDED: "Dispute decided: the record stands, corrected as the note says.",
+        disputes.Status.REMOVED: "Dispute decided: the record was wrong and is out of the score.",
+        disputes.Status.APPROVED: "Restoration granted: the record is no longer published.",
+        disputes.Status.REFUSED: "Restoration refused: the record stays published.",
+    },
     name="DisputeStatus",
-    description="Where a dispute or restoration request stands.",
 )
 
 
-@strawberry.enum(description="How a registrar decides a dispute.")
 class DisputeOutcome(Enum):
     UPHELD = "upheld"
     AMENDED = "amended"
     REMOVED = "removed"
 
 
+described(
+    DisputeOutcome,
+    "How a registrar decides a dispute.",
+    {
+        DisputeOutcome.UPHELD: "The record stands as it was.",
+        DisputeOutcome.AMENDED: "The record stands, corrected as the note says.",
+        DisputeOutcome.REMOVED: "The record was wrong: out of the score and of public view.",
+    },
+)
+
+
 @fields_need(Inherited)
 @strawberry.type(name="Dispute", description="A dispute of a record, or a restoration request.")
 class DisputeType:
     id: strawberry.ID = strawberry.field(description="The dispute's id.")
-    kind: disputes.Kind
-    status: disputes.Status
+    kind: disputes.Kind = strawberry.field(
+        description="A dispute of the record, or a restoration request."
+    )
+    status: disputes.Status = strawberry.field(description="Where it stands.")
     reason: str = strawberry.field(description="Why the subject asks.")
-    opened_at: datetime
+    opened_at: datetime = strawberry.field(description="When it was opened.")
     due_on: date = strawberry.field(description="A registrar decides by this day (30 days on).")
     overdue: bool = strawberry.field(description="Still open after its due day.")
-    resolved_at: datetime | None
+    resolved_at: datetime | None = strawberry.field(
+        description="When a registrar decided it; null while open."
+    )
     note: str | None = strawberry.field(description="The registrar's reasons.")
-    record_id: str
+    record_id: str = strawberry.field(description="The record disputed (`Record.recordId`).")
     model: strawberry.Private[disputes.Dispute]
 
     @classmethod
@@ -93,7 +120,12 @@ class DisputeRefused:
     message: str = strawberry.field(description="Why.")
 
 
-DisputeResult = Annotated[DisputeType | DisputeRefused, strawberry.union("DisputeResult")]
+DisputeResult = Annotated[
+    DisputeType | DisputeRefused,
+    strawberry.union(
+        "DisputeResult", description="The dispute as stored, or why the registry refused it."
+    ),
+]
 
 
 @fields_need(Inherited)

@@ -9,7 +9,7 @@ import strawberry
 
 from api.access import note_read
 from api.context import Info
-from api.errors import PublicError
+from api.errors import NotFoundError
 from api.types.company import CompanyType
 from api.types.eligibility import Eligibility
 from api.types.nodes import resolve_nodes
@@ -17,20 +17,30 @@ from api.types.person import PersonType
 from api.types.record import RecordType
 from api.types.scheme import SchemeConsequence
 from api.types.score import ScoreType
+from scoring.vocabulary import ConsequenceCode, LevelName
 from usecases import eligibility
 
 
 async def decide_eligibility(
-    info: Info, id: strawberry.ID, consequence: str, scheme: str | None, as_of: date | None
+    info: Info,
+    id: strawberry.ID,
+    consequence: ConsequenceCode,
+    scheme: str | None,
+    as_of: date | None,
 ) -> Eligibility:
     """The answer for the entity ``id`` and the scheme's ``consequence`` as of a day."""
     (node,) = await resolve_nodes(info, [id])
     if not isinstance(node, (CompanyType, PersonType)):
-        raise PublicError("id: not a company or a person in the registry")
+        raise NotFoundError("id: not a company or a person in the registry")
     if isinstance(node, PersonType):
         note_read(info, node.record_subject())
     decision = await eligibility.decide_eligibility(
-        info.context.session, node.record_subject(), node.entity_kind(), consequence, scheme, as_of
+        info.context.session,
+        node.record_subject(),
+        node.entity_kind(),
+        consequence.value,
+        scheme,
+        as_of,
     )
     found = await info.context.loaders.record.load_many(list(decision.records_behind))
     wanted, result = decision.consequence, decision.score
@@ -38,7 +48,7 @@ async def decide_eligibility(
         allowed=decision.allowed,
         consequence=SchemeConsequence.of(wanted),
         in_force=decision.in_force,
-        level=result.level,
+        level=LevelName(result.level),
         blacklisted=result.blacklisted,
         reasons=list(decision.reasons),
         # Disclosed by the answer: the caller may check this entity's eligibility.

@@ -10,14 +10,13 @@ import strawberry
 from strawberry import relay
 
 from api.context import Info
-from api.errors import PublicError
+from api.errors import NotFoundError, PublicError
 from api.types.company import CompanyType
 from api.types.enums import RelType
 from api.types.investigation import (
     ChainLink,
     CommonLink,
     CommonLinkKind,
-    Direction,
     GraphNode,
     Linkage,
     Ownership,
@@ -36,6 +35,7 @@ from graph.identifiers import IdentifierError
 from graph.parties import company_key
 from graph.repositories import network
 from graph.traversal import Link
+from scoring.vocabulary import Direction, LevelName
 from usecases import investigation
 from usecases.investigation import Parties
 
@@ -49,7 +49,7 @@ async def entity_of(info: Info, id: strawberry.ID, field: str) -> EntityNode:
     except PublicError as exc:
         raise PublicError(f"{field}: {exc}".replace("id: ", "", 1)) from None
     if not isinstance(node, (CompanyType, PersonType)):
-        raise PublicError(f"{field}: no company or person in the registry has this id")
+        raise NotFoundError(f"{field}: no company or person in the registry has this id")
     return node
 
 
@@ -78,7 +78,7 @@ class Lookup:
             Standing(
                 scheme=found.scheme,
                 value=found.value,
-                level=found.level,
+                level=LevelName(found.level),
                 blacklisted=found.blacklisted,
             )
             if found
@@ -201,7 +201,7 @@ async def ultimate_owners(info: Info, uscc: str, min_stake: float) -> list[Owner
     except IdentifierError as exc:
         raise PublicError(f"uscc: {exc}") from None
     if await info.context.loaders.company.load(code) is None:
-        raise PublicError(f"uscc: the registry holds no company {code}")
+        raise NotFoundError(f"uscc: the registry holds no company {code}")
     owners, parties = await investigation.ultimate_owners(info.context.session, code, min_stake)
     lookup = Lookup(parties)
     out = []

@@ -19,10 +19,12 @@ from api.access import AUDITED_READERS
 from api.context import Info
 from api.permissions import Inherited, ScoreField, fields_need
 from api.read_audit import flush_reads
+from api.types.described import described
 from api.types.nodes import entity_type
 from graph.models import EntityKind
 from graph.repositories import watch as watches
 from graph.repositories.entities import entities_by_key
+from scoring.vocabulary import LevelName
 from usecases import watching
 
 if TYPE_CHECKING:
@@ -36,15 +38,25 @@ LazyRecord = Annotated["RecordType", strawberry.lazy("api.types.record")]
 OVERLAP = timedelta(seconds=30)
 
 
-strawberry.enum(
-    watches.EventKind, name="WatchEventKind", description="What happened to a watched entity."
+described(
+    watches.EventKind,
+    "What happened to a watched entity.",
+    {
+        watches.EventKind.RECORD_ADDED: "A record about it was added.",
+        watches.EventKind.LEVEL_CHANGED: "Its level changed.",
+        watches.EventKind.BLACKLIST_ENTERED: "It was put on the blacklist.",
+        watches.EventKind.BLACKLIST_LEFT: "It left the blacklist.",
+        watches.EventKind.RECORD_DISPUTED: "A record about it was disputed.",
+        watches.EventKind.DISPUTE_DECIDED: "A dispute of one of its records was decided.",
+    },
+    name="WatchEventKind",
 )
 
 
 @fields_need(Inherited)
 @strawberry.type(description="An entity the caller's key watches.")
 class WatchEntry:
-    entity: LazyEntity
+    entity: LazyEntity = strawberry.field(description="The entity watched.")
     since: datetime = strawberry.field(description="When the watch began.")
 
 
@@ -52,9 +64,9 @@ class WatchEntry:
 @strawberry.type(description="Something that happened to a watched entity.")
 class WatchEvent:
     id: strawberry.ID = strawberry.field(description="The event's id (unique).")
-    kind: watches.EventKind
-    at: datetime
-    entity: LazyEntity
+    kind: watches.EventKind = strawberry.field(description="What happened.")
+    at: datetime = strawberry.field(description="When it happened.")
+    entity: LazyEntity = strawberry.field(description="The entity it happened to.")
     record: LazyRecord | None = strawberry.field(
         description="The record, for RECORD_ADDED and the dispute events (its own rule "
         "decides what the watcher may read of it)."
@@ -65,11 +77,11 @@ class WatchEvent:
         "readers only.",
         permission_classes=[ScoreField],
     )
-    level: str | None = strawberry.field(
+    level: LevelName | None = strawberry.field(
         description="The level after the change (a person's for full-file readers only).",
         permission_classes=[ScoreField],
     )
-    previous_level: str | None = strawberry.field(
+    previous_level: LevelName | None = strawberry.field(
         description="The level before the change (a person's for full-file readers only).",
         permission_classes=[ScoreField],
     )
@@ -155,8 +167,10 @@ async def events(info: Info) -> AsyncGenerator[WatchEvent, None]:
                     entity=entity_type(subject),
                     record=RecordType.of(record) if record else None,
                     scheme=event.scheme_id,
-                    level=event.level,
-                    previous_level=event.previous_level,
+                    level=LevelName(event.level) if event.level else None,
+                    previous_level=LevelName(event.previous_level)
+                    if event.previous_level
+                    else None,
                     value=event.value,
                     subject_key=event.subject_key,
                 )

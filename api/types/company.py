@@ -50,11 +50,13 @@ class CompanyType(EntityType):
         description="False when the code's check character is wrong (real registries hold "
         "such codes; they are kept and flagged)."
     )
-    registration_number: str | None
-    address: str | None
-    phone: str | None
-    status: CompanyStatus
-    founded_on: date | None
+    registration_number: str | None = strawberry.field(
+        description="The business registration number (注册号), where registered."
+    )
+    address: str | None = strawberry.field(description="The registered address.")
+    phone: str | None = strawberry.field(description="The registered phone number.")
+    status: CompanyStatus = strawberry.field(description="The registration status.")
+    founded_on: date | None = strawberry.field(description="The founding day.")
     registration_authority: str | None = strawberry.field(
         description="The authority that registered the company (a market regulation bureau, "
         "市场监督管理局)."

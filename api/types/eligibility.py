@@ -8,6 +8,7 @@ from api.permissions import Inherited, fields_need
 from api.types.record import RecordType
 from api.types.scheme import SchemeConsequence
 from api.types.score import ScoreType
+from scoring.vocabulary import LevelName
 
 
 @fields_need(Inherited)
@@ -20,13 +21,15 @@ class Eligibility:
         description="For a restriction: true when it is not in force. For a privilege: true "
         "when it is granted."
     )
-    consequence: SchemeConsequence
-    in_force: bool
-    level: str
-    blacklisted: bool
+    consequence: SchemeConsequence = strawberry.field(
+        description="The consequence asked about, as the scheme defines it."
+    )
+    in_force: bool = strawberry.field(description="Whether the consequence applies to the entity.")
+    level: LevelName = strawberry.field(description="The entity's level under the scheme.")
+    blacklisted: bool = strawberry.field(description="Whether the entity is on the blacklist.")
     reasons: list[str] = strawberry.field(description="What sets or withholds it, in words.")
     records: list[RecordType] = strawberry.field(
         description="The records behind the answer: those under blacklist rules, then the "
         "largest deductions."
     )
-    score: ScoreType
+    score: ScoreType = strawberry.field(description="The score the answer rests on.")

@@ -10,6 +10,7 @@ from strawberry import relay
 
 from api.context import Info
 from api.permissions import FileField, Open, fields_need
+from api.types.args import After, AsOf, First, SchemeId
 from api.types.enums import Category, Polarity, RecordStatus
 from graph.models import EntityKind
 
@@ -49,10 +50,10 @@ class EntityType(relay.Node):
     async def score_history(
         self,
         info: Info,
-        scheme: str | None = None,
-        first: int | None = 20,
-        after: str | None = None,
-    ) -> Annotated[ScoreSnapshotConnection, strawberry.lazy("api.types.snapshot")]:
+        scheme: SchemeId = None,
+        first: First = 20,
+        after: After = None,
+    ) -> Annotated[ScoreSnapshotConnection, strawberry.lazy("api.types.snapshot")] | None:
         from api.types.pagination import page_size, parse_offset
         from api.types.snapshot import snapshot_page
         from graph.repositories import snapshots
@@ -71,8 +72,8 @@ class EntityType(relay.Node):
         permission_classes=[FileField],
     )
     async def score(
-        self, info: Info, scheme: str | None = None, as_of: date | None = None
-    ) -> Annotated[ScoreType, strawberry.lazy("api.types.score")]:
+        self, info: Info, scheme: SchemeId = None, as_of: AsOf = None
+    ) -> Annotated[ScoreType, strawberry.lazy("api.types.score")] | None:
         from api.types.score import ScoreType, explained
 
         chosen = info.context.schemes.choose(self.entity_kind(), scheme)
@@ -88,12 +89,20 @@ class EntityType(relay.Node):
     async def records(
         self,
         info: Info,
-        polarity: Polarity | None = None,
-        category: Category | None = None,
-        status: RecordStatus | None = None,
-        first: int | None = 20,
-        after: str | None = None,
-    ) -> Annotated[RecordConnection, strawberry.lazy("api.types.record")]:
+        polarity: Annotated[
+            Polarity | None,
+            strawberry.argument(description="Only good records, or only warnings; null: both."),
+        ] = None,
+        category: Annotated[
+            Category | None, strawberry.argument(description="Only records of this category.")
+        ] = None,
+        status: Annotated[
+            RecordStatus | None,
+            strawberry.argument(description="Only records in this state; null: any."),
+        ] = None,
+        first: First = 20,
+        after: After = None,
+    ) -> Annotated[RecordConnection, strawberry.lazy("api.types.record")] | None:
         from api.types.record import records_connection, records_wanted
 
         subject = self.record_subject()

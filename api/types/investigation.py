@@ -10,7 +10,9 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from api.permissions import Inherited, fields_need
+from api.types.described import described
 from api.types.enums import RelType, Severity
+from scoring.vocabulary import Direction, LevelName
 
 if TYPE_CHECKING:
     from api.types.company import CompanyType
@@ -29,38 +31,32 @@ LazyRecord = Annotated["RecordType", strawberry.lazy("api.types.record")]
     "the company held, a branch to its parent)."
 )
 class Relationship:
-    type: RelType
+    type: RelType = strawberry.field(description="The relationship type.")
     start_id: strawberry.ID = strawberry.field(description="The global id of its start entity.")
     end_id: strawberry.ID = strawberry.field(description="The global id of its end entity.")
     stake: float | None = strawberry.field(description="The share held (SHAREHOLDER_OF).")
     role: str | None = strawberry.field(description="The office held (OFFICER_OF).")
-    since: date | None
-    until: date | None
+    since: date | None = strawberry.field(description="When the link began, where known.")
+    until: date | None = strawberry.field(description="When it ended; null while it holds.")
     provenance: str | None = strawberry.field(
         description="Where the registry learned of it (an import file, `api`)."
     )
-
-
-@strawberry.enum(description="Which way a relationship points along a path.")
-class Direction(Enum):
-    FORWARD = "forward"
-    BACKWARD = "backward"
 
 
 @fields_need(Inherited)
 @strawberry.type(description="A latest stored score: its value, level and blacklist standing.")
 class Standing:
     scheme: str = strawberry.field(description="The scheme it was scored under.")
-    value: float
-    level: str
-    blacklisted: bool
+    value: float = strawberry.field(description="The stored score's value.")
+    level: LevelName = strawberry.field(description="The level it gave.")
+    blacklisted: bool = strawberry.field(description="Whether the subject is on the blacklist.")
 
 
 @fields_need(Inherited)
 @strawberry.type(description="An entity on a path or in a subgraph, with its latest standing.")
 class GraphNode:
     id: strawberry.ID = strawberry.field(description="The entity's global id.")
-    entity: LazyEntity
+    entity: LazyEntity = strawberry.field(description="The person or company.")
     hops: int = strawberry.field(description="How many links it lies from where the walk began.")
     standing: Standing | None = strawberry.field(
         description="Its latest stored score under the default scheme for its kind; null when "
@@ -71,11 +67,13 @@ class GraphNode:
 @fields_need(Inherited)
 @strawberry.type(description="One link of a path, with the way it points along the path.")
 class PathEdge:
-    type: RelType
+    type: RelType = strawberry.field(description="The relationship type.")
     direction: Direction = strawberry.field(
         description="FORWARD when the relationship points from the earlier node to the later."
     )
-    relationship: Relationship
+    relationship: Relationship = strawberry.field(
+        description="The relationship itself, with its stake, role and dates."
+    )
 
 
 @fields_need(Inherited)
@@ -106,12 +104,24 @@ class Linkage:
     )
 
 
-@strawberry.enum(description="What two entities have in common.")
 class CommonLinkKind(Enum):
     DIRECT = "direct"
     PARTY = "party"
     ADDRESS = "address"
     PHONE = "phone"
+
+
+described(
+    CommonLinkKind,
+    "What two entities have in common.",
+    {
+        CommonLinkKind.DIRECT: "They are linked themselves.",
+        CommonLinkKind.PARTY: "An entity is linked to both (a shared legal representative, "
+        "shareholder, officer or company).",
+        CommonLinkKind.ADDRESS: "Both companies registered the same address.",
+        CommonLinkKind.PHONE: "Both companies registered the same phone number.",
+    },
+)
 
 
 @fields_need(Inherited)
@@ -135,9 +145,9 @@ class CommonLink:
 @fields_need(Inherited)
 @strawberry.type(description="One holder's stake in a company along an ownership chain.")
 class ChainLink:
-    holder: LazyEntity
-    company: LazyCompany
-    stake: float
+    holder: LazyEntity = strawberry.field(description="The holder of the stake.")
+    company: LazyCompany = strawberry.field(description="The company it holds.")
+    stake: float = strawberry.field(description="The share held, from 0 to 1.")
 
 
 @fields_need(Inherited)
@@ -158,7 +168,9 @@ class Ownership:
     effective_stake: float = strawberry.field(
         description="The product of the stakes along each chain, summed over the chains."
     )
-    chains: list[OwnershipChain]
+    chains: list[OwnershipChain] = strawberry.field(
+        description="Each chain of holdings from the owner down to the company."
+    )
     truncated: bool = strawberry.field(
         description="True when the owner has holders above the level limit (10)."
     )
@@ -167,7 +179,9 @@ class Ownership:
 @fields_need(Inherited)
 @strawberry.type(description="A risky entity near the one scanned.")
 class RiskScanHit:
-    node: GraphNode
+    node: GraphNode = strawberry.field(
+        description="The entity found, with its latest standing and distance."
+    )
     warnings: int = strawberry.field(description="How many active warning records it has.")
     worst_severity: Severity | None = strawberry.field(
         description="The gravest of those records; null when it has none (blacklisted only)."

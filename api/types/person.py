@@ -30,7 +30,7 @@ LazyCompany = Annotated["CompanyType", strawberry.lazy("api.types.company")]
 )
 class PersonType(EntityType):
     node_key: relay.NodeID[str]
-    profession: str | None
+    profession: str | None = strawberry.field(description="The profession, where registered.")
     model: strawberry.Private[models.Person]
 
     @classmethod

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
-from enum import Enum
+from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
@@ -12,6 +12,8 @@ from strawberry import relay
 
 from api.context import Info
 from api.permissions import Inherited, RecordField, fields_need
+from api.types.args import SchemeId
+from api.types.described import described
 from api.types.enums import Category, Polarity, RecordStatus, Severity
 from api.types.pagination import Connection, page_size, parse_offset
 from api.types.scheme import LocalizedText, SchemeRule
@@ -22,20 +24,31 @@ if TYPE_CHECKING:
     from api.types.entity import EntityType
 
 
-@strawberry.enum(
-    description="Whether a record counts in its subject's score today, and if not, why not."
-)
-class ScoringStatus(Enum):
+class ScoringStatus(StrEnum):
+    """Whether a record counts in its subject's score today, and if not, why not."""
+
     COUNTING = "active"
     EXPIRED = "expired"
-    DISPUTED = strawberry.enum_value(
-        "disputed", description="Under dispute, and the scheme suspends disputed records."
-    )
-    REMOVED = strawberry.enum_value("removed", description="Removed after a dispute.")
-    RESTORED = strawberry.enum_value(
-        "restored", description="Ended early by credit restoration (信用修复)."
-    )
-    UNSCORED = strawberry.enum_value("unscored", description="No rule of the scheme scores it.")
+    DISPUTED = "disputed"
+    REMOVED = "removed"
+    RESTORED = "restored"
+    UNSCORED = "unscored"
+    CAPPED = "capped"
+
+
+described(
+    ScoringStatus,
+    ScoringStatus.__doc__ or "",
+    {
+        ScoringStatus.COUNTING: "It counts: in force, not disputed, scored by a rule.",
+        ScoringStatus.EXPIRED: "Its rule's validity has run out (credit restoration by time).",
+        ScoringStatus.DISPUTED: "Under dispute, and the scheme suspends disputed records.",
+        ScoringStatus.REMOVED: "Removed after a dispute.",
+        ScoringStatus.RESTORED: "Ended early by credit restoration (信用修复).",
+        ScoringStatus.UNSCORED: "No rule of the scheme scores it.",
+        ScoringStatus.CAPPED: "A cap's contribution: points the scheme's cap took back.",
+    },
+)
 
 
 @fields_need(Inherited)
@@ -44,7 +57,9 @@ class ScoringStatus(Enum):
     "contribution in the subject's `score` (the one with the same `recordId`)."
 )
 class RecordStanding:
-    status: ScoringStatus
+    status: ScoringStatus = strawberry.field(
+        description="Whether it counts today, and if not, why not."
+    )
     points: float = strawberry.field(
         description="The points it adds or takes today, in cents, as the score's contribution "
         "shows them (0 when it does not count)."
@@ -53,7 +68,7 @@ class RecordStanding:
     rule: SchemeRule | None = strawberry.field(
         description="The rule that scores it, with its title and scheme version."
     )
-    scheme_version: str
+    scheme_version: str = strawberry.field(description="The version of the scheme that scored it.")
     counts_until: date | None = strawberry.field(
         description="The day it stops counting (for EXPIRED: the day it stopped); null when "
         "no rule scores it."
@@ -69,16 +84,18 @@ class RecordStanding:
 class RecordType(relay.Node):
     node_key: relay.NodeID[str]
     record_id: str = strawberry.field(description="The record's id at its source.")
-    category: Category
+    category: Category = strawberry.field(description="The area it belongs to.")
     code: str = strawberry.field(description="The kind of record, from the code catalogue.")
-    polarity: Polarity
-    severity: Severity
+    polarity: Polarity = strawberry.field(description="Good or warning.")
+    severity: Severity = strawberry.field(description="How grave it is.")
     authority: str = strawberry.field(description="The issuing authority.")
     case_number: str | None = strawberry.field(description="The authority's case number.")
     decided_on: date = strawberry.field(description="The date of the decision.")
     description: str | None = strawberry.field(description="The cause, as published.")
     penalty: str | None = strawberry.field(description="The penalty or measure imposed.")
-    status: RecordStatus
+    status: RecordStatus = strawberry.field(
+        description="Its stored status (active, disputed, expired, removed, restored)."
+    )
     code_title: LocalizedText = strawberry.field(
         description="What the code means, in both languages (the code catalogue's title)."
     )
@@ -126,7 +143,7 @@ class RecordType(relay.Node):
         description="The day the record stops counting (and being published) under the scheme "
         "(by default the one for its subject's kind); null when no rule scores it."
     )
-    async def expires_on(self, info: Info, scheme: str | None = None) -> date | None:
+    async def expires_on(self, info: Info, scheme: SchemeId = None) -> date | None:
         from scoring.engine import RecordFact, expires_on
 
         subject = await info.context.loaders.entity.load(self.model.subject_key)
@@ -145,7 +162,7 @@ class RecordType(relay.Node):
         "default the one for the subject's kind): its points, rule and status, exactly as its "
         "contribution in the subject's score."
     )
-    async def standing(self, info: Info, scheme: str | None = None) -> RecordStanding | None:
+    async def standing(self, info: Info, scheme: SchemeId = None) -> RecordStanding | None:
         from api.types.score import explained
 
         subject = await info.context.loaders.entity.load(self.model.subject_key)

@@ -25,20 +25,24 @@ class Shareholding:
     holder: LazyEntity = strawberry.field(description="The shareholder, a person or a company.")
     company: LazyCompany = strawberry.field(description="The company held.")
     stake: float = strawberry.field(description="The share held, in (0, 1].")
-    since: date | None
-    until: date | None
+    since: date | None = strawberry.field(description="When the holding began, where known.")
+    until: date | None = strawberry.field(description="When it ended; null while held.")
     source: str | None = strawberry.field(description="Where the registry learned of it.")
 
 
 @fields_need(Inherited)
 @strawberry.type(description="A person's office in a company (director, supervisor, manager ...).")
 class Officer:
-    person: Annotated[PersonType, strawberry.lazy("api.types.person")]
-    company: LazyCompany
+    person: Annotated[PersonType, strawberry.lazy("api.types.person")] = strawberry.field(
+        description="The officer."
+    )
+    company: LazyCompany = strawberry.field(description="The company served.")
     role: str = strawberry.field(description="The office held, as registered.")
-    since: date | None
-    until: date | None
-    source: str | None
+    since: date | None = strawberry.field(description="When the office began, where known.")
+    until: date | None = strawberry.field(description="When it ended; null while held.")
+    source: str | None = strawberry.field(
+        description="Where the registry learned of it (an import file, `api`)."
+    )
 
 
 def shareholding(holder: EntityType, company: CompanyType, link: models.Link) -> Shareholding:

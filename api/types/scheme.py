@@ -5,7 +5,9 @@ from __future__ import annotations
 import strawberry
 
 from api.permissions import Open, fields_need
+from api.types.enums import Category, Polarity, RelType, Severity
 from scoring import scheme as model
+from scoring.vocabulary import ConsequenceCode, ConsequenceKind, Direction, LevelName
 
 
 @fields_need(Open)
@@ -25,7 +27,7 @@ class LocalizedText:
 @fields_need(Open)
 @strawberry.type(description="A band of points and the level it gives.")
 class SchemeLevel:
-    name: str
+    name: LevelName = strawberry.field(description="The level this band gives.")
     min: int | None = strawberry.field(description="Lowest value in the band; null: no bound.")
     max: int | None = strawberry.field(description="Highest value in the band; null: no bound.")
     meaning: LocalizedText = strawberry.field(
@@ -35,7 +37,7 @@ class SchemeLevel:
     @classmethod
     def of(cls, level: model.Level) -> SchemeLevel:
         return cls(
-            name=level.name,
+            name=LevelName(level.name),
             min=level.min,
             max=level.max,
             meaning=LocalizedText.of(level.meaning, level.meaning_zh),
@@ -45,12 +47,22 @@ class SchemeLevel:
 @fields_need(Open)
 @strawberry.type(description="How many points records of one code (or kind) give.")
 class SchemeRule:
-    id: str
+    id: str = strawberry.field(
+        description="The rule's id (`I-JUD-001`), named by every contribution it gives."
+    )
     code: str | None = strawberry.field(description="The record code; null for a fallback rule.")
-    category: str | None
-    severity: str | None
-    polarity: str | None
-    points: int
+    category: Category | None = strawberry.field(
+        description="For a fallback rule: the category of record it scores; null: any."
+    )
+    severity: Severity | None = strawberry.field(
+        description="For a fallback rule: the severity it scores; null: any."
+    )
+    polarity: Polarity | None = strawberry.field(
+        description="For a fallback rule: whether it scores good or warning records."
+    )
+    points: int = strawberry.field(
+        description="The points an active record under it gives (negative for warnings)."
+    )
     validity_months: int | None = strawberry.field(
         description="How long a record counts; null: by the record's severity (Scheme.validity)."
     )
@@ -65,9 +77,9 @@ class SchemeRule:
         return cls(
             id=rule.id,
             code=rule.code,
-            category=rule.category,
-            severity=rule.severity,
-            polarity=rule.polarity,
+            category=Category(rule.category) if rule.category else None,
+            severity=Severity(rule.severity) if rule.severity else None,
+            polarity=Polarity(rule.polarity) if rule.polarity else None,
             points=rule.points,
             validity_months=rule.validity_months
             or (scheme.validity[rule.severity] if rule.severity else None),
@@ -80,9 +92,11 @@ class SchemeRule:
 @fields_need(Open)
 @strawberry.type(description="A restriction or privilege, and what sets it.")
 class SchemeConsequence:
-    name: str
-    kind: str = strawberry.field(description="restriction or privilege")
-    levels: list[str] = strawberry.field(description="The levels that set it.")
+    code: ConsequenceCode = strawberry.field(
+        description="Its stable code (`Query.eligibility` asks about one by it)."
+    )
+    kind: ConsequenceKind = strawberry.field(description="A restriction or a privilege.")
+    levels: list[LevelName] = strawberry.field(description="The levels that set it.")
     blacklisted: bool = strawberry.field(description="Whether the blacklist sets it.")
     description: str = strawberry.field(description="What it means for the subject, in English.")
     title_text: LocalizedText = strawberry.field(description="Its short name in both languages.")
@@ -93,9 +107,9 @@ class SchemeConsequence:
     @classmethod
     def of(cls, c: model.Consequence) -> SchemeConsequence:
         return cls(
-            name=c.name,
-            kind=c.kind,
-            levels=list(c.levels),
+            code=ConsequenceCode(c.name),
+            kind=ConsequenceKind(c.kind),
+            levels=[LevelName(level) for level in c.levels],
             blacklisted=c.blacklisted,
             description=c.description,
             title_text=consequence_title(c),
@@ -106,19 +120,21 @@ class SchemeConsequence:
 @fields_need(Open)
 @strawberry.type(description="Months a record counts after its decision, by severity.")
 class SchemeValidity:
-    minor: int
-    general: int
-    serious: int
+    minor: int = strawberry.field(description="Months for a minor record.")
+    general: int = strawberry.field(description="Months for a general record.")
+    serious: int = strawberry.field(description="Months for a serious record.")
 
 
 @fields_need(Open)
 @strawberry.type(description="How much of an entity's risk crosses one kind of link.")
 class PropagationEdge:
-    rel: str
-    direction: str = strawberry.field(
-        description="forward: the start's risk reaches the end; backward: the reverse."
+    rel: RelType = strawberry.field(description="The relationship type it crosses.")
+    direction: Direction = strawberry.field(
+        description="FORWARD: the start's risk reaches the end; BACKWARD: the reverse."
     )
-    weight: float
+    weight: float = strawberry.field(
+        description="The share of the risk that crosses one such link."
+    )
     by_stake: bool = strawberry.field(description="Multiplied by the shareholding's stake.")
 
 
@@ -126,24 +142,40 @@ class PropagationEdge:
 @strawberry.type(description="Propagation across confirmed relationships.")
 class SchemePropagation:
     decay: float = strawberry.field(description="Factor for each hop after the first.")
-    max_hops: int
-    edges: list[PropagationEdge]
+    max_hops: int = strawberry.field(description="The most links risk travels.")
+    edges: list[PropagationEdge] = strawberry.field(
+        description="The links it crosses, each with its weight."
+    )
 
 
 @fields_need(Open)
 @strawberry.type(name="Scheme", description="A scoring scheme, versioned, as data.")
 class SchemeType:
-    id: str
-    version: str
-    title: str
+    id: str = strawberry.field(
+        description="Its id (`individual`, `enterprise`): the `scheme` argument of other fields."
+    )
+    version: str = strawberry.field(
+        description="Its version; every contribution names the version whose rule it used."
+    )
+    title: str = strawberry.field(description="Its title in English.")
     subjects: list[str] = strawberry.field(description="Whom it scores: person, company.")
     base: int = strawberry.field(description="The points every subject starts with.")
-    levels: list[SchemeLevel]
-    validity: SchemeValidity
-    rules: list[SchemeRule]
-    blacklist_levels: list[str]
-    consequences: list[SchemeConsequence]
-    propagation: SchemePropagation
+    levels: list[SchemeLevel] = strawberry.field(description="Its bands of points, best first.")
+    validity: SchemeValidity = strawberry.field(
+        description="How long records count by severity, where a rule says nothing."
+    )
+    rules: list[SchemeRule] = strawberry.field(
+        description="How many points each kind of record gives."
+    )
+    blacklist_levels: list[LevelName] = strawberry.field(
+        description="The levels that put a subject on the blacklist."
+    )
+    consequences: list[SchemeConsequence] = strawberry.field(
+        description="The restrictions and privileges its levels and blacklist set."
+    )
+    propagation: SchemePropagation = strawberry.field(
+        description="How risk crosses confirmed links."
+    )
     max_positive: int | None = strawberry.field(description="Cap on the sum of good points.")
 
     @classmethod
@@ -157,14 +189,17 @@ class SchemeType:
             levels=[SchemeLevel.of(lv) for lv in s.levels],
             validity=SchemeValidity(**s.validity),
             rules=[SchemeRule.of(rule, s) for rule in s.rules],
-            blacklist_levels=list(s.blacklist_levels),
+            blacklist_levels=[LevelName(level) for level in s.blacklist_levels],
             consequences=[SchemeConsequence.of(c) for c in s.consequences],
             propagation=SchemePropagation(
                 decay=s.propagation.decay,
                 max_hops=s.propagation.max_hops,
                 edges=[
                     PropagationEdge(
-                        rel=e.rel, direction=e.direction, weight=e.weight, by_stake=e.by_stake
+                        rel=RelType(e.rel),
+                        direction=Direction(e.direction),
+                        weight=e.weight,
+                        by_stake=e.by_stake,
                     )
                     for e in s.propagation.edges
                 ],

@@ -13,12 +13,15 @@ from starlette.websockets import WebSocket
 
 from api.context import Info
 from api.permissions import Inherited, fields_need
+from api.types.args import After, First
+from api.types.enums import RelType
 from api.types.pagination import Connection, page_size, parse_offset
-from api.types.record import RecordType
+from api.types.record import RecordType, ScoringStatus
 from api.types.scheme import LocalizedText, SchemeRule, SchemeType, consequence_title
 from graph.models import EntityKind
 from scoring import engine, rounding
 from scoring.scheme import Scheme
+from scoring.vocabulary import ConsequenceCode, ConsequenceKind, Direction, LevelName
 
 if TYPE_CHECKING:
     from api.types.entity import EntityType
@@ -26,17 +29,16 @@ if TYPE_CHECKING:
 LazyEntity = Annotated["EntityType", strawberry.lazy("api.types.entity")]
 
 
-strawberry.enum(engine.ContributionKind, description="Where a contribution's points come from.")
-
-
 @fields_need(Inherited)
 @strawberry.type(description="One hop of a propagation path, from the source towards the subject.")
 class PathStep:
-    rel: str = strawberry.field(description="The relationship type crossed.")
-    direction: str = strawberry.field(
-        description="forward: along the relationship's arrow; backward: against it."
+    rel: RelType = strawberry.field(description="The relationship type crossed.")
+    direction: Direction = strawberry.field(
+        description="FORWARD: along the relationship's arrow; BACKWARD: against it."
     )
-    stake: float | None
+    stake: float | None = strawberry.field(
+        description="For SHAREHOLDER_OF: the share held, which multiplies the weight."
+    )
     entity_key: strawberry.Private[str]
 
     @strawberry.field(description="The entity this hop arrives at.")
@@ -50,7 +52,9 @@ class PathStep:
 @fields_need(Inherited)
 @strawberry.type(description="Points from one record (own or propagated) or from a cap.")
 class Contribution:
-    kind: engine.ContributionKind
+    kind: engine.ContributionKind = strawberry.field(
+        description="Where the points come from: an own record, a linked party's, or a cap."
+    )
     points: float = strawberry.field(
         description="The points in cents, as the file shows them: the contributions of a score "
         "add up exactly to its value less its base (largest-remainder rounding of the exact "
@@ -59,18 +63,27 @@ class Contribution:
     exact_points: float = strawberry.field(
         description="The points unrounded, as the scheme's rule, weights and decay give them."
     )
-    status: str = strawberry.field(
-        description="active, expired, disputed, removed, restored, unscored or capped."
+    status: ScoringStatus = strawberry.field(
+        description="Whether its record counts today (COUNTING), and if not, why not; CAPPED "
+        "for a cap's contribution."
     )
-    decided_on: date | None
-    expires_on: date | None
+    decided_on: date | None = strawberry.field(
+        description="The day the record was decided; null for a cap."
+    )
+    expires_on: date | None = strawberry.field(
+        description="The day the record stops counting; null when it never does."
+    )
     weight: float | None = strawberry.field(
         description="For PROPAGATED: edge weights, stakes and decay multiplied along the path."
     )
     path: list[PathStep] = strawberry.field(description="For PROPAGATED: the path it came along.")
     rule: SchemeRule | None = strawberry.field(description="The rule and its scheme version.")
-    scheme_version: str
-    record_id: str | None
+    scheme_version: str = strawberry.field(
+        description="The version of the scheme whose rule gave the points."
+    )
+    record_id: str | None = strawberry.field(
+        description="The record behind the points (`Record.recordId`); null for a cap."
+    )
     source_key: strawberry.Private[str | None]
 
     @strawberry.field(description="The record behind the points.")
@@ -105,11 +118,13 @@ class ContributionConnection(Connection[Contribution]):
 @fields_need(Inherited)
 @strawberry.type(description="A restriction or privilege and whether it is in force.")
 class ConsequenceState:
-    name: str
-    kind: str
-    in_force: bool
+    code: ConsequenceCode = strawberry.field(description="The consequence's stable code.")
+    kind: ConsequenceKind = strawberry.field(description="A restriction or a privilege.")
+    in_force: bool = strawberry.field(
+        description="Whether it applies to the subject on the score's day."
+    )
     reasons: list[str] = strawberry.field(description="What sets it (a level, the blacklist).")
-    description: str
+    description: str = strawberry.field(description="What it means for the subject, in English.")
     title_text: LocalizedText = strawberry.field(description="Its short name in both languages.")
     description_text: LocalizedText = strawberry.field(
         description="What it means for the subject, in both languages."
@@ -122,16 +137,20 @@ class ScoreType:
     value: float = strawberry.field(
         description="The score in cents: base + the contributions' `points`, exactly."
     )
-    base: int
-    level: str
-    scheme: SchemeType
+    base: int = strawberry.field(description="The points every subject of the scheme starts with.")
+    level: LevelName = strawberry.field(description="The level the value's band gives.")
+    scheme: SchemeType = strawberry.field(description="The scheme it was computed under.")
     as_of: date = strawberry.field(description="The day the score describes.")
-    computed_at: datetime
-    blacklisted: bool
+    computed_at: datetime = strawberry.field(description="When it was computed.")
+    blacklisted: bool = strawberry.field(
+        description="Whether the subject is on the scheme's blacklist."
+    )
     blacklist_reasons: list[str] = strawberry.field(
         description="Why the subject is on the blacklist (a level, records under blacklist rules)."
     )
-    consequences: list[ConsequenceState]
+    consequences: list[ConsequenceState] = strawberry.field(
+        description="Every consequence of the scheme, in force or not."
+    )
     result: strawberry.Private[engine.Score]
     scheme_model: strawberry.Private[Scheme]
 
@@ -149,7 +168,7 @@ class ScoreType:
         return cls(
             value=score.value,
             base=score.base,
-            level=score.level,
+            level=LevelName(score.level),
             scheme=SchemeType.of(scheme),
             as_of=score.as_of,
             computed_at=computed_at,
@@ -157,8 +176,8 @@ class ScoreType:
             blacklist_reasons=list(score.blacklist_reasons),
             consequences=[
                 ConsequenceState(
-                    name=c.name,
-                    kind=c.kind,
+                    code=ConsequenceCode(c.name),
+                    kind=ConsequenceKind(c.kind),
                     in_force=c.in_force,
                     reasons=list(c.reasons),
                     description=c.description,
@@ -174,15 +193,15 @@ class ScoreType:
             shown_points=shown,
         )
 
-    @strawberry.field(description="base + the contributions' `exactPoints`, unrounded.")
+    @strawberry.field(description="The value unrounded: base + the contributions' `exactPoints`.")
     def exact_value(self) -> float:
         exact = [c.points for c in self.result.contributions]
         return float(rounding.exact_sum(self.base, exact))
 
     @strawberry.field(description="The contributions, a page at a time.")
     def contributions(
-        self, first: int | None = 20, after: str | None = None
-    ) -> ContributionConnection:
+        self, first: First = 20, after: After = None
+    ) -> ContributionConnection | None:
         size = page_size(first)
         start = parse_offset(after)
         everything = self.result.contributions
@@ -245,12 +264,17 @@ def _contribution(
         kind=c.kind,
         points=float(shown),
         exact_points=c.points,
-        status=c.status,
+        status=ScoringStatus(c.status),
         decided_on=c.decided_on,
         expires_on=c.expires_on,
         weight=c.weight,
         path=[
-            PathStep(rel=s.rel, direction=s.direction, stake=s.stake, entity_key=s.entity)
+            PathStep(
+                rel=RelType(s.rel),
+                direction=Direction(s.direction),
+                stake=s.stake,
+                entity_key=s.entity,
+            )
             for s in c.path
         ],
         rule=SchemeRule.of(rule, scheme) if isinstance(rule, Rule) else None,

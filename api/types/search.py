@@ -17,9 +17,11 @@ if TYPE_CHECKING:
 @fields_need(Inherited)
 @strawberry.type(description="An entity that matched a search.")
 class SearchResult:
-    entity: Annotated[EntityType, strawberry.lazy("api.types.entity")]
+    entity: Annotated[EntityType, strawberry.lazy("api.types.entity")] = strawberry.field(
+        description="The person or company found."
+    )
     score: float = strawberry.field(description="Higher is better; comparable within one answer.")
-    matched_on: MatchedOn
+    matched_on: MatchedOn = strawberry.field(description="What matched the query.")
     via: str | None = strawberry.field(
         description="For LEGAL_REPRESENTATIVE matches: the representative's name that matched."
     )

@@ -11,6 +11,7 @@ from api.context import Info
 from api.permissions import Inherited, ScoreField, fields_need
 from api.types.pagination import Connection
 from graph.repositories import snapshots
+from scoring.vocabulary import LevelName
 
 if TYPE_CHECKING:
     from api.types.entity import EntityType
@@ -19,14 +20,16 @@ if TYPE_CHECKING:
 @fields_need(ScoreField)
 @strawberry.type(description="A score as it was stored when it changed.")
 class ScoreSnapshot:
-    value: float
-    level: str
-    blacklisted: bool
-    blacklist_reasons: list[str]
-    scheme_id: str
-    scheme_version: str
-    as_of: date
-    computed_at: datetime
+    value: float = strawberry.field(description="The score's value, as `Score.value`.")
+    level: LevelName = strawberry.field(description="The level it gave.")
+    blacklisted: bool = strawberry.field(description="Whether it put the subject on the blacklist.")
+    blacklist_reasons: list[str] = strawberry.field(
+        description="Why the subject was on the blacklist, in words (empty when not)."
+    )
+    scheme_id: str = strawberry.field(description="The scheme it was scored under (`Scheme.id`).")
+    scheme_version: str = strawberry.field(description="That scheme's version.")
+    as_of: date = strawberry.field(description="The day the score describes.")
+    computed_at: datetime = strawberry.field(description="When it was computed and stored.")
     latest: bool = strawberry.field(description="True for the subject's current snapshot.")
     subject_key: strawberry.Private[str]
 
@@ -34,7 +37,7 @@ class ScoreSnapshot:
     def of(cls, s: snapshots.Snapshot) -> ScoreSnapshot:
         return cls(
             value=s.value,
-            level=s.level,
+            level=LevelName(s.level),
             blacklisted=s.blacklisted,
             blacklist_reasons=list(s.blacklist_reasons),
             scheme_id=s.scheme_id,

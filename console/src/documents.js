@@ -83,7 +83,7 @@ export const FILE = `query CreditFile($id: ID!) { node(id: $id) { __typename id
     score {
       value base level blacklisted blacklistReasons asOf
       scheme { id version title levels { name min max meaning { en zh } } }
-      consequences { name kind inForce reasons titleText { en zh } descriptionText { en zh } }
+      consequences { code kind inForce reasons titleText { en zh } descriptionText { en zh } }
       contributions(first: 100) { totalCount edges { node {
         kind points status recordId weight expiresOn rule { id titleText { en zh } }
         source { name } path { rel direction entity { name } } } } }

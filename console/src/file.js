@@ -117,8 +117,8 @@ function consequences(score) {
           inForce.map((c) =>
             el(
               "li",
-              { class: c.kind, title: c.reasons.join("; ") },
-              el("strong", {}, `${c.kind === "restriction" ? "✕" : "✓"} ${pick(c.titleText)}`),
+              { class: c.kind.toLowerCase(), title: c.reasons.join("; ") },
+              el("strong", {}, `${c.kind === "RESTRICTION" ? "✕" : "✓"} ${pick(c.titleText)}`),
               el("span", { class: "meta" }, ` ${t(`consequence.${c.kind}`)} · ${pick(c.descriptionText)}`),
             ),
           ),
@@ -137,7 +137,7 @@ function contributionRow(c) {
       ? ` ${t("contribution.from", { name: c.source ? c.source.name : t("contribution.someone") })}`
       : "";
   const status =
-    c.status === "expired" && c.expiresOn
+    c.status === "EXPIRED" && c.expiresOn
       ? t("status.expiredOn", { day: c.expiresOn })
       : tOr(`status.${c.status}`, c.status);
   return el(
