@@ -14,10 +14,12 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Maven Central and a launcher, built by the Maven project in backend/neo4j-launcher (jars cached
 # in ~/.m2). Needs Java 17+ and Maven; the embedded ArcadeDB default needs neither.
 NEO4J := backend/neo4j-launcher/target/credgraph-neo4j.jar
+# Schema change safety (tools/schema-check/README.md): graphql-inspector and graphql-schema-linter.
+SCHEMA_CHECK := tools/schema-check/node_modules/.package-lock.json
 # The benchmark's peer: @neo4j/graphql on Apollo Server, and autocannon, from the npm registry.
 PEER := bench/neo4j-graphql/node_modules/.package-lock.json
 
-.PHONY: run test lint types pytest bench profile clean-data console browser fonts neo4j
+.PHONY: run test lint types schema-check schema-release pytest bench profile clean-data console browser fonts neo4j
 
 # (Re)install only when the project's dependencies changed since the last install.
 $(STAMP): pyproject.toml
@@ -27,10 +29,13 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 # The investigator console: npm packages from the lock file, bundled by esbuild.
-$(CONSOLE): console/package.json console/package-lock.json console/vendor.mjs $(wildcard console/src/*)
+$(CONSOLE): console/package.json console/package-lock.json console/vendor.mjs console/documents.mjs $(wildcard console/src/*)
 	cd console && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build
 
 console: $(CONSOLE)
+
+$(SCHEMA_CHECK): tools/schema-check/package.json tools/schema-check/package-lock.json
+	cd tools/schema-check && npm ci --no-audit --no-fund --loglevel=error
 
 $(CONFORMANCE): tests/conformance/package.json tests/conformance/package-lock.json
 	cd tests/conformance && npm ci --no-audit --no-fund --loglevel=error
@@ -77,7 +82,22 @@ pytest: $(STAMP) $(CONSOLE) $(CONFORMANCE) browser $(NEO4J)
 	$(BIN)/pytest --backend arcadedb
 	$(BIN)/pytest --backend neo4j
 
-test: lint types pytest
+# The SDL the code exports against the committed one, the committed one against what clients were
+# last promised (api/schema.released.graphql): a breaking change fails; then the schema's lint.
+schema-check: $(STAMP) $(SCHEMA_CHECK)
+	@exported=$$(mktemp --suffix=.graphql) && $(BIN)/credgraph schema > $$exported && cd tools/schema-check && \
+	{ npx --no-install graphql-inspector diff ../../api/schema.graphql $$exported || \
+	  { echo "schema-check: the code's schema breaks the committed api/schema.graphql (above); run credgraph schema --write" >&2; exit 1; }; } && \
+	{ npx --no-install graphql-inspector diff ../../api/schema.released.graphql ../../api/schema.graphql || \
+	  { echo "schema-check: api/schema.graphql breaks what clients were promised (above); if that is meant, make schema-release and say so in the change" >&2; exit 1; }; } && \
+	npx --no-install graphql-schema-linter ../../api/schema.graphql; \
+	status=$$?; rm -f $$exported; exit $$status
+
+# A deliberate change of the contract: the committed schema becomes what clients are promised.
+schema-release:
+	cp api/schema.graphql api/schema.released.graphql
+
+test: lint types schema-check pytest
 
 # Benchmarks on both backends (hours, not part of make test); BENCH_ARGS="--entities 10000" for a
 # quick run, BENCH_ARGS="--backend arcadedb" for the embedded backend only.
