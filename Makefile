@@ -78,7 +78,7 @@ types: $(STAMP)
 	$(BIN)/mypy
 
 # The whole suite on both backends: the embedded ArcadeDB, then a local Neo4j.
-pytest: $(STAMP) $(CONSOLE) $(CONFORMANCE) browser $(NEO4J)
+pytest: $(STAMP) $(CONSOLE) $(CONFORMANCE) $(SCHEMA_CHECK) browser $(NEO4J)
 	$(BIN)/pytest --backend arcadedb
 	$(BIN)/pytest --backend neo4j
 
