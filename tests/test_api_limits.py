@@ -232,6 +232,7 @@ def test_an_unknown_key_while_the_graph_is_down_gets_503_json(
                              headers=bearer("cg_unknown_key"))  # fmt: skip
         assert answer.status_code == 503
         assert answer.json()["error"] == "unavailable"
+        assert answer.json()["code"] == "UNAVAILABLE"
         assert "could not be checked" in answer.json()["reason"]
 
 

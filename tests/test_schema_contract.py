@@ -101,6 +101,7 @@ def test_fields_that_hold_a_fixed_set_of_values_are_enums() -> None:
     assert _field_type("ConsequenceState.kind") == "ConsequenceKind"
     assert _field_type("Contribution.status") == "ScoringStatus"
     assert _field_type("PathStep.direction") == "Direction"
+    assert _field_type("Scheme.subjects") == "EntityKind"
 
 
 def _field_type(path: str) -> str:

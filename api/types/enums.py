@@ -9,7 +9,15 @@ from __future__ import annotations
 
 from api.codes import MEANINGS, ErrorCode
 from api.types.described import described
-from graph.models import Category, CompanyStatus, Polarity, RecordStatus, RelType, Severity
+from graph.models import (
+    Category,
+    CompanyStatus,
+    EntityKind,
+    Polarity,
+    RecordStatus,
+    RelType,
+    Severity,
+)
 from graph.parties import IdType
 from graph.repositories.search import MatchedOn, SearchKind
 from scoring.engine import ContributionKind
@@ -86,6 +94,11 @@ described(
         IdType.PASSPORT: "A foreign passport; its issuing country goes with it.",
         IdType.FOREIGN_PERMANENT_RESIDENT: "Foreign permanent resident ID card (永居证).",
     },
+)
+described(
+    EntityKind,
+    "What kind of party an entity is.",
+    {EntityKind.COMPANY: "A company or other organisation.", EntityKind.PERSON: "A person."},
 )
 described(
     SearchKind,
@@ -176,6 +189,7 @@ __all__ = [
     "ConsequenceKind",
     "ContributionKind",
     "Direction",
+    "EntityKind",
     "ErrorCode",
     "IdType",
     "LevelName",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from api.permissions import Open, fields_need
-from api.types.enums import Category, Polarity, RelType, Severity
+from api.types.enums import Category, EntityKind, Polarity, RelType, Severity
 from scoring import scheme as model
 from scoring.vocabulary import ConsequenceCode, ConsequenceKind, Direction, LevelName
 
@@ -158,7 +158,7 @@ class SchemeType:
         description="Its version; every contribution names the version whose rule it used."
     )
     title: str = strawberry.field(description="Its title in English.")
-    subjects: list[str] = strawberry.field(description="Whom it scores: person, company.")
+    subjects: list[EntityKind] = strawberry.field(description="Whom it scores.")
     base: int = strawberry.field(description="The points every subject starts with.")
     levels: list[SchemeLevel] = strawberry.field(description="Its bands of points, best first.")
     validity: SchemeValidity = strawberry.field(
@@ -184,7 +184,9 @@ class SchemeType:
             id=s.id,
             version=s.version,
             title=s.title,
-            subjects=list(s.subjects),
+            subjects=[
+                EntityKind.PERSON if k == "person" else EntityKind.COMPANY for k in s.subjects
+            ],
             base=s.base,
             levels=[SchemeLevel.of(lv) for lv in s.levels],
             validity=SchemeValidity(**s.validity),
