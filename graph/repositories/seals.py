@@ -40,7 +40,9 @@ def canonical(value: Any) -> Any:
     """A stored value as plain JSON, the same whenever it is read (driver dates as ISO text)."""
     kind = type(value)
     if kind in _PLAIN:
-        return value
+        # One zero: -0.0 equals 0.0, so the digest caches (keyed by value) would give either
+        # zero the digest of whichever they met first.
+        return 0.0 if kind is float and value == 0 else value
     if kind in _TIMES:
         return _canonical_time(value)
     if isinstance(value, (list, tuple)):
