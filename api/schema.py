@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import inspect
 import logging
 import re
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from functools import lru_cache, partial
+from inspect import CORO_CREATED
+from typing import Any
 
 import strawberry
 from graphql import (
@@ -22,13 +25,14 @@ from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry import relay
 from strawberry.extensions import MaskErrors, SchemaExtension, max_aliases, query_depth_limiter
 from strawberry.schema.config import StrawberryConfig
-from strawberry.schema.schema import validate_document
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext, validate_document
 from strawberry.types import ExecutionContext, ExecutionResult
 
 from api import compiled
 from api.codes import ErrorCode, stamp
 from api.context import Context
 from api.cost import check_cost
+from api.eager import discard
 from api.errors import should_mask_error
 from api.mutations import Mutation
 from api.permissions import Inherited, fields_need
@@ -238,6 +242,24 @@ class Pipeline(MaskErrors):
         yield
 
 
+class ClosingExecutor(StrawberryGraphQLCoreExecutionContext):
+    """graphql-core's executor, except for siblings an error makes useless: when a non-null
+    field fails and nulls its parent, graphql-core settles the parent's other fields in the
+    background. Those not yet started are closed here instead (nothing of theirs has run, no
+    loader has their keys, and their values would be thrown away): no work after the answer,
+    and no coroutine left for a closing event loop to drop unawaited."""
+
+    def settle_in_background(self, awaitables: list[Awaitable[Any]]) -> None:
+        waiting = [
+            a
+            for a in awaitables
+            if not (inspect.iscoroutine(a) and inspect.getcoroutinestate(a) == CORO_CREATED)
+        ]
+        discard([a for a in awaitables if a not in waiting])
+        if waiting:
+            super().settle_in_background(waiting)
+
+
 def build_schema(*, production: bool = False, compiled: bool = True) -> strawberry.Schema:
     """The credgraph schema; introspection is off in production. With ``compiled`` (the
     default; ``CREDGRAPH_COMPILED_LOOKUPS``) the lookups ``api.compiled`` plans skip
@@ -250,6 +272,7 @@ def build_schema(*, production: bool = False, compiled: bool = True) -> strawber
         subscription=Subscription,
         extensions=extensions,
         types=[CompanyType, PersonType, RecordType, ErrorCode],
+        execution_context_class=ClosingExecutor,
         # A client may send up to MAX_BATCH operations as one JSON list.
         config=StrawberryConfig(batching_config={"max_operations": MAX_BATCH}),
     )

@@ -350,3 +350,45 @@ def test_the_console_registers_every_document_it_sends() -> None:
     sent = documents()
     assert sent and set(manifest.values()) == set(sent.values())
     assert all(digest_of(text) == key for key, text in manifest.items())
+
+
+def test_siblings_of_a_failed_non_null_field_are_closed_not_run() -> None:
+    """A non-null field that fails nulls its parent: graphql-core would still run the siblings
+    already made (in the background, after the answer). Ours closes those not yet started, so
+    nothing runs for an answer already given and no coroutine is left unawaited."""
+    import gc
+    import warnings
+
+    import strawberry
+
+    from api.schema import ClosingExecutor
+
+    ran: list[str] = []
+
+    @strawberry.type
+    class Query:
+        @strawberry.field
+        async def first(self) -> int:
+            ran.append("first")
+            return 1
+
+        @strawberry.field
+        def failing(self) -> int:
+            raise ValueError("no")
+
+    async def run(schema: strawberry.Schema) -> Any:
+        result = await schema.execute("{ first failing }")
+        await asyncio.sleep(0.01)  # what was left to the background has had its turn
+        return result
+
+    plain = asyncio.run(run(strawberry.Schema(query=Query)))
+    assert plain.data is None and ran == ["first"]  # graphql-core runs it after the answer
+    ran.clear()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        closing = strawberry.Schema(query=Query, execution_context_class=ClosingExecutor)
+        answer = asyncio.run(run(closing))
+        gc.collect()
+    assert answer.data is None and [e.message for e in answer.errors or []] == ["no"]
+    assert ran == []
+    assert not [w for w in caught if "never awaited" in str(w.message)]

@@ -104,6 +104,10 @@ async def head(graph: Graph) -> tuple[int, str]:
             if isinstance(graph, BoundGraph):
                 raise
         rows = await graph.read(HEAD)
+        if not rows:
+            # Begun by a concurrent writer that this transaction cannot see yet (the embedded
+            # backend's index, as in ``read_back``): a conflict, so ``act`` runs it again.
+            raise GraphConflict("the audit chain's head was begun by a concurrent write")
     return int(rows[0]["seq"]), str(rows[0]["hash"])
 
 
