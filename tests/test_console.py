@@ -126,6 +126,8 @@ def test_console_search_file_graph_and_paths(site: tuple[str, str], page: Page) 
     results.first.click()
     expect(page.get_by_test_id("file-name")).to_have_text("北京测试608科技有限公司")
     expect(page.locator("#status")).to_contain_text("linkage: needs the role investigator")
+    # Told by the error's code in the reader's language, the server's words after it.
+    expect(page.locator("#status")).to_contain_text("Not allowed for your role: linkage")
     expect(page.locator("#file")).not_to_contain_text("null")
     shot(page, "1b-public-file")
     page.get_by_text("API key", exact=True).click()

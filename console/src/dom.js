@@ -1,5 +1,5 @@
 // What every part of the console shares: the GraphQL call, the status line and DOM helpers.
-import { t } from "./messages.js";
+import { t, tOr } from "./messages.js";
 
 export const $ = (id) => document.getElementById(id);
 export const LEVEL_COLOURS = {
@@ -34,14 +34,25 @@ export async function gql(query, variables = {}, { partial = false, notes = null
     body = null;
   }
   if (!response.ok) {
-    throw new Error((body && (body.reason || body.error)) || `the server answered ${response.status}`);
+    const reason = (body && (body.reason || body.error)) || `the server answered ${response.status}`;
+    throw new Error(explained(body && body.code, reason));
   }
   if (body.errors && body.errors.length) {
-    const refusedOnly = body.errors.every((e) => e.message.includes("needs the role"));
-    if (!(partial && body.data && refusedOnly)) throw new Error(body.errors.map((e) => e.message).join("; "));
+    // By the errors' codes (api/codes.py), never their wording.
+    const refusedOnly = body.errors.every((e) => e.extensions && e.extensions.code === "FORBIDDEN");
+    if (!(partial && body.data && refusedOnly)) {
+      throw new Error(
+        body.errors.map((e) => explained(e.extensions && e.extensions.code, e.message)).join("; "),
+      );
+    }
     if (notes) notes.add("file.note.hidden");
   }
   return body.data;
+}
+
+// An error in the reader's language by its code, with the server's own words after it.
+function explained(code, message) {
+  return code ? `${tOr(`error.${code}`, code)}: ${message}` : message;
 }
 
 export function setStatus(message) {
