@@ -88,7 +88,6 @@ HTTP_CODES: dict[str, ErrorCode] = {
     "unavailable": ErrorCode.UNAVAILABLE,
     "internal": ErrorCode.INTERNAL,
     "not_found": ErrorCode.NOT_FOUND,
-    "bad_user_input": ErrorCode.BAD_USER_INPUT,
     "document_not_trusted": ErrorCode.DOCUMENT_NOT_TRUSTED,
     "operation_resolution_failure": ErrorCode.OPERATION_RESOLUTION_FAILURE,
 }

@@ -8,6 +8,7 @@ from cross_web import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.websockets import WebSocket
+from strawberry.schema.exceptions import CannotGetOperationTypeError
 
 from api.codes import ErrorCode, http_code
 from api.errors import RateLimited
@@ -44,7 +45,7 @@ class Refused(HTTPException):
         """Strawberry's own refusal, as ours."""
         if isinstance(exc, Refused):
             return exc
-        if exc.reason.startswith("Unknown operation named"):
+        if isinstance(exc.__cause__, CannotGetOperationTypeError):  # no operation of that name
             return cls(exc.status_code, "operation_resolution_failure", exc.reason)
         return cls(exc.status_code, ERROR_NAMES.get(exc.status_code, "bad_request"), exc.reason)
 

@@ -250,12 +250,12 @@ class ClosingExecutor(StrawberryGraphQLCoreExecutionContext):
     and no coroutine left for a closing event loop to drop unawaited."""
 
     def settle_in_background(self, awaitables: list[Awaitable[Any]]) -> None:
-        waiting = [
-            a
-            for a in awaitables
-            if not (inspect.iscoroutine(a) and inspect.getcoroutinestate(a) == CORO_CREATED)
-        ]
-        discard([a for a in awaitables if a not in waiting])
+        unstarted: list[Awaitable[Any]] = []
+        waiting: list[Awaitable[Any]] = []
+        for a in awaitables:
+            fresh = inspect.iscoroutine(a) and inspect.getcoroutinestate(a) == CORO_CREATED
+            (unstarted if fresh else waiting).append(a)
+        discard(unstarted)
         if waiting:
             super().settle_in_background(waiting)
 

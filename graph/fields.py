@@ -77,9 +77,13 @@ class Problems:
             return check(*args, **kwargs)
         except RowError as problem:
             for each in problem.problems:
-                if all(each.field != seen.field for seen in self.found):
-                    self.found.append(each)
+                self.add(each.field, each.reason)
             return None  # type: ignore[return-value]
+
+    def add(self, field: str, reason: str) -> None:
+        """A problem found across fields (the first one a field has is kept)."""
+        if all(field != seen.field for seen in self.found):
+            self.found.append(RowError(field, reason))
 
     def failed(self, *fields: str) -> bool:
         """Whether any of these fields is at fault already (checks that need them skip)."""

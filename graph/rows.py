@@ -269,14 +269,14 @@ def parse_link(raw: Mapping[str, Any], source: str | None = None) -> LinkInput:
     start = p.check(_from, raw, rel)
     to_key = p.check(_party_key, raw, "to", EntityKind.COMPANY)
     if start is not None and start[0] == to_key:
-        p.check(_refuse, "to", "a company cannot be linked to itself")
+        p.add("to", "a company cannot be linked to itself")
     stake = p.check(_stake, raw, rel)
     role = p.check(text_field, raw, "role", limit=60)
     if rel is RelType.OFFICER_OF and role is None and not p.failed("role"):
         role = "officer"
     since, until = p.check(date_field, raw, "since"), p.check(date_field, raw, "until")
     if since and until and until < since:
-        p.check(_refuse, "until", f"{until.isoformat()} is before since {since.isoformat()}")
+        p.add("until", f"{until.isoformat()} is before since {since.isoformat()}")
     row_source = p.check(text_field, raw, "source") or source
     p.done()
     from_key, from_kind = start
@@ -291,11 +291,6 @@ def parse_link(raw: Mapping[str, Any], source: str | None = None) -> LinkInput:
         until=until,
         source=row_source,
     )
-
-
-def _refuse(field: str, reason: str) -> None:
-    """A problem found across fields, kept by ``Problems.check`` like any other."""
-    raise RowError(field, reason)
 
 
 def _record_id(raw: Mapping[str, Any]) -> str:
