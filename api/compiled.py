@@ -58,11 +58,28 @@ from strawberry.utils.await_maybe import await_maybe
 
 from api import arguments, eager
 from api.context import ReadLog
+from api.errors import RateLimited
 from api.plans import Plan, Selected, plan
+from graph.errors import GraphConflict, GraphUnavailable
 
 
 class _Fallback(Exception):
     """This request does not answer plain data: normal execution runs it from the start."""
+
+
+# What ends a request whichever way it runs: normal execution would meet it again (after as
+# long again, a backend that is away is retried for seconds) and answer it as a refusal.
+FINAL = (GraphUnavailable, GraphConflict, RateLimited)
+
+
+def _final(exc: BaseException) -> BaseException | None:
+    """The error behind a fallback that running the request again would only repeat."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, FINAL):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
 
 
 @dataclass(slots=True)
@@ -102,7 +119,8 @@ async def answer(
 ) -> ExecutionResult | None:
     """The answer to the operation ``operation_name`` of the validated ``document`` (its text
     ``query``) with the variables ``given``, by its plan; None when it has no plan or the
-    request must be run by normal execution (what this attempt noted is undone)."""
+    request must be run by normal execution (what this attempt noted is undone). An error
+    normal execution would only meet again (``FINAL``) is raised."""
     found = plan(schema._schema, query, operation_name, document)
     if found is None:
         return None
@@ -116,9 +134,12 @@ async def answer(
     run = _Run(schema, found, variables, ours, root_value)
     try:
         data = await await_maybe(run.object(found.root, found.fields, root_value, None))
-    except _Fallback:
+    except _Fallback as fallback:
         if reads is not None and before is not None:
             reads.restore(before)
+        final = _final(fallback)
+        if final is not None:
+            raise final from None
         counters.fell_back += 1
         return None
     counters.answered += 1

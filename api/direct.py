@@ -37,7 +37,9 @@ from api.cost import admit
 from api.errors import RateLimited
 from api.plans import plan
 from api.read_audit import flush_reads
+from api.refusals import Refused
 from api.schema import MAX_TOKENS, all_rules, parsed_document, validation_errors
+from graph.errors import GraphConflict, GraphUnavailable
 
 if TYPE_CHECKING:
     from api.view import CredgraphGraphQL
@@ -86,13 +88,20 @@ async def answer(view: CredgraphGraphQL, request: Request) -> Response | None:
         return None  # the view answers the refusal (nothing was charged)
     context.cost_charged = True
     context.plan_tried = True
-    result = await compiled.answer(schema, query, document, name, variables, context, None)
+    try:
+        result = await compiled.answer(schema, query, document, name, variables, context, None)
+    except (GraphUnavailable, GraphConflict):
+        raise Refused.unavailable() from None  # as the view answers it, without a second try
+    except RateLimited as limited:
+        raise Refused.limited(limited) from None
     if result is None:
         return None
     reads = context.reads
     before = reads.copy()
     try:
         await flush_reads(context)
+    except (GraphUnavailable, GraphConflict):
+        raise Refused.unavailable() from None  # no read without its entry: nothing shown
     except Exception:
         # No read without its entry: the view runs the request again, and answers the
         # failure as it answers it for every request when it fails there too.

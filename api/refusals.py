@@ -14,6 +14,7 @@ from api.codes import ErrorCode, http_code
 from api.errors import RateLimited
 from usecases.session import Caller
 
+UNAVAILABLE = "the graph backend is unavailable; retry shortly"
 # The ``error`` of a refusal strawberry raised (a malformed body, a wrong content type).
 ERROR_NAMES = {
     400: "bad_request",
@@ -39,6 +40,12 @@ class Refused(HTTPException):
     def limited(cls, exc: RateLimited) -> Refused:
         """The 429 for a limit reached inside GraphQL (the miss or the cost budget)."""
         return cls(429, "rate_limited", str(exc), {"Retry-After": str(exc.retry_after)})
+
+    @classmethod
+    def unavailable(cls) -> Refused:
+        """The 503 for a backend that did not answer (or a change that kept conflicting):
+        not the client's fault, so load balancers and clients retry."""
+        return cls(503, "unavailable", UNAVAILABLE, {"Retry-After": "1"})
 
     @classmethod
     def of(cls, exc: HTTPException) -> Refused:

@@ -32,7 +32,7 @@ from api.graphiql import local_graphiql, missing_vendor_files
 from api.limits import WorkerLimits, retry_after
 from api.loaders import build_loaders
 from api.middleware.authentication import identify
-from api.refusals import Refused, bucket, client_address
+from api.refusals import UNAVAILABLE, Refused, bucket, client_address
 from api.schema import build_schema
 from api.trusted import TrustedDocuments
 from api.websocket import LimitedTransportWS
@@ -45,7 +45,6 @@ log = logging.getLogger("credgraph.api")
 
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
-UNAVAILABLE = "the graph backend is unavailable; retry shortly"
 
 
 class CredgraphGraphQL(GraphQL[Context, None]):
@@ -178,7 +177,7 @@ class CredgraphGraphQL(GraphQL[Context, None]):
                 if not state.get("batch"):
                     # Not the client's fault and not a GraphQL error: 503, so that load
                     # balancers and clients retry.
-                    raise Refused(503, "unavailable", UNAVAILABLE, {"Retry-After": "1"})
+                    raise Refused.unavailable()
                 # In a batch the other operations' answers stand: this one says it failed
                 # (a write in it was rolled back whole).
                 error.message = f"{UNAVAILABLE}; nothing of this operation was written"

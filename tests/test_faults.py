@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
+from api import compiled
 from api.app import create_app
 from api.middleware.body_limit import MAX_BODY
 from backend.local import LocalServer
@@ -61,6 +62,7 @@ def test_backend_killed_then_back(tmp_path: Path) -> None:
             pid = server.running_pid()
             assert pid is not None
             os.kill(pid, signal.SIGKILL)
+            fell_back = compiled.counters.fell_back
             for _ in range(3):
                 started = time.monotonic()
                 down = client.post("/graphql", json=query)
@@ -72,6 +74,10 @@ def test_backend_killed_then_back(tmp_path: Path) -> None:
                     "reason": "the graph backend is unavailable; retry shortly",
                 }
                 assert took < settings.request_timeout  # answered, never hung past the timeout
+            # The planned lookup met the backend away and answered so: it was not run again by
+            # normal execution (a second statement retried for as long again, past the
+            # request's timeout on a slow machine).
+            assert compiled.counters.fell_back == fell_back
             ready = client.get("/readyz")
             assert ready.status_code == 503 and ready.json()["reason"]
             assert client.get("/healthz").status_code == 200  # the process itself is fine
