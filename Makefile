@@ -19,7 +19,7 @@ SCHEMA_CHECK := tools/schema-check/node_modules/.package-lock.json
 # The benchmark's peer: @neo4j/graphql on Apollo Server, and autocannon, from the npm registry.
 PEER := bench/neo4j-graphql/node_modules/.package-lock.json
 
-.PHONY: run test lint types schema-check schema-release pytest bench profile clean-data console browser fonts neo4j
+.PHONY: run test lint types schema-check schema-release pytest bench profile clean-data console browser fonts neo4j redis
 
 # (Re)install only when the project's dependencies changed since the last install.
 $(STAMP): pyproject.toml
@@ -57,6 +57,14 @@ browser:
 			chromium chromium-driver fonts-wqy-zenhei >/dev/null; \
 	fi
 
+# Debian's Redis server: the suite starts its own (state shared across workers, tests/test_shared_state.py)
+# and so does the load benchmark; production points CREDGRAPH_REDIS_URL at its own.
+redis:
+	@if ! command -v redis-server >/dev/null && ! test -x /usr/bin/redis-server; then \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq \
+			redis-server >/dev/null; \
+	fi
+
 # The CJK font PDF reports are set in (/reports/<id>.pdf); without it the rest still runs.
 fonts:
 	@if ! test -f /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc; then \
@@ -78,7 +86,7 @@ types: $(STAMP)
 	$(BIN)/mypy
 
 # The whole suite on both backends: the embedded ArcadeDB, then a local Neo4j.
-pytest: $(STAMP) $(CONSOLE) $(CONFORMANCE) $(SCHEMA_CHECK) browser $(NEO4J)
+pytest: $(STAMP) $(CONSOLE) $(CONFORMANCE) $(SCHEMA_CHECK) browser redis $(NEO4J)
 	$(BIN)/pytest --backend arcadedb
 	$(BIN)/pytest --backend neo4j
 
@@ -101,7 +109,7 @@ test: lint types schema-check pytest
 
 # Benchmarks on both backends (hours, not part of make test); BENCH_ARGS="--entities 10000" for a
 # quick run, BENCH_ARGS="--backend arcadedb" for the embedded backend only.
-bench: $(STAMP) $(PEER) $(if $(findstring arcadedb,$(BENCH_ARGS)),,$(NEO4J))
+bench: $(STAMP) $(PEER) redis $(if $(findstring arcadedb,$(BENCH_ARGS)),,$(NEO4J))
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 # Where the API's CPU goes for one of the peer benchmark's queries, sampled by py-spy under 32

@@ -22,14 +22,17 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
+from api.auth import Authenticator
 from api.limits import WorkerLimits
 from api.middleware import around_graphql
 from api.reports import ReportView
 from api.view import CredgraphGraphQL
+from api.watch_hub import SAFETY_POLL, WatchHub
 from config.settings import Settings
 from graph.driver import Graph
 from graph.errors import GraphError
 from graph.migrate import Migration, apply_migrations, load_migrations, pending_migrations
+from graph.notices import Channel
 from graph.repositories import checkpoints
 from graph.repositories.appender import Appender
 from graph.signing import Signer
@@ -57,14 +60,23 @@ def create_app(settings: Settings) -> Starlette:
                     log.info("applied migration %s", migration.path.name)
             app.state.graph = graph
             app.state.appender = Appender(graph)
-            signing = asyncio.create_task(_checkpoints(graph, signer, settings))
+            interval = SAFETY_POLL if graph.notices.shared else settings.watch_poll_seconds
+            app.state.watch_hub = hub = WatchHub(graph, interval)
+            tasks = [
+                asyncio.create_task(_checkpoints(graph, signer, settings)),
+                asyncio.create_task(hub.run()),
+                asyncio.create_task(_revocations(graph, graphql.limits.authenticator)),
+            ]
             try:
                 yield
             finally:
-                signing.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await signing
+                for task in tasks:
+                    task.cancel()
+                for task in tasks:
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
         finally:
+            await graphql.limits.close()
             await graph.close()
 
     async def healthz(request: Request) -> Response:
@@ -172,12 +184,19 @@ async def _readiness(graph: Graph, migrations: list[Migration]) -> Response:
 CHECKPOINT_POLL = 30.0  # seconds between looks at whether a checkpoint is due
 
 
+async def _revocations(graph: Graph, authenticator: Authenticator) -> None:
+    """Forget revoked keys as soon as any process announces their revocation."""
+    async for key_ids in graph.notices.listen(Channel.REVOCATIONS):
+        if authenticator.forget(key_ids):
+            log.info("forgot %d revoked key(s)", len(key_ids))
+
+
 async def _checkpoints(graph: Graph, signer: Signer, settings: Settings) -> None:
     """Sign the audit chain's head every ``CREDGRAPH_CHECKPOINT_ENTRIES`` entries, or every
     ``CREDGRAPH_CHECKPOINT_MINUTES`` when there are new ones (any worker may: one per head)."""
     every = timedelta(minutes=settings.checkpoint_minutes)
     # Its own gateway on the same driver: its statements are not counted as a request's.
-    graph = Graph(graph.driver, graph.config)
+    graph = Graph(graph.driver, graph.config, graph.notices)
     try:
         while True:
             try:

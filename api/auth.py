@@ -1,12 +1,15 @@
 """Who is calling: an API key sent as ``Authorization: Bearer <key>``, or nobody (the public role).
 
 Verified keys are remembered for ``CACHE_SECONDS`` so that a busy client costs one graph read per
-worker and period, not one per request; a revocation therefore takes effect within that time.
+worker and period, not one per request. A revocation is announced (``graph.notices``) and every
+worker that hears it forgets the key at once (``forget``): with ``CREDGRAPH_REDIS_URL``, every
+worker on every host; without it, this process at once and the others within ``CACHE_SECONDS``.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 
 from graph.driver import Graph
 from graph.repositories import keys
@@ -46,6 +49,14 @@ class Authenticator:
             return PUBLIC
         cached = self._cache.get(text)
         return cached[1] if cached and cached[0] > time.monotonic() else None
+
+    def forget(self, key_ids: Iterable[str]) -> int:
+        """Drop the remembered keys with these ids (revoked); returns how many were dropped."""
+        gone = set(key_ids)
+        stale = [text for text, (_, who) in self._cache.items() if who.key_id in gone]
+        for text in stale:
+            del self._cache[text]
+        return len(stale)
 
     async def caller(self, graph: Graph, header: str | None) -> Caller:
         text = bearer(header)

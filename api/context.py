@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -13,7 +13,7 @@ from starlette.websockets import WebSocket
 from strawberry.types import Info as StrawberryInfo
 
 if TYPE_CHECKING:
-    from api.resolvers.lookups import MissBudget
+    from api.limits import Misses
 from api.loaders import Loaders
 from config.settings import Settings
 from graph.driver import Graph
@@ -60,12 +60,12 @@ class Context:
     caller: Caller = PUBLIC
     connection_params: dict[str, Any] | None = None  # a WebSocket's connection_init payload
     request_reads: ReadLog = field(default_factory=ReadLog)  # an HTTP request's (its batch's)
-    misses: MissBudget | None = None  # the worker's budget of missed person lookups
+    misses: Misses | None = None  # the worker's budget of missed person lookups
     ws_holder: str | None = None  # over WebSocket: whose connection cap this connection holds
     logged_error: bool = False  # an unexpected error of this request was logged already
     # Takes an operation's cost from the caller's budget a minute (raises RateLimited); a
     # batch is charged as a whole, once (``cost_charged``).
-    charge: Callable[[int], None] | None = None
+    charge: Callable[[int], Awaitable[None]] | None = None
     cost_charged: bool = False
     # The view's direct answer (``api.direct``) tried this request's plan: normal execution,
     # answering it now, does not try it again.

@@ -90,12 +90,12 @@ def refusal(cost: int, what: str = "operation") -> CostExceeded:
     )
 
 
-def check_cost(context: ExecutionContext) -> None:
+async def check_cost(context: ExecutionContext) -> None:
     """Refuse the operation about to execute when its estimated cost is above ``BUDGET``, and
     charge what it costs to its caller's budget a minute (the schema's pipeline calls it)."""
     document = context.graphql_document
     if document is not None:
-        admit(
+        await admit(
             context.schema._schema,
             document,
             context.operation_name,
@@ -104,7 +104,7 @@ def check_cost(context: ExecutionContext) -> None:
         )
 
 
-def admit(
+async def admit(
     schema: GraphQLSchema,
     document: DocumentNode,
     operation_name: str | None,
@@ -120,7 +120,7 @@ def admit(
         raise GraphQLError(str(refusal(cost)), extensions={"code": ErrorCode.COST_EXCEEDED.value})
     charge = getattr(ours, "charge", None)
     if charge is not None and not ours.cost_charged:
-        charge(cost)  # RateLimited past the caller's budget a minute
+        await charge(cost)  # RateLimited past the caller's budget a minute
 
 
 @lru_cache(maxsize=1024)

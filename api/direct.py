@@ -83,7 +83,7 @@ async def answer(view: CredgraphGraphQL, request: Request) -> Response | None:
     context.projection = found.projection
     request.scope.setdefault("state", {})["context"] = context  # the view goes on with it
     try:
-        admit(schema._schema, document, name, variables, context)
+        await admit(schema._schema, document, name, variables, context)
     except (GraphQLError, RateLimited):
         return None  # the view answers the refusal (nothing was charged)
     context.cost_charged = True

@@ -233,7 +233,7 @@ class Pipeline(MaskErrors):
 
     async def on_execute(self) -> AsyncIterator[None]:
         context = self.execution_context
-        check_cost(context)
+        await check_cost(context)
         ours = context.context
         if self.compiled and isinstance(ours, Context) and not ours.plan_tried:
             answer = await compiled.execute(context)

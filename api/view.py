@@ -7,7 +7,7 @@ with. The key, the rate limit, the timeout and the body limit are middleware in 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, cast
 
 import orjson
@@ -150,7 +150,7 @@ class CredgraphGraphQL(GraphQL[Context, None]):
                 raise Refused(400, "cost_exceeded", str(refusal(cost, "batch")))
             if context.charge is not None:
                 try:
-                    context.charge(cost)
+                    await context.charge(cost)
                 except RateLimited as limited:
                     raise Refused.limited(limited) from None
                 context.cost_charged = True
@@ -212,17 +212,17 @@ class CredgraphGraphQL(GraphQL[Context, None]):
         context.charge = self._charger(context)
         return context
 
-    def _charger(self, context: Context) -> Callable[[int], None]:
+    def _charger(self, context: Context) -> Callable[[int], Awaitable[None]]:
         """Takes an operation's cost from its caller's budget a minute (the caller read when
         it runs: a WebSocket's is known only after connection_init), or raises
         ``RateLimited`` with the seconds until the budget has that much again."""
 
-        def charge(cost: int) -> None:
+        async def charge(cost: int) -> None:
             caller = context.caller
             who = bucket(caller, client_address(context.request))
             costs = self.limits.key_costs if caller.key_id else self.limits.public_costs
             whose = "key" if caller.key_id else "address"
-            wait = costs.take(who, cost)
+            wait = await costs.take(who, cost)
             if wait is not None:
                 seconds = retry_after(wait)
                 raise RateLimited(

@@ -86,7 +86,7 @@ class LimitedTransportWS(BaseGraphQLTransportWSHandler[Context, None]):
                 return
             message = {**message, "payload": payload}
         try:
-            admit(self.app.limits, self.context.caller, client_address(self.context.request))
+            await admit(self.app.limits, self.context.caller, client_address(self.context.request))
         except Refused as refused:
             await self._refuse(message["id"], refused.reason, "RATE_LIMITED")
             return

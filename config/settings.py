@@ -95,6 +95,11 @@ class Settings(BaseSettings):
     checkpoint_minutes: float = Field(
         60, validation_alias="CREDGRAPH_CHECKPOINT_MINUTES", gt=0, le=10_080
     )
+    # A Redis server the workers share (redis://host:6379/0): rate limits, the miss budget,
+    # watch events and key revocations hold across workers and hosts. Unset: per process.
+    redis_url: str | None = Field(
+        None, validation_alias="CREDGRAPH_REDIS_URL", pattern=r"^rediss?://\S+$"
+    )
     watch_poll_seconds: float = Field(
         1.0, validation_alias="CREDGRAPH_WATCH_POLL_SECONDS", gt=0, le=60
     )
@@ -151,6 +156,7 @@ class Settings(BaseSettings):
                 dialect=self.graph_dialect,
                 http_url=self.arcadedb_http_url,
                 query_timeout=self.query_timeout,
+                redis_url=self.redis_url,
             )
         server = self.embedded_server()
         arcadedb = isinstance(server, EmbeddedServer)
@@ -162,4 +168,5 @@ class Settings(BaseSettings):
             dialect=Dialect.ARCADEDB if arcadedb else Dialect.NEO4J,
             http_url=server.http_url if arcadedb else None,
             query_timeout=self.query_timeout,
+            redis_url=self.redis_url,
         )

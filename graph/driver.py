@@ -8,6 +8,7 @@ statements that must commit together). Every driver exception is mapped by ``gra
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import asynccontextmanager
@@ -27,7 +28,9 @@ from neo4j import (
 
 from graph.dialect import Dialect, FulltextIndex, fulltext_query_name
 from graph.errors import GraphUnavailable, UnauditedWrite, translate_errors
+from graph.notices import Channel, Notices, notices_for
 
+log = logging.getLogger("credgraph.graph")
 Row = dict[str, Any]
 _SCALARS = frozenset({str, int, float, bool, type(None)})
 MAX_IDLE_SESSIONS = 64  # idle sessions a Graph keeps for each access mode
@@ -81,6 +84,9 @@ class GraphConfig:
     connection_timeout: float = 5.0
     query_timeout: float = 30.0
     max_pool_size: int = 50
+    # Where committed changes are announced to the other processes (``graph.notices``): a
+    # Redis server's URL, or None for this process only.
+    redis_url: str | None = None
 
     @property
     def auth(self) -> tuple[str, str]:
@@ -104,9 +110,13 @@ def create_driver(config: GraphConfig) -> AsyncDriver:
 class Graph:
     """The gateway to one database on the backend."""
 
-    def __init__(self, driver: AsyncDriver, config: GraphConfig) -> None:
+    def __init__(
+        self, driver: AsyncDriver, config: GraphConfig, notices: Notices | None = None
+    ) -> None:
         self.driver = driver
         self.config = config
+        # Shared by every gateway made on this one (``LimitedGraph``, ``BoundGraph``).
+        self.notices: Notices = notices if notices is not None else notices_for(None)
         self.database = config.database
         self.dialect = config.dialect
         self.statements = 0  # statements sent so far; tests use it to count a request's queries
@@ -125,11 +135,19 @@ class Graph:
         except BaseException:
             await driver.close()
             raise
-        return cls(driver, config)
+        return cls(driver, config, notices_for(config.redis_url))
 
     async def close(self) -> None:
         await self.release()
         await self.driver.close()
+        await self.notices.close()
+
+    async def announce(self, channel: Channel, payload: list[str]) -> None:
+        """Tell every process serving this graph (``graph.notices``) about a change this
+        gateway committed: at once here, where each statement commits on its own; after the
+        commit on a transaction (``BoundGraph``). A notice that cannot go out is logged, never
+        the write's failure: listeners also look at the graph themselves."""
+        await _publish(self.notices, channel, payload)
 
     async def release(self) -> None:
         """Close the idle sessions (a gateway made on another's driver, done with)."""
@@ -380,10 +398,11 @@ class BoundGraph(Graph):
     """
 
     def __init__(self, tx: Transaction, graph: Graph, *, audited: bool = False) -> None:
-        super().__init__(graph.driver, graph.config)
+        super().__init__(graph.driver, graph.config, graph.notices)
         self._tx = tx
         self._parent = graph
         self.audited = audited
+        self.announced: list[tuple[Channel, list[str]]] = []  # published once committed
         # kind -> key -> the object as the last statement that changed it returned it, or its
         # seal (None: to be read back), in order of first touch
         self.touched: dict[str, dict[str, Any]] = {}
@@ -391,6 +410,9 @@ class BoundGraph(Graph):
     def require_audited(self, kind: str) -> None:
         if not self.audited:
             super().require_audited(kind)
+
+    async def announce(self, channel: Channel, payload: list[str]) -> None:
+        self.announced.append((channel, list(payload)))
 
     def touch(self, kind: str, keys: Iterable[str], stored: Iterable[Any] | None = None) -> None:
         if not self.audited:
@@ -443,7 +465,19 @@ async def bound(
         yield graph
         return
     async with graph.transaction(timeout=timeout) as tx:
-        yield BoundGraph(tx, graph, audited=audited)
+        bound_graph = BoundGraph(tx, graph, audited=audited)
+        yield bound_graph
+    for channel, payload in bound_graph.announced:  # committed: now they may be told
+        await _publish(graph.notices, channel, payload)
+
+
+async def _publish(notices: Notices, channel: Channel, payload: list[str]) -> None:
+    if not payload:
+        return
+    try:
+        await notices.publish(channel, payload)
+    except Exception as exc:  # Redis away: the write stands, listeners catch up by looking
+        log.warning("could not announce %s on %s: %s", len(payload), channel, exc)
 
 
 class LimitedGraph(Graph):
@@ -456,7 +490,7 @@ class LimitedGraph(Graph):
     """
 
     def __init__(self, graph: Graph, limit: int) -> None:
-        super().__init__(graph.driver, graph.config)
+        super().__init__(graph.driver, graph.config, graph.notices)
         self._parent = graph
         self._slots = asyncio.Semaphore(limit)
 

@@ -26,6 +26,7 @@ import pytest
 from backend.embedded import EmbeddedServer
 from backend.local import LocalServer, LocalServerConfig
 from backend.local_neo4j import LocalNeo4j
+from backend.redis_server import RedisServer
 from config.settings import Settings
 from graph.driver import Graph
 from graph.migrate import apply_migrations, load_migrations
@@ -174,3 +175,20 @@ async def clean_graph(graph: Graph) -> Graph:
 @pytest.fixture
 def settings_factory() -> Callable[..., Settings]:
     return settings_for
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    """A real Redis (Debian's redis-server, which ``make test`` installs) for the tests of state
+    shared across workers; each test that takes ``redis_url`` starts from an empty one."""
+    server = RedisServer(tmp_path_factory.mktemp("redis")).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def redis_url(redis_server: RedisServer) -> str:
+    redis_server.flush()
+    return redis_server.url

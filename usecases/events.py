@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 
 from graph.driver import Graph
 from graph.models import RecordInput
+from graph.notices import Channel
 from graph.repositories import snapshots, watch
 from graph.repositories.watch import Event, EventKind
 
@@ -71,4 +72,8 @@ async def emit(graph: Graph, events: Sequence[Event]) -> int:
     nobody watches anything; returns how many were written."""
     if not events or not await watch.anyone_watches(graph):
         return 0
-    return await watch.append(graph, list(events))
+    written = await watch.append(graph, list(events))
+    if written:
+        # Every worker's hub hears which subjects have news, once this commits.
+        await graph.announce(Channel.EVENTS, sorted({event.subject_key for event in events}))
+    return written

@@ -7,6 +7,7 @@ Watching and unwatching are audited (they say whom a relying party follows).
 from __future__ import annotations
 
 from graph.driver import Graph
+from graph.notices import Channel
 from graph.repositories import watch as watches
 from usecases.errors import BadArgument
 from usecases.session import Session
@@ -28,7 +29,9 @@ async def watch(session: Session, key: str, args: dict[str, str]) -> watches.Wat
         raise BadArgument("id", f"a key may watch at most {MAX_WATCHES} entities")
 
     async def work(graph: Graph) -> watches.Watch:
-        return await watches.watch(graph, watcher(session), key)
+        found = await watches.watch(graph, watcher(session), key)
+        await graph.announce(Channel.WATCHES, [watcher(session)])  # its subscriptions hear it
+        return found
 
     return await session.audited("watch", args, lambda _: [key], work)
 
@@ -37,6 +40,9 @@ async def unwatch(session: Session, key: str, args: dict[str, str]) -> bool:
     """Stop following ``key``; False when it was not followed."""
 
     async def work(graph: Graph) -> bool:
-        return await watches.unwatch(graph, watcher(session), key)
+        gone = await watches.unwatch(graph, watcher(session), key)
+        if gone:
+            await graph.announce(Channel.WATCHES, [watcher(session)])
+        return gone
 
     return await session.audited("unwatch", args, lambda _: [key], work)

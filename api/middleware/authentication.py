@@ -30,7 +30,7 @@ async def identify(limits: WorkerLimits, graph: Graph, header: str | None, addre
     known = limits.authenticator.remembered(header)
     if known is not None:
         return known
-    if header is not None and (wait := limits.bad_keys.blocked(address)) is not None:
+    if header is not None and (wait := await limits.bad_keys.blocked(address)) is not None:
         seconds = retry_after(wait)
         raise Refused(
             429,
@@ -41,7 +41,7 @@ async def identify(limits: WorkerLimits, graph: Graph, header: str | None, addre
     try:
         return await limits.authenticator.caller(graph, header)
     except BadKey as exc:
-        limits.bad_keys.take(address)
+        await limits.bad_keys.take(address)
         headers = {"WWW-Authenticate": 'Bearer realm="credgraph"'}
         raise Refused(401, "unauthorized", str(exc), headers) from None
     except GraphError as exc:

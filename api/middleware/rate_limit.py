@@ -14,10 +14,10 @@ from api.refusals import Refused, bucket, client_address
 from usecases.session import PUBLIC, Caller
 
 
-def admit(limits: WorkerLimits, caller: Caller, address: str) -> None:
+async def admit(limits: WorkerLimits, caller: Caller, address: str) -> None:
     """Take a token from the caller's bucket; ``Refused`` with 429 when it is empty."""
     limiter = limits.key_requests if caller.key_id else limits.public_requests
-    wait = limiter.take(bucket(caller, address))
+    wait = await limiter.take(bucket(caller, address))
     if wait is not None:
         seconds = retry_after(wait)
         whose = "key" if caller.key_id else "address"
@@ -35,7 +35,7 @@ class RateLimit(HTTPOnly):
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         caller = scope.get("state", {}).get("caller", PUBLIC)
         try:
-            admit(self.limits, caller, client_address(Request(scope)))
+            await admit(self.limits, caller, client_address(Request(scope)))
         except Refused as refused:
             await refused.response()(scope, receive, send)
             return

@@ -11,59 +11,12 @@ guesses (aliases, a batch, WebSocket operations) cannot overrun the budget betwe
 
 from __future__ import annotations
 
-import math
-import time
 import unicodedata
-from collections import OrderedDict, deque
 
 from api.access import Can, allowed
 from api.context import Info
-from api.errors import PublicError, RateLimited
+from api.errors import PublicError
 from graph import models
-
-WINDOW = 3600.0  # seconds a miss counts against its key
-MAX_KEYS = 100_000
-
-
-class MissBudget:
-    """Misses per key within the last ``WINDOW`` seconds (one worker's view)."""
-
-    def __init__(self, per_hour: int) -> None:
-        self.limit = per_hour
-        self._misses: OrderedDict[str, deque[float]] = OrderedDict()
-
-    def _recent(self, key: str, now: float) -> deque[float]:
-        misses = self._misses.pop(key, None) or deque()
-        while misses and misses[0] <= now - WINDOW:
-            misses.popleft()
-        self._misses[key] = misses
-        while len(self._misses) > MAX_KEYS:
-            self._misses.popitem(last=False)
-        return misses
-
-    def reserve(self, key: str) -> float:
-        """Count a miss for ``key`` ahead of the lookup; return its time (to ``refund`` on a
-        match), or raise ``RateLimited`` when the budget is spent."""
-        now = time.monotonic()
-        misses = self._recent(key, now)
-        if len(misses) >= self.limit:
-            wait = max(1, math.ceil(misses[0] + WINDOW - now))
-            raise RateLimited(
-                f"person: this key missed {self.limit} person lookups within the hour; person "
-                f"lookups are refused for {wait} s",
-                retry_after=wait,
-            )
-        misses.append(now)
-        return now
-
-    def refund(self, key: str, at: float) -> None:
-        """The lookup matched: it was no miss."""
-        misses = self._misses.get(key)
-        if misses is not None and at in misses:
-            misses.remove(at)
-
-    def spent(self, key: str) -> int:
-        return len(self._recent(key, time.monotonic()))
 
 
 def _same_name(given: str, stored: str) -> bool:
@@ -94,10 +47,10 @@ async def find_person(info: Info, number: str, name: str | None) -> models.Perso
     budget = info.context.misses
     assert budget is not None  # every view's context carries its worker's budget
     key = info.context.caller.key_id or "public"
-    ticket = budget.reserve(key)
+    ticket = await budget.reserve(key)
     found = await info.context.loaders.person.load(number)
     if found is not None and _same_name(name, found.name):
-        budget.refund(key, ticket)
+        await budget.refund(key, ticket)
         return found
     await _audit_miss(info, number, found is not None)
     return None

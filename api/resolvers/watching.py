@@ -1,16 +1,15 @@
 """Watches: follow an entity, list what you follow, and receive its events as they happen.
 
 A watch belongs to the API key that made it, so watching needs a key. ``watchEvents`` is a
-subscription (graphql-transport-ws on ``/graphql``): it polls the graph for events of the
-caller's watched entities every ``CREDGRAPH_WATCH_POLL_SECONDS``, so any worker behind a load
-balancer can serve it, and it picks up watches added after it started.
+subscription (graphql-transport-ws on ``/graphql``) fed by its worker's hub (``api.watch_hub``),
+which reads events for all the worker's subscriptions together when writers announce them; any
+worker behind a load balancer can serve it, and it picks up watches added after it started.
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncGenerator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
@@ -21,6 +20,7 @@ from api.permissions import Inherited, ScoreField, fields_need
 from api.read_audit import flush_reads
 from api.types.described import described
 from api.types.nodes import entity_type
+from api.watch_hub import WatchHub
 from graph.models import EntityKind
 from graph.repositories import watch as watches
 from graph.repositories.entities import entities_by_key
@@ -33,9 +33,6 @@ if TYPE_CHECKING:
 
 LazyEntity = Annotated["EntityType", strawberry.lazy("api.types.entity")]
 LazyRecord = Annotated["RecordType", strawberry.lazy("api.types.record")]
-
-# Events are read back this far: a write that commits a little after its timestamp is not missed.
-OVERLAP = timedelta(seconds=30)
 
 
 described(
@@ -131,20 +128,15 @@ async def _audit_delivery(info: Info, event_id: str, person: str) -> None:
 
 
 async def events(info: Info) -> AsyncGenerator[WatchEvent, None]:
-    """Events of the caller's watched entities from the moment of subscribing, oldest first."""
+    """Events of the caller's watched entities from the moment of subscribing, oldest first,
+    as the worker's hub (``api.watch_hub``) hands them to this subscription."""
     from api.types.record import RecordType
 
-    graph, watcher = info.context.graph, watching.watcher(info.context.session)
-    poll = info.context.settings.watch_poll_seconds
-    start = datetime.now(UTC)
-    seen: dict[str, datetime] = {}
-    while True:
-        keys = [w.subject_key for w in await watches.watchlist(graph, watcher)]
-        since = max(start, datetime.now(UTC) - OVERLAP)
-        fresh = [
-            e for e in await watches.events_since(graph, keys, since) if e.event_id not in seen
-        ]
-        if fresh:
+    graph = info.context.graph
+    hub: WatchHub = info.context.request.app.state.watch_hub
+    subscription = await hub.subscribe(watching.watcher(info.context.session))
+    try:
+        async for fresh in subscription.batches():
             subjects = await entities_by_key(graph, list({e.subject_key for e in fresh}))
             by_key = {e.key: e for e in subjects if e is not None}
             records = await info.context.loaders.record.load_many(
@@ -152,7 +144,6 @@ async def events(info: Info) -> AsyncGenerator[WatchEvent, None]:
             )
             by_id = {r.record_id: r for r in records if r is not None}
             for event in fresh:
-                seen[event.event_id] = event.at
                 subject = by_key.get(event.subject_key)
                 if subject is None:
                     continue
@@ -179,6 +170,5 @@ async def events(info: Info) -> AsyncGenerator[WatchEvent, None]:
                     info.context.reads.audited.discard(subject.key)
                     info.context.reads.subjects.discard(subject.key)
                 await flush_reads(info.context)
-        horizon = datetime.now(UTC) - OVERLAP - OVERLAP
-        seen = {k: at for k, at in seen.items() if at > horizon}
-        await asyncio.sleep(poll)
+    finally:
+        hub.unsubscribe(subscription)

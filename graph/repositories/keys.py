@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 
 from graph.driver import Graph
+from graph.notices import Channel
 from graph.repositories import audit, convert
 from graph.repositories.state import Tracked
 
@@ -133,6 +134,8 @@ async def revoke(graph: Graph, key_id: str, actor: audit.Actor = audit.OPERATOR)
         if not rows:
             return None
         tx.touch(Tracked.API_KEY, [key_id])
+        # Every worker forgets the key at once (``api.auth``), not when its cache expires.
+        await tx.announce(Channel.REVOCATIONS, [key_id])
         return _key(rows[0]["props"])
 
     return await audit.act(

@@ -3,7 +3,8 @@
 Events are nodes in the graph, written in the same transaction as the change they report where
 there is one (a record written) and right after the snapshots otherwise (a level change, a move
 onto or off a blacklist). Keeping them in the graph, not in one worker's memory, lets any API
-worker deliver them: a subscription polls the events of the entities its caller watches.
+worker deliver them: each worker's hub (``api.watch_hub``) reads them for all its subscribers
+when a writer announces them (``graph.notices``), and now and then on its own.
 Only watched entities get events, and checking that costs one indexed lookup per change.
 """
 
@@ -77,6 +78,11 @@ MATCH (w:Watch {watcher: $watcher})
 RETURN w.subjectKey AS key, w.createdAt AS createdAt
 ORDER BY w.createdAt, w.subjectKey
 """
+WATCHLISTS = """
+UNWIND $watchers AS watcher
+MATCH (w:Watch {watcher: watcher})
+RETURN watcher, collect(w.subjectKey) AS keys
+"""
 ANY_WATCH = "MATCH (w:Watch) RETURN w.watchId AS id LIMIT 1"
 WATCHED = "MATCH (w:Watch) RETURN collect(DISTINCT w.subjectKey) AS keys"
 # Events go only to watched subjects: the MATCH drops the others.
@@ -138,6 +144,15 @@ async def anyone_watches(target: Graph | Transaction) -> bool:
     if isinstance(target, Graph):
         return bool(await target.read(ANY_WATCH))
     return bool(await target.run(ANY_WATCH))
+
+
+async def watchlists(graph: Graph, watchers: Sequence[str]) -> dict[str, set[str]]:
+    """The subjects each of ``watchers`` watches (every one of them a key, perhaps empty)."""
+    found: dict[str, set[str]] = {watcher: set() for watcher in watchers}
+    if watchers:
+        for row in await graph.read(WATCHLISTS, {"watchers": list(found)}):
+            found[row["watcher"]] = set(row["keys"])
+    return found
 
 
 async def watched_keys(graph: Graph) -> set[str]:
