@@ -38,6 +38,9 @@ class Authenticator:
 
     def __init__(self) -> None:
         self._cache: dict[str, tuple[float, Caller]] = {}
+        # Keys heard revoked within CACHE_SECONDS: a check that read the key just before the
+        # revocation committed must not remember it after the announcement.
+        self._revoked: dict[str, float] = {}
 
     def remembered(self, header: str | None) -> Caller | None:
         """The caller of a key verified within ``CACHE_SECONDS`` (no graph read), else None."""
@@ -53,6 +56,9 @@ class Authenticator:
     def forget(self, key_ids: Iterable[str]) -> int:
         """Drop the remembered keys with these ids (revoked); returns how many were dropped."""
         gone = set(key_ids)
+        now = time.monotonic()
+        self._revoked = {k: at for k, at in self._revoked.items() if at > now - CACHE_SECONDS}
+        self._revoked.update(dict.fromkeys(gone, now))
         stale = [text for text, (_, who) in self._cache.items() if who.key_id in gone]
         for text in stale:
             del self._cache[text]
@@ -71,6 +77,8 @@ class Authenticator:
             self._cache.pop(text, None)
             raise BadKey("the API key is not valid (unknown, mistyped or revoked)")
         found = Caller(role=key.role, key_id=key.key_id, name=key.name, subject=key.subject)
+        if key.key_id in self._revoked:
+            raise BadKey("the API key is not valid (unknown, mistyped or revoked)")
         if len(self._cache) >= CACHE_SIZE:
             self._cache.clear()
         self._cache[text] = (now + CACHE_SECONDS, found)

@@ -15,6 +15,7 @@ from bench import (
     report,
     scaling,
     scoring,
+    shared,
 )
 from bench.harness import BACKENDS, Figure, on_backend, save, show
 from cli.synthetic import Spec
@@ -44,6 +45,10 @@ def main() -> None:
         "--bystander-only", action="store_true", help="only run the bystander-under-attack test"
     )
     parser.add_argument("--skip-audit", action="store_true", help="skip the audit throughput test")
+    parser.add_argument("--skip-shared", action="store_true", help="skip two workers sharing Redis")
+    parser.add_argument(
+        "--shared-only", action="store_true", help="only run two workers sharing Redis"
+    )
     parser.add_argument(
         "--skip-peer", action="store_true", help="skip credgraph beside @neo4j/graphql"
     )
@@ -84,6 +89,9 @@ def run(args: argparse.Namespace) -> None:
     if args.peer_only:
         run_peer()
         return
+    if args.shared_only:
+        run_shared()
+        return
     if args.bystander_only or args.audit_only:
         if args.bystander_only:
             run_bystander()
@@ -119,6 +127,8 @@ def run(args: argparse.Namespace) -> None:
         run_bystander()
     if not args.skip_audit:
         run_audit()
+    if not args.skip_shared:
+        run_shared()
     if not args.skip_peer:
         run_peer()
 
@@ -128,6 +138,13 @@ def run_peer() -> None:
     figures, extra = peer.run()
     show(figures)
     print(f"saved {save('peer', figures, extra)}", flush=True)
+
+
+def run_shared() -> None:
+    print("two API workers sharing Redis: one key's limit, one watch event ...", flush=True)
+    figures = shared.run()
+    show(figures)
+    print(f"saved {save('shared', figures, {})}", flush=True)
 
 
 def run_audit() -> None:

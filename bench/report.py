@@ -30,6 +30,7 @@ SECTIONS = (
         "Bystander: lookups while an anonymous client sends the heaviest admitted request",
     ),
     ("audit", "Audit: audited writes and reads a second, 32 clients, one worker"),
+    ("shared", "Two API workers sharing Redis: one key's limit in total, a watch event on both"),
     ("peer", "Beside @neo4j/graphql: the same queries, data and graph server (baseline: the peer)"),
 )
 READING = """\

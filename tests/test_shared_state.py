@@ -332,3 +332,66 @@ async def test_a_notice_waits_for_its_commit(graph_server: LocalServer, redis_ur
             await task
         await writer.close()
         await listener.close()
+
+
+def test_a_watch_event_reaches_subscribers_on_both_workers(
+    graph_server: LocalServer,
+    redis_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from tests.factories import company_row
+    from tests.test_api_watch import ADD, EVENTS, WATCH, company_id, ok, record
+
+    # The hubs do not look by themselves within the wait: only the announcement brings the event.
+    monkeypatch.setattr("api.app.SAFETY_POLL", 60.0)  # past the 30 s this waits: no hang
+    settings = settings_for(graph_server, redis_url=redis_url, allow_writes=True)
+    import_rows(settings, [company_row(7310)], tmp_path)
+    desk = api_key(settings, "investigator", name="desk on two")
+    registrar = api_key(settings, "registrar", name="registry on two")
+    with workers(settings) as clients, ThreadPoolExecutor(max_workers=2) as pool:
+        ok(clients[0], WATCH, desk, id=company_id(clients[0], uscc(7310)))
+        with contextlib.ExitStack() as sockets:
+            connected = []
+            for client in clients:
+                ws = sockets.enter_context(
+                    client.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"])
+                )
+                ws.send_json(
+                    {"type": "connection_init", "payload": {"Authorization": f"Bearer {desk}"}}
+                )
+                assert ws.receive_json()["type"] == "connection_ack"
+                ws.send_json({"id": "1", "type": "subscribe", "payload": {"query": EVENTS}})
+                connected.append(ws)
+            time.sleep(0.5)  # both subscriptions have registered with their hubs
+            added = ok(clients[0], ADD, registrar, input=record("SHARED-1", uscc(7310)))
+            assert added["addRecord"]["__typename"] == "AddRecordSuccess"
+            heard = [pool.submit(_first_record_added, ws) for ws in connected]
+            got = [future.result(timeout=30) for future in heard]
+    assert [event["record"] for event in got] == [{"recordId": "SHARED-1"}] * 2
+    assert all(event["entity"]["name"] == "北京测试7310科技有限公司" for event in got)
+
+
+def _first_record_added(ws: Any) -> dict[str, Any]:
+    while True:
+        message = ws.receive_json()
+        assert message["type"] == "next", message
+        event: dict[str, Any] = message["payload"]["data"]["watchEvents"]
+        if event["kind"] == "RECORD_ADDED":
+            return event
+
+
+async def test_a_check_racing_a_revocation_does_not_remember_the_key(graph: Graph) -> None:
+    """A worker that read the key just before its revocation committed, and heard the
+    announcement before its check finished, refuses the key rather than remembering it."""
+    from api.auth import Authenticator, BadKey
+    from graph.repositories import keys
+
+    created, text = await keys.create(graph, "racing", keys.Role.INVESTIGATOR, None)
+    authenticator = Authenticator()
+    assert (await authenticator.caller(graph, f"Bearer {text}")).key_id == created.key_id
+    assert authenticator.forget([created.key_id]) == 1
+    assert authenticator.remembered(f"Bearer {text}") is None
+    # The graph still says the key is good (its revocation has not committed where this read).
+    with pytest.raises(BadKey):
+        await authenticator.caller(graph, f"Bearer {text}")
