@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -22,6 +23,14 @@ from graph.errors import CredgraphError
 from graph.migrate import apply_migrations, load_migrations, migration_status
 from ingest.national import NationalFormat
 from scoring.scheme import SchemeError
+
+
+class Engine(StrEnum):
+    """What computes ``score --all``."""
+
+    SCIPY = "scipy"
+    SPARK = "spark"
+
 
 app = typer.Typer(
     help="credgraph: a credit-information graph served over GraphQL.",
@@ -235,6 +244,24 @@ def score(
             "batches; the next run writes the rest).",
         ),
     ] = 10_000,
+    engine: Annotated[
+        Engine,
+        typer.Option(
+            help="scipy: the graph read into this process and computed with sparse matrices; "
+            "spark: exported as tables and computed by Apache Spark (the same scores)."
+        ),
+    ] = Engine.SCIPY,
+    spark_master: Annotated[
+        str | None,
+        typer.Option(help="--engine spark: the cluster's master URL; local mode by default."),
+    ] = None,
+    spark_dir: Annotated[
+        Path | None,
+        typer.Option(
+            help="--engine spark: where the tables and scores go (storage the cluster reaches); "
+            "a temporary folder by default."
+        ),
+    ] = None,
 ) -> None:
     """Recompute scores for the whole graph with sparse matrices and store what changed.
 
@@ -243,7 +270,7 @@ def score(
     """
     from datetime import date
 
-    from cli.score_command import run_score_all, summary_table
+    from cli.score_command import SparkOptions, run_score_all, summary_table
     from scoring.scheme import load_schemes
 
     if not all_:
@@ -257,7 +284,10 @@ def score(
     exit_on_sigterm()
     with graph_backend(settings, console):
         asyncio.run(_migrate(settings))  # snapshots need their indexes
-        run = run_score_all(settings.graph_config(), schemes, day, console, batch_size)
+        spark = SparkOptions(spark_master, spark_dir) if engine is Engine.SPARK else None
+        if spark is None and (spark_master or spark_dir):
+            raise CredgraphError("--spark-master and --spark-dir go with --engine spark")
+        run = run_score_all(settings.graph_config(), schemes, day, console, batch_size, spark)
     out.print(summary_table(run, schemes))
     out.print(
         f"read {run.read_seconds:.1f}s, computed {run.compute_seconds:.1f}s, "

@@ -4,7 +4,9 @@ bars and a summary table."""
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
@@ -43,18 +45,36 @@ class _Bars:
             self.progress.update(self.writing, completed=self.total)
 
 
+@dataclass(frozen=True)
+class SparkOptions:
+    """Where the Spark pass runs: ``master`` (None: local mode, every core here) and the folder
+    for its tables (None: a temporary one; for a cluster, storage every executor reaches)."""
+
+    master: str | None = None
+    workdir: Path | None = None
+
+
 async def score_all(
     config: GraphConfig,
     schemes: dict[str, Scheme],
     as_of: date,
     progress: Progress,
     batch_size: int = score_store.WRITE_BATCH,
+    spark: SparkOptions | None = None,
 ) -> ScoreRun:
-    """The whole-graph pass (``usecases.scores.score_all``) on its own connection."""
+    """The whole-graph pass (``usecases.scores.score_all``, or ``usecases.spark_scores`` with
+    ``spark``) on its own connection."""
     graph = await Graph.connect(config)
     try:
         bars = _Bars(progress)
-        run = await scores.score_all(graph, schemes, as_of, bars, batch_size)
+        if spark is not None:
+            from usecases.spark_scores import score_all_spark
+
+            run = await score_all_spark(
+                graph, schemes, as_of, bars, batch_size, spark.master, spark.workdir
+            )
+        else:
+            run = await scores.score_all(graph, schemes, as_of, bars, batch_size)
         bars.done()
         return run
     finally:
@@ -67,6 +87,7 @@ def run_score_all(
     as_of: date,
     console: Console,
     batch_size: int = score_store.WRITE_BATCH,
+    spark: SparkOptions | None = None,
 ) -> ScoreRun:
     columns = (
         TextColumn("{task.description}"),
@@ -75,7 +96,7 @@ def run_score_all(
         TimeElapsedColumn(),
     )
     with Progress(*columns, console=console) as progress:
-        return asyncio.run(score_all(config, schemes, as_of, progress, batch_size))
+        return asyncio.run(score_all(config, schemes, as_of, progress, batch_size, spark))
 
 
 def summary_table(run: ScoreRun, schemes: dict[str, Scheme]) -> Table:

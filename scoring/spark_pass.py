@@ -1,0 +1,370 @@
+"""The whole-graph pass on Apache Spark: the same scores as ``scoring.batch`` (the scipy pass), as
+joins and aggregations over tables a cluster holds in pieces, never the whole graph in one
+process. No graph I/O here: the job reads the tables ``graph.repositories.export`` wrote and
+writes one row per scored entity and scheme; ``credgraph score --all --engine spark`` exports,
+runs it and stores the scores that changed (``usecases.spark_scores``).
+
+The tables (JSON lines, any number of part files each, on storage every executor reaches):
+
+- ``entities``: ``key``, ``company`` (bool);
+- ``links``: ``start``, ``end`` (entity keys), ``rel``, ``stake`` (negative: none);
+- ``records``: ``id``, ``subject``, ``code``, ``category``, ``severity``, ``polarity``,
+  ``status``, ``decided`` (ISO date).
+
+Per scheme, as ``scoring.batch.compute`` does with arrays:
+
+1. Each distinct record kind (code, category, severity, polarity; a few hundred) gets its rule,
+   points, months of validity and blacklist flag on the driver, with the scheme's own Python
+   (``Scheme.rule_for``): a small table broadcast to the executors, so a rule is decided in one
+   place for both passes.
+2. Records join it; those whose rule and status let them count on ``as_of`` add up per entity
+   into ``risk`` (warnings taking points: they propagate), ``taken`` and ``given``.
+3. The propagation matrix ``W`` is a table of weighted links (``u`` to ``v``, distinct links of a
+   type counted once, types between the same ends added up). One hop is ``Wᵀ·risk``, a join and a
+   sum by ``v``; a second is ``Wᵀ·one`` less ``diag(W²)·risk`` (the walks that come straight
+   back), times the decay: two more joins.
+4. Caps, ``base``, rounding exactly as numpy rounds (``rint(x·100)/100``), the level, the
+   blacklist (by level, or by a counting record whose rule blacklists) and its reasons in the
+   words ``scoring.policy`` gives them.
+
+Run on a cluster with ``spark-submit scoring/spark_pass.py --input DIR --output DIR --schemes DIR
+--as-of YYYY-MM-DD`` (DIRs on HDFS, S3 or a shared file system), or let ``credgraph score --all
+--engine spark --spark-master URL`` drive it.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Mapping
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from scoring import policy
+from scoring.batch import EXACT_HOPS
+from scoring.scheme import Scheme, load_schemes
+
+if TYPE_CHECKING:
+    from pyspark.sql import Column, DataFrame, SparkSession
+
+ENTITIES = "entities"
+LINKS = "links"
+RECORDS = "records"
+# How the stored statuses count (``scoring.arrays.STATUS_CODES``): expired is counted by its
+# dates like an active record; removed, restored and anything unknown never count.
+STATUS_AS = {"active": "active", "expired": "active", "disputed": "disputed"}
+NEVER = "removed"
+
+
+def session(master: str | None = None, app: str = "credgraph score --all") -> SparkSession:
+    """A Spark session: on ``master`` (``local[*]`` when None: every core of this machine)."""
+    from pyspark.sql import SparkSession
+
+    builder = SparkSession.builder.appName(app).master(master or "local[*]")
+    builder = builder.config("spark.sql.shuffle.partitions", "8")
+    builder = builder.config("spark.ui.enabled", "false")
+    builder = builder.config("spark.ui.showConsoleProgress", "false")
+    builder = builder.config("spark.sql.session.timeZone", "UTC")
+    return builder.getOrCreate()
+
+
+def read_tables(spark: SparkSession, folder: str) -> tuple[DataFrame, DataFrame, DataFrame]:
+    """The exported tables under ``folder`` (``ENTITIES``, ``LINKS``, ``RECORDS``)."""
+    from pyspark.sql import types as T
+
+    entities = T.StructType(
+        [T.StructField("key", T.StringType()), T.StructField("company", T.BooleanType())]
+    )
+    links = T.StructType(
+        [
+            T.StructField("start", T.StringType()),
+            T.StructField("end", T.StringType()),
+            T.StructField("rel", T.StringType()),
+            T.StructField("stake", T.DoubleType()),
+        ]
+    )
+    records = T.StructType(
+        [
+            T.StructField(name, T.StringType())
+            for name in (
+                "id", "subject", "code", "category", "severity", "polarity", "status", "decided"
+            )
+        ]
+    )  # fmt: skip
+    base = folder.rstrip("/")
+    return (
+        spark.read.schema(entities).json(f"{base}/{ENTITIES}"),
+        spark.read.schema(links).json(f"{base}/{LINKS}"),
+        spark.read.schema(records).json(f"{base}/{RECORDS}"),
+    )
+
+
+def _kinds(spark: SparkSession, records: DataFrame, scheme: Scheme) -> DataFrame:
+    """Each record kind's rule under ``scheme`` (kinds without one are left out)."""
+    from pyspark.sql import types as T
+
+    found = records.select("code", "category", "severity", "polarity").distinct().collect()
+    rows = []
+    for kind in found:
+        rule = scheme.rule_for(kind.code, kind.category, kind.severity, kind.polarity)
+        if rule is None:
+            continue
+        rows.append(
+            (
+                kind.code, kind.category, kind.severity, kind.polarity, rule.id,
+                float(rule.points), scheme.validity_months(rule, kind.severity),
+                bool(rule.blacklist), kind.polarity == "warning",
+            )
+        )  # fmt: skip
+    schema = T.StructType(
+        [
+            T.StructField("code", T.StringType()),
+            T.StructField("category", T.StringType()),
+            T.StructField("severity", T.StringType()),
+            T.StructField("polarity", T.StringType()),
+            T.StructField("rule", T.StringType()),
+            T.StructField("points", T.DoubleType()),
+            T.StructField("months", T.IntegerType()),
+            T.StructField("blacklisting", T.BooleanType()),
+            T.StructField("warning", T.BooleanType()),
+        ]
+    )
+    return spark.createDataFrame(rows, schema)
+
+
+def _weights(
+    spark: SparkSession, entities: DataFrame, links: DataFrame, scheme: Scheme
+) -> DataFrame:
+    """``W`` as rows ``u``, ``v``, ``w``: how much of ``u``'s risk reaches ``v`` over one link."""
+    from pyspark.sql import functions as F
+    from pyspark.sql import types as T
+
+    known = entities.select("key")
+    ends = links.join(known.withColumnRenamed("key", "start"), "start").join(
+        known.withColumnRenamed("key", "end"), "end"
+    )
+    # Two links of one type between the same ends carry risk once.
+    distinct = ends.groupBy("start", "end", "rel").agg(F.max("stake").alias("stake"))
+    rules = spark.createDataFrame(
+        [(e.rel, e.direction, float(e.weight), bool(e.by_stake)) for e in scheme.propagation.edges],
+        T.StructType(
+            [
+                T.StructField("rel", T.StringType()),
+                T.StructField("direction", T.StringType()),
+                T.StructField("weight", T.DoubleType()),
+                T.StructField("by_stake", T.BooleanType()),
+            ]
+        ),
+    )
+    weighted = distinct.join(F.broadcast(rules), "rel").select(
+        F.when(F.col("direction") == "forward", F.col("start")).otherwise(F.col("end")).alias("u"),
+        F.when(F.col("direction") == "forward", F.col("end")).otherwise(F.col("start")).alias("v"),
+        F.when(
+            F.col("by_stake"),
+            F.col("weight") * F.when(F.col("stake") >= 0, F.col("stake")).otherwise(F.lit(0.0)),
+        )
+        .otherwise(F.col("weight"))
+        .alias("w"),
+    )
+    return weighted.groupBy("u", "v").agg(F.sum("w").alias("w"))
+
+
+def _cut(amount: Column, cap: int | None) -> Column:
+    from pyspark.sql import functions as F
+
+    if cap is None:
+        return F.lit(0.0)
+    return F.greatest(amount - F.lit(float(cap)), F.lit(0.0))
+
+
+def score_scheme(
+    spark: SparkSession,
+    entities: DataFrame,
+    links: DataFrame,
+    records: DataFrame,
+    scheme: Scheme,
+    as_of: date,
+) -> DataFrame:
+    """One row per entity ``scheme`` scores: ``key``, ``value``, ``level``, ``blacklisted``,
+    ``reasons`` (an array of words, for blacklisted entities)."""
+    from pyspark.sql import functions as F
+
+    if scheme.propagation.max_hops > EXACT_HOPS:
+        raise ValueError(f"the whole-graph pass handles at most {EXACT_HOPS} hops")
+    today = F.lit(as_of.isoformat()).cast("date")
+    allowed = [name for name in ("active", "disputed") if policy.may_count(name, scheme)]
+    status = F.coalesce(
+        F.create_map(*[F.lit(x) for pair in STATUS_AS.items() for x in pair])[F.col("status")],
+        F.lit(NEVER),
+    )
+    decided = F.to_date(F.coalesce(F.col("decided"), F.lit("1900-01-01")))
+    candidates = (
+        records.join(
+            F.broadcast(_kinds(spark, records, scheme)),
+            ["code", "category", "severity", "polarity"],
+        )
+        .where(status.isin(allowed))
+        .withColumn("decided_on", decided)
+        .withColumn("expires", F.add_months(F.col("decided_on"), F.col("months")))
+        .withColumn("counting", (F.col("decided_on") <= today) & (today < F.col("expires")))
+        .withColumn("own", F.when(F.col("counting"), F.col("points")).otherwise(F.lit(0.0)))
+    )
+    risky = F.col("warning") & (F.col("points") < 0)
+    sums = candidates.groupBy(F.col("subject").alias("key")).agg(
+        F.sum(F.when(risky, F.col("own")).otherwise(F.lit(0.0))).alias("risk"),
+        F.sum(F.when(~risky & (F.col("points") <= 0), F.col("own")).otherwise(F.lit(0.0))).alias(
+            "rest"
+        ),
+        F.sum(F.when(F.col("points") > 0, F.col("own")).otherwise(F.lit(0.0))).alias("given"),
+    )
+    scored = entities
+    if "company" not in scheme.subjects:
+        scored = entities.where(~F.col("company"))
+    elif "person" not in scheme.subjects:
+        scored = entities.where(F.col("company"))
+    base = entities.select("key").join(sums, "key", "left").na.fill(0.0, ["risk", "rest", "given"])
+    hops, decay = scheme.propagation.max_hops, scheme.propagation.decay
+    if hops == 0:
+        reached = base.select("key", F.lit(0.0).alias("reached"))
+    else:
+        w = _weights(spark, entities, links, scheme).cache()
+        risk = base.select(F.col("key").alias("u"), "risk").where(F.col("risk") != 0)
+        one = (
+            w.join(risk, "u")
+            .groupBy(F.col("v").alias("key"))
+            .agg(F.sum(F.col("w") * F.col("risk")).alias("one"))
+        )
+        if hops == 1:
+            reached = one.select("key", F.col("one").alias("reached"))
+        else:
+            two = (
+                w.join(one.withColumnRenamed("key", "u"), "u")
+                .groupBy(F.col("v").alias("key"))
+                .agg(F.sum(F.col("w") * F.col("one")).alias("two"))
+            )
+            back = (
+                w.alias("a")
+                .join(w.alias("b"), (F.col("a.v") == F.col("b.u")) & (F.col("a.u") == F.col("b.v")))
+                .groupBy(F.col("a.u").alias("key"))
+                .agg(F.sum(F.col("a.w") * F.col("b.w")).alias("back"))
+            )
+            reached = (
+                base.select("key", "risk")
+                .join(one, "key", "left")
+                .join(two, "key", "left")
+                .join(back, "key", "left")
+                .na.fill(0.0, ["one", "two", "back"])
+                .where((F.col("one") != 0) | (F.col("two") != 0) | (F.col("back") != 0))
+                .select(
+                    "key",
+                    (
+                        F.col("one")
+                        + F.lit(float(decay)) * (F.col("two") - F.col("back") * F.col("risk"))
+                    ).alias("reached"),
+                )
+            )
+    totals = (
+        scored.select("key")
+        .join(base, "key")
+        .join(reached, "key", "left")
+        .na.fill(0.0, ["reached"])
+        .withColumn("taken", F.col("risk") + F.col("rest"))
+    )
+    total = (
+        F.col("taken")
+        + F.col("given")
+        + F.col("reached")
+        - _cut(F.col("given"), scheme.max_positive)
+        + _cut(-(F.col("taken") + F.least(F.col("reached"), F.lit(0.0))), scheme.max_negative)
+    )
+    # numpy's np.round(x, 2): x·100 to the nearest integer, halves to even, then /100.
+    value = F.rint((F.lit(float(scheme.base)) + total) * F.lit(100.0)) / F.lit(100.0)
+    valued = totals.select("key", value.alias("value"))
+    # The level: the first (best first) whose floor the value reaches; the last has none.
+    level: Column = F.lit(scheme.levels[-1].name)
+    for item in reversed(scheme.levels[:-1]):
+        floor = float("-inf") if item.min is None else float(item.min)
+        level = F.when(F.col("value") >= F.lit(floor), F.lit(item.name)).otherwise(level)
+    levelled = valued.withColumn("level", level).withColumn(
+        "by_level", F.col("level").isin(list(scheme.blacklist_levels))
+    )
+    hits = (
+        candidates.where(F.col("counting") & F.col("blacklisting"))
+        .groupBy(F.col("subject").alias("key"))
+        .agg(
+            F.sort_array(
+                F.collect_list(F.struct(F.col("decided_on"), F.col("id"), F.col("rule"))),
+                asc=False,
+            ).alias("hits")
+        )
+    )
+    level_reason = F.concat(F.lit(policy.level_reason("")), F.col("level"))
+    record_reasons = F.transform(
+        F.coalesce(F.col("hits"), F.array()),
+        lambda h: F.concat(F.lit("record "), h["id"], F.lit(" under rule "), h["rule"]),
+    )
+    return (
+        levelled.join(hits, "key", "left")
+        .withColumn("blacklisted", F.col("by_level") | F.col("hits").isNotNull())
+        .select(
+            "key",
+            "value",
+            "level",
+            "blacklisted",
+            F.when(
+                F.col("blacklisted"),
+                F.concat(
+                    F.when(F.col("by_level"), F.array(level_reason)).otherwise(
+                        F.array().cast("array<string>")
+                    ),
+                    record_reasons,
+                ),
+            )
+            .otherwise(F.array().cast("array<string>"))
+            .alias("reasons"),
+        )
+    )
+
+
+def run_job(
+    spark: SparkSession,
+    input_dir: str,
+    output_dir: str,
+    schemes: Mapping[str, Scheme],
+    as_of: date,
+) -> dict[str, str]:
+    """Score every scheme and write its rows as JSON lines under ``output_dir/<scheme>``;
+    returns where each went."""
+    entities, links, records = read_tables(spark, input_dir)
+    entities, links, records = entities.cache(), links.cache(), records.cache()
+    written = {}
+    for scheme_id in sorted(schemes):
+        where = f"{output_dir.rstrip('/')}/{scheme_id}"
+        rows = score_scheme(spark, entities, links, records, schemes[scheme_id], as_of)
+        rows.write.mode("overwrite").json(where)
+        written[scheme_id] = where
+    return written
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``spark-submit scoring/spark_pass.py``: the job alone, for a cluster."""
+    parser = argparse.ArgumentParser(prog="spark_pass", description=__doc__)
+    parser.add_argument("--input", required=True, help="the exported tables' folder")
+    parser.add_argument("--output", required=True, help="where the scores go")
+    parser.add_argument("--schemes", required=True, type=Path, help="the schemes' folder")
+    parser.add_argument("--as-of", required=True, type=date.fromisoformat)
+    parser.add_argument("--master", default=None, help="set by spark-submit when omitted")
+    args = parser.parse_args(argv)
+    schemes = load_schemes(args.schemes)
+    spark = session(args.master)
+    try:
+        for scheme_id, where in run_job(
+            spark, args.input, args.output, schemes, args.as_of
+        ).items():
+            print(f"{scheme_id}: {where}")
+    finally:
+        spark.stop()
+
+
+if __name__ == "__main__":
+    main()
