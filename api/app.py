@@ -65,7 +65,7 @@ def create_app(settings: Settings) -> Starlette:
             tasks = [
                 asyncio.create_task(_checkpoints(graph, signer, settings)),
                 asyncio.create_task(hub.run()),
-                asyncio.create_task(_revocations(graph, graphql.limits.authenticator)),
+                asyncio.create_task(_revocations(graph, graphql.limits.authenticator, hub)),
             ]
             try:
                 yield
@@ -184,11 +184,14 @@ async def _readiness(graph: Graph, migrations: list[Migration]) -> Response:
 CHECKPOINT_POLL = 30.0  # seconds between looks at whether a checkpoint is due
 
 
-async def _revocations(graph: Graph, authenticator: Authenticator) -> None:
-    """Forget revoked keys as soon as any process announces their revocation."""
+async def _revocations(graph: Graph, authenticator: Authenticator, hub: WatchHub) -> None:
+    """Forget revoked keys, and end their watch subscriptions, as soon as any process announces
+    their revocation."""
     async for key_ids in graph.notices.listen(Channel.REVOCATIONS):
-        if authenticator.forget(key_ids):
-            log.info("forgot %d revoked key(s)", len(key_ids))
+        forgotten = authenticator.forget(key_ids)
+        ended = hub.revoke(key_ids)
+        if forgotten or ended:
+            log.info("revoked key(s) %s: forgotten, %d subscription(s) ended", key_ids, ended)
 
 
 async def _checkpoints(graph: Graph, signer: Signer, settings: Settings) -> None:

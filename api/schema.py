@@ -201,6 +201,13 @@ class Pipeline(MaskErrors):
         if isinstance(ours, Context) and not ours.defer_reads:
             await flush_reads(ours)
 
+    def on_stream_result(self, result: Any) -> Iterator[None]:
+        """A subscription's event (or the error that ends it): coded, then masked, as the
+        answer of any other operation."""
+        for error in getattr(result, "errors", None) or ():
+            stamp(error)
+        yield from super().on_stream_result(result)
+
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         masked = super().anonymise_error(error)
         masked.extensions = {"code": ErrorCode.INTERNAL.value}

@@ -50,6 +50,8 @@ class Subscription:
         default_factory=lambda: asyncio.Queue(QUEUE_SIZE)
     )
     seen: dict[str, datetime] = field(default_factory=dict)
+    revoked: bool = False  # ended because its key was revoked
+    behind: bool = False  # ended because it fell QUEUE_SIZE events behind
 
     async def batches(self) -> AsyncIterator[list[watches.Event]]:
         """The events for this subscription as they come, a batch at a time (oldest first);
@@ -103,6 +105,16 @@ class WatchHub:
         if wanted:
             self._pending |= wanted
             self._wake.set()
+
+    def revoke(self, key_ids: Iterable[str]) -> int:
+        """End the subscriptions of revoked keys (they hear nothing more); returns how many."""
+        gone = set(key_ids)
+        ended = [s for s in self._subscriptions if s.watcher in gone]
+        for subscription in ended:
+            subscription.revoked = True
+            self.unsubscribe(subscription)
+            subscription.queue.put_nowait(None)
+        return len(ended)
 
     def watchlists_changed(self, watchers: Iterable[str]) -> None:
         changed = set(watchers) & {s.watcher for s in self._subscriptions}
@@ -184,8 +196,9 @@ class WatchHub:
             ):
                 continue
             subscription.seen[event.event_id] = event.at
-            if subscription.queue.qsize() >= QUEUE_SIZE - 1:
+            if subscription.queue.full() or subscription.queue.qsize() >= QUEUE_SIZE - 1:
                 # Too far behind to be told everything: ended (the client subscribes again).
+                subscription.behind = True
                 subscription.queue.put_nowait(None)
                 self.unsubscribe(subscription)
                 log.warning("a watch subscription of %s fell behind; ended", subscription.watcher)

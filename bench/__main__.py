@@ -16,6 +16,7 @@ from bench import (
     scaling,
     scoring,
     shared,
+    spark,
 )
 from bench.harness import BACKENDS, Figure, on_backend, save, show
 from cli.synthetic import Spec
@@ -46,6 +47,17 @@ def main() -> None:
     )
     parser.add_argument("--skip-audit", action="store_true", help="skip the audit throughput test")
     parser.add_argument("--skip-shared", action="store_true", help="skip two workers sharing Redis")
+    parser.add_argument(
+        "--skip-spark", action="store_true", help="skip score --all on Spark beside scipy"
+    )
+    parser.add_argument(
+        "--spark-only", action="store_true", help="only score --all on Spark beside scipy"
+    )
+    parser.add_argument(
+        "--spark-sizes",
+        default="100000,1000000",
+        help="entities for the Spark beside scipy runs, comma-separated",
+    )
     parser.add_argument(
         "--shared-only", action="store_true", help="only run two workers sharing Redis"
     )
@@ -92,6 +104,9 @@ def run(args: argparse.Namespace) -> None:
     if args.shared_only:
         run_shared()
         return
+    if args.spark_only:
+        run_spark(args)
+        return
     if args.bystander_only or args.audit_only:
         if args.bystander_only:
             run_bystander()
@@ -129,6 +144,8 @@ def run(args: argparse.Namespace) -> None:
         run_audit()
     if not args.skip_shared:
         run_shared()
+    if not args.skip_spark:
+        run_spark(args)
     if not args.skip_peer:
         run_peer()
 
@@ -138,6 +155,14 @@ def run_peer() -> None:
     figures, extra = peer.run()
     show(figures)
     print(f"saved {save('peer', figures, extra)}", flush=True)
+
+
+def run_spark(args: argparse.Namespace) -> None:
+    sizes = tuple(int(size) for size in args.spark_sizes.split(","))
+    print(f"score --all on Spark beside scipy at {sizes} entities ...", flush=True)
+    figures = spark.run(sizes, seed=args.seed)
+    show(figures)
+    print(f"saved {save('spark', figures, {'sizes': list(sizes)})}", flush=True)
 
 
 def run_shared() -> None:

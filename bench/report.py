@@ -23,6 +23,7 @@ SECTIONS = (
     ("registry", "Registry: import, lookups, generation"),
     ("scoring", "Scoring: rescoring, whole-graph recompute, and investigation on the same graph"),
     ("scaling", "Scaling of the whole-graph recompute"),
+    ("spark", "The whole-graph pass on Spark (local mode) beside the scipy pass"),
     ("investigation", "Investigation (standalone run)"),
     ("load", "Load: 32 clients for 60 s"),
     (

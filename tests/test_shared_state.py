@@ -395,3 +395,41 @@ async def test_a_check_racing_a_revocation_does_not_remember_the_key(graph: Grap
     # The graph still says the key is good (its revocation has not committed where this read).
     with pytest.raises(BadKey):
         await authenticator.caller(graph, f"Bearer {text}")
+
+
+def test_a_revoked_keys_open_subscriptions_end_on_every_worker(
+    graph_server: LocalServer, redis_url: str, tmp_path: Path
+) -> None:
+    from tests.factories import company_row
+    from tests.test_api_watch import ADD, EVENTS, WATCH, company_id, ok, record
+
+    settings = settings_for(graph_server, redis_url=redis_url, allow_writes=True)
+    import_rows(settings, [company_row(7320)], tmp_path)
+    desk = api_key(settings, "investigator", name="desk to revoke")
+    registrar = api_key(settings, "registrar", name="registry for revoked")
+    with workers(settings) as clients, ThreadPoolExecutor(max_workers=1) as pool:
+        ok(clients[0], WATCH, desk, id=company_id(clients[0], uscc(7320)))
+        with clients[1].websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws:
+            ws.send_json(
+                {"type": "connection_init", "payload": {"Authorization": f"Bearer {desk}"}}
+            )
+            assert ws.receive_json()["type"] == "connection_ack"
+            ws.send_json({"id": "1", "type": "subscribe", "payload": {"query": EVENTS}})
+            time.sleep(0.5)
+            heard = pool.submit(ws.receive_json)
+            revoked = run(
+                ["keys", "revoke", desk.split("_")[1]],
+                env_for(graph_server, CREDGRAPH_REDIS_URL=redis_url),
+            )
+            assert revoked.returncode == 0, revoked.stderr
+            try:
+                message = heard.result(timeout=20)
+            except TimeoutError:
+                # Still subscribed: an event unblocks the reader, and the test fails.
+                ok(clients[0], ADD, registrar, input=record("REVOKED-1", uscc(7320)))
+                pytest.fail(f"the revoked key's subscription went on: {heard.result(timeout=60)}")
+    # The subscription's last result: its error, coded, and then it completes.
+    assert message["type"] == "next" and message["payload"]["data"] is None, message
+    (error,) = message["payload"]["errors"]
+    assert error["extensions"]["code"] == "UNAUTHENTICATED"
+    assert error["message"] == "watchEvents: the API key was revoked"

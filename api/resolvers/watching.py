@@ -15,7 +15,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 
 from api.access import AUDITED_READERS
+from api.codes import ErrorCode
 from api.context import Info
+from api.errors import PublicError
 from api.permissions import Inherited, ScoreField, fields_need
 from api.read_audit import flush_reads
 from api.types.described import described
@@ -170,5 +172,15 @@ async def events(info: Info) -> AsyncGenerator[WatchEvent, None]:
                     info.context.reads.audited.discard(subject.key)
                     info.context.reads.subjects.discard(subject.key)
                 await flush_reads(info.context)
+        if subscription.revoked:
+            raise PublicError(
+                "watchEvents: the API key was revoked", code=ErrorCode.UNAUTHENTICATED
+            )
+        if subscription.behind:
+            raise PublicError(
+                "watchEvents: this subscription fell too far behind its events; subscribe "
+                "again (events since then are in the graph: the entities' records and scores)",
+                code=ErrorCode.UNAVAILABLE,
+            )
     finally:
         hub.unsubscribe(subscription)
