@@ -35,6 +35,7 @@ Run on a cluster with ``spark-submit scoring/spark_pass.py --input DIR --output 
 from __future__ import annotations
 
 import argparse
+import os
 from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
@@ -60,12 +61,17 @@ def session(master: str | None = None, app: str = "credgraph score --all") -> Sp
     """A Spark session: on ``master`` (``local[*]`` when None: every core of this machine)."""
     from pyspark.sql import SparkSession
 
+    if (master or "local").startswith("local"):
+        # This machine's loopback, not whatever address its host name resolves to.
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     builder = SparkSession.builder.appName(app).master(master or "local[*]")
     builder = builder.config("spark.sql.shuffle.partitions", "8")
     builder = builder.config("spark.ui.enabled", "false")
     builder = builder.config("spark.ui.showConsoleProgress", "false")
     builder = builder.config("spark.sql.session.timeZone", "UTC")
-    return builder.getOrCreate()
+    spark = builder.getOrCreate()
+    spark.sparkContext.setLogLevel("ERROR")  # Spark's warnings are not the command's output
+    return spark
 
 
 def read_tables(spark: SparkSession, folder: str) -> tuple[DataFrame, DataFrame, DataFrame]:
