@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-NUMERIC = {"numpy", "scipy"}
+# pyspark: DataFrame maths (scoring/spark_pass.py), as numpy arrays are; the job's I/O is jobs/.
+NUMERIC = {"numpy", "scipy", "pyspark"}
 
 
 def _imports(package: str) -> list[tuple[Path, str]]:
@@ -44,6 +45,8 @@ ABOVE = {
     "backend": {"usecases", "ingest", "config", "api", "cli", "bench", "scoring", "neo4j"},
     "config": {"usecases", "ingest", "api", "cli", "bench"},
     "api": {"cli", "ingest", "bench", "neo4j"},
+    # The cluster's jobs know the rules and their tables, never the graph or the service.
+    "jobs": {"graph", "usecases", "ingest", "backend", "config", "api", "cli", "bench", "neo4j"},
 }
 
 

@@ -33,7 +33,7 @@ AS_OF = date(2026, 11, 1)
 
 @pytest.fixture(scope="module")
 def spark() -> Iterator[Any]:
-    from scoring.spark_pass import session
+    from jobs.spark_score import session
 
     started = session("local[2]", app="credgraph tests")
     try:
@@ -80,7 +80,8 @@ def write_tables(data: GraphData, folder: Path) -> None:
 
 @pytest.mark.parametrize("seed", [1, 2])
 def test_spark_scores_exactly_as_the_scipy_pass(spark: Any, tmp_path: Path, seed: int) -> None:
-    from scoring.spark_pass import read_tables, score_scheme
+    from jobs.spark_score import read_tables
+    from scoring.spark_pass import score_scheme
 
     data, _, _ = build(Spec(companies=600, persons=900, seed=seed))
     write_tables(data, tmp_path)

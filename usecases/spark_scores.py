@@ -2,10 +2,10 @@
 
 Three steps, none of which holds the graph in one process: the graph is exported as tables, a
 range at a time (``graph.repositories.export``); the Spark job scores every scheme from them
-(``scoring.spark_pass``; local mode on this machine, or a cluster's master); its rows are read
-back a batch at a time and each batch stores the scores that changed, in an audited transaction
-of its own (``snapshots.record_summaries``), as the scipy pass does. Watchers hear of the level
-and blacklist moves.
+(``jobs.spark_score``, its maths ``scoring.spark_pass``; local mode on this machine, or a
+cluster's master); its rows are read back a batch at a time and each batch stores the scores
+that changed, in an audited transaction of its own (``snapshots.record_summaries``), as the
+scipy pass does. Watchers hear of the level and blacklist moves.
 """
 
 from __future__ import annotations
@@ -100,7 +100,7 @@ async def score_all_spark(
                 f"propagation.max_hops is {scheme.propagation.max_hops}; the whole-graph pass "
                 f"computes at most {batch.EXACT_HOPS} hops exactly",
             )
-    from scoring import spark_pass  # pyspark is needed here only
+    from jobs import spark_score  # pyspark is needed here only
 
     run = ScoreRun()
     with tempfile.TemporaryDirectory(prefix="credgraph-spark-") as temporary:
@@ -110,9 +110,9 @@ async def score_all_spark(
         run.read_seconds = time.perf_counter() - started
         run.entities, run.links, run.records = exported.entities, exported.links, exported.records
         started = time.perf_counter()
-        spark = spark_pass.session(master)
+        spark = spark_score.session(master)
         try:
-            written = spark_pass.run_job(
+            written = spark_score.run_job(
                 spark, str(root / "tables"), str(root / "scores"), schemes, as_of
             )
         finally:
