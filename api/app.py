@@ -61,7 +61,9 @@ def create_app(settings: Settings) -> Starlette:
             app.state.graph = graph
             app.state.appender = Appender(graph)
             interval = SAFETY_POLL if graph.notices.shared else settings.watch_poll_seconds
-            app.state.watch_hub = hub = WatchHub(graph, interval)
+            # Its own gateway on the same driver: its reads are not counted as a request's.
+            hub_graph = Graph(graph.driver, graph.config, graph.notices)
+            app.state.watch_hub = hub = WatchHub(hub_graph, interval)
             tasks = [
                 asyncio.create_task(_checkpoints(graph, signer, settings)),
                 asyncio.create_task(hub.run()),
@@ -75,6 +77,7 @@ def create_app(settings: Settings) -> Starlette:
                 for task in tasks:
                     with contextlib.suppress(asyncio.CancelledError):
                         await task
+                await hub_graph.release()
         finally:
             await graphql.limits.close()
             await graph.close()

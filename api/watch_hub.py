@@ -145,6 +145,8 @@ class WatchHub:
                     await self.read(full=full)
                 except GraphError as exc:
                     log.warning("watch events could not be read: %s", exc)
+                except Exception:  # a bug must not leave every subscription waiting forever
+                    log.exception("the watch hub failed to read events; it goes on")
         finally:
             for task in listeners:
                 task.cancel()
