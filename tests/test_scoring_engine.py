@@ -188,6 +188,9 @@ reaches = st.lists(
         steps,
     ),
     max_size=10,
+    # A record id is one record: the same record from the same source along the same path is
+    # the same reach, never two with different facts (which the engine could not order).
+    unique_by=lambda r: (r.source, r.record.record_id, r.path),
 )
 
 
