@@ -216,8 +216,6 @@ class Misses(Protocol):
         """The lookup matched: it was no miss."""
         ...
 
-    async def spent(self, key: str) -> int: ...
-
 
 def _spent_error(limit: int, wait: float) -> RateLimited:
     seconds = max(1, math.ceil(wait))
@@ -261,9 +259,6 @@ class MissBudget:
                     misses.remove(entry)
                     break
 
-    async def spent(self, key: str) -> int:
-        return len(self._recent(key, time.monotonic()))
-
 
 # KEYS[1]: the key's sorted set of misses (member: ticket, score: when, by the server's clock);
 # ARGV: window (s), limit, ticket. Answers -1 when reserved, else the seconds until the oldest
@@ -280,12 +275,6 @@ end
 redis.call('ZADD', KEYS[1], t, ARGV[3])
 redis.call('EXPIRE', KEYS[1], math.ceil(window))
 return '-1'
-"""
-SPENT = """
-local now = redis.call('TIME')
-local t = tonumber(now[1]) + tonumber(now[2]) / 1000000
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', t - tonumber(ARGV[1]))
-return redis.call('ZCARD', KEYS[1])
 """
 
 
@@ -325,9 +314,6 @@ class SharedMissBudget:
             await self._shared.client.zrem(self._key(key), ticket)
         except (RedisError, OSError, TimeoutError) as exc:
             self._fallback.note("person lookup misses", exc)
-
-    async def spent(self, key: str) -> int:
-        return int(await self._script(SPENT, key, MISS_WINDOW))
 
 
 class Caps:

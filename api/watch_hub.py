@@ -22,7 +22,7 @@ import asyncio
 import contextlib
 import itertools
 import logging
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -154,8 +154,7 @@ class WatchHub:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
 
-    async def _listen(self, channel: Channel, heard: object) -> None:
-        assert callable(heard)
+    async def _listen(self, channel: Channel, heard: Callable[[list[str]], object]) -> None:
         async for payload in self.graph.notices.listen(channel):
             heard(payload)
 
@@ -198,7 +197,7 @@ class WatchHub:
             ):
                 continue
             subscription.seen[event.event_id] = event.at
-            if subscription.queue.full() or subscription.queue.qsize() >= QUEUE_SIZE - 1:
+            if subscription.queue.qsize() >= QUEUE_SIZE - 1:  # room left for the end
                 # Too far behind to be told everything: ended (the client subscribes again).
                 subscription.behind = True
                 subscription.queue.put_nowait(None)

@@ -96,6 +96,19 @@ class ScoreProgress(Protocol):
     def stored(self, rows: int) -> None: ...
 
 
+def refuse_unhandled(schemes: Mapping[str, Scheme]) -> None:
+    """``SchemeUnsupported`` for a scheme the whole-graph pass (either engine) cannot compute."""
+    for scheme in schemes.values():
+        if not batch.handles(scheme):
+            raise SchemeUnsupported(
+                scheme.id,
+                f"propagation.max_hops is {scheme.propagation.max_hops}; the "
+                f"whole-graph pass computes at most {batch.EXACT_HOPS} hops exactly, so score "
+                "--all cannot store its scores (the API computes them live, and rescores the "
+                "neighbourhood of each new record)",
+            )
+
+
 async def score_all(
     graph: Graph,
     schemes: Mapping[str, Scheme],
@@ -106,15 +119,7 @@ async def score_all(
     """The whole-graph pass: read the graph as arrays, compute every scheme with sparse
     matrices (``scoring.batch``), store the scores that changed in audited batches and tell
     watchers of the level and blacklist moves."""
-    for scheme in schemes.values():
-        if not batch.handles(scheme):
-            raise SchemeUnsupported(
-                scheme.id,
-                f"propagation.max_hops is {scheme.propagation.max_hops}; the "
-                f"whole-graph pass computes at most {batch.EXACT_HOPS} hops exactly, so score "
-                "--all cannot store its scores (the API computes them live, and rescores the "
-                "neighbourhood of each new record)",
-            )
+    refuse_unhandled(schemes)
     run = ScoreRun()
     started = time.perf_counter()
     data = await bulk.load_graph(graph, lambda stage, rows: progress.read(rows))

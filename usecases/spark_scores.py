@@ -23,11 +23,9 @@ import orjson
 
 from graph.driver import Graph
 from graph.repositories import audit, export, score_store, snapshots, watch
-from scoring import batch
 from scoring.scheme import Scheme
 from usecases import events
-from usecases.errors import SchemeUnsupported
-from usecases.scores import SchemeSummary, ScoreProgress, ScoreRun
+from usecases.scores import SchemeSummary, ScoreProgress, ScoreRun, refuse_unhandled
 
 
 def _rows(folder: Path) -> Iterator[dict[str, Any]]:
@@ -93,13 +91,7 @@ async def score_all_spark(
     """The whole-graph pass with Spark computing: export, the job, the changed scores stored.
     ``workdir`` holds the tables and the job's output (on storage the cluster reaches, for a
     cluster); by default a temporary folder, removed after."""
-    for scheme in schemes.values():
-        if not batch.handles(scheme):
-            raise SchemeUnsupported(
-                scheme.id,
-                f"propagation.max_hops is {scheme.propagation.max_hops}; the whole-graph pass "
-                f"computes at most {batch.EXACT_HOPS} hops exactly",
-            )
+    refuse_unhandled(schemes)
     from jobs import spark_score  # pyspark is needed here only
 
     run = ScoreRun()
